@@ -1,0 +1,350 @@
+"""Three-way merge of texts (base, ours, theirs) that never guesses.
+
+The merge works in two stages. First a line-level diff3, as ``git merge-file`` does: each
+side is diffed against the base, lines unchanged on both sides anchor the merge, and every
+stretch between anchors that only one side changed (or both changed identically) is taken
+as is. A stretch that both sides changed differently is then merged word by word, under a
+deliberately strict rule: each side's word changes are charged to the sentences (or lines)
+of the base they touch, and the two sides may only be combined when no sentence is touched
+by both. An insertion at the boundary between two sentences touches both. Everything else is
+reported as a conflict, with no text produced; fuzzy patching is never used, because a merge
+that reports success must contain exactly what both sides wrote.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from diff_match_patch import diff_match_patch
+
+from .diff import DELETE, EQUAL, INSERT, _Encoder, diff_tokens
+from .tokens import is_space, is_word, tokenize
+
+#: Seconds the line-level pass of a merge may spend aligning each side with the base.
+LINE_DIFF_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A stretch of the base that both sides changed differently (offsets index ``base``)."""
+
+    base: str
+    ours: str
+    theirs: str
+    base_start: int
+    base_end: int
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """Outcome of :func:`merge3`: the merged text, or ``None`` with the conflicts."""
+
+    text: str | None
+    conflicts: tuple[Conflict, ...]
+
+    @property
+    def clean(self) -> bool:
+        return not self.conflicts
+
+
+Segment = str | Conflict
+
+
+def _split_lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
+
+
+def _matching_blocks(a: str, b: str, deadline: float) -> list[tuple[int, int, int]]:
+    differ = diff_match_patch()
+    # No half-match shortcut: it can pair lines far apart, which a merge must not do.
+    differ.Diff_Timeout = 0
+    blocks = []
+    i = j = 0
+    for op, chars in differ.diff_main(a, b, False, deadline):
+        n = len(chars)
+        if op == EQUAL:
+            blocks.append((i, j, n))
+            i += n
+            j += n
+        elif op == DELETE:
+            i += n
+        else:
+            j += n
+    return blocks
+
+
+def _sync_regions(
+    ours_blocks: list[tuple[int, int, int]],
+    theirs_blocks: list[tuple[int, int, int]],
+    sizes: tuple[int, int, int],
+) -> list[tuple[int, int, int, int, int, int]]:
+    """Stretches of base lines that both sides kept, with where they sit on each side."""
+    regions = []
+    ia = ib = 0
+    while ia < len(ours_blocks) and ib < len(theirs_blocks):
+        abase, amatch, alen = ours_blocks[ia]
+        bbase, bmatch, blen = theirs_blocks[ib]
+        start = max(abase, bbase)
+        end = min(abase + alen, bbase + blen)
+        if start < end:
+            asub = amatch + (start - abase)
+            bsub = bmatch + (start - bbase)
+            regions.append((start, end, asub, asub + end - start, bsub, bsub + end - start))
+        if abase + alen < bbase + blen:
+            ia += 1
+        else:
+            ib += 1
+    n_base, n_ours, n_theirs = sizes
+    regions.append((n_base, n_base, n_ours, n_ours, n_theirs, n_theirs))
+    return regions
+
+
+def _merge_segments(base: str, ours: str, theirs: str) -> list[Segment]:
+    if ours == theirs or theirs == base:
+        return [ours]
+    if ours == base:
+        return [theirs]
+    base_lines = _split_lines(base)
+    ours_lines = _split_lines(ours)
+    theirs_lines = _split_lines(theirs)
+    encoder = _Encoder()
+    b = encoder.encode(base_lines)
+    o = encoder.encode(ours_lines)
+    t = encoder.encode(theirs_lines)
+    deadline = time.time() + LINE_DIFF_TIMEOUT
+    regions = _sync_regions(
+        _matching_blocks(b, o, deadline),
+        _matching_blocks(b, t, deadline),
+        (len(b), len(o), len(t)),
+    )
+    line_offsets = [0]
+    for line in base_lines:
+        line_offsets.append(line_offsets[-1] + len(line))
+
+    segments: list[Segment] = []
+    iz = ia = ib = 0
+    for zs, ze, as_, ae, bs, be in regions:
+        if iz < zs or ia < as_ or ib < bs:
+            base_chunk = b[iz:zs]
+            ours_chunk = o[ia:as_]
+            theirs_chunk = t[ib:bs]
+            if ours_chunk == theirs_chunk or theirs_chunk == base_chunk:
+                segments.append(encoder.decode(ours_chunk))
+            elif ours_chunk == base_chunk:
+                segments.append(encoder.decode(theirs_chunk))
+            else:
+                segments.extend(
+                    _merge_words(
+                        encoder.decode(base_chunk),
+                        encoder.decode(ours_chunk),
+                        encoder.decode(theirs_chunk),
+                        line_offsets[iz],
+                    )
+                )
+        segments.append(encoder.decode(b[zs:ze]))
+        iz, ia, ib = ze, ae, be
+    return segments
+
+
+# Punctuation that ends a sentence, and closing marks that may follow it before the space.
+_SENTENCE_ENDERS = frozenset(".!?…;:。！？؟۔।॥")
+_SPACELESS_ENDERS = frozenset("。！？")
+_CLOSERS = frozenset(")]}\"'”’»」』）")
+
+
+def _sentence_units(tokens: Sequence[str]) -> tuple[list[int], list[int]]:
+    """Unit number of each token (units are sentences or lines) and where each unit starts."""
+    units: list[int] = []
+    starts: list[int] = [0]
+    unit = 0
+    n = len(tokens)
+    for k in range(n):
+        units.append(unit)
+        if k + 1 == n:
+            break
+        if _ends_unit(tokens, k):
+            unit += 1
+            starts.append(k + 1)
+    return units, starts
+
+
+def _ends_unit(tokens: Sequence[str], k: int) -> bool:
+    token = tokens[k]
+    nxt = tokens[k + 1]
+    if is_space(token):
+        if "\n" in token or "\r" in token:
+            return True
+        j = k - 1
+        while j >= 0 and tokens[j] in _CLOSERS:
+            j -= 1
+        if j < 1 or tokens[j] not in _SENTENCE_ENDERS:
+            return False
+        before = tokens[j - 1]
+        # "e.g. the", "No. 5" and "1. Mission" are not sentence ends.
+        if not is_word(before) or len(before) < 2 or before.isdigit():
+            return False
+        return not (is_word(nxt) and nxt[0].islower())
+    return token in _SPACELESS_ENDERS and not is_space(nxt) and nxt not in _CLOSERS
+
+
+@dataclass
+class _Hunk:
+    start: int
+    end: int
+    tokens: list[str]
+    side: int
+    unit_lo: int = 0
+    unit_hi: int = 0
+
+
+def _hunks(base: Sequence[str], other: Sequence[str], side: int) -> list[_Hunk]:
+    hunks: list[_Hunk] = []
+    i = j = 0
+    current: _Hunk | None = None
+    for op, count in diff_tokens(base, other):
+        if op == EQUAL:
+            if current is not None:
+                hunks.append(current)
+                current = None
+            i += count
+            j += count
+            continue
+        if current is None:
+            current = _Hunk(i, i, [], side)
+        if op == DELETE:
+            i += count
+            current.end = i
+        elif op == INSERT:
+            current.tokens.extend(other[j : j + count])
+            j += count
+    if current is not None:
+        hunks.append(current)
+    return hunks
+
+
+def _apply(base: Sequence[str], start: int, end: int, hunks: Sequence[_Hunk]) -> str:
+    out: list[str] = []
+    at = start
+    for hunk in hunks:
+        out.extend(base[at : hunk.start])
+        out.extend(hunk.tokens)
+        at = hunk.end
+    out.extend(base[at:end])
+    return "".join(out)
+
+
+def _merge_words(base: str, ours: str, theirs: str, offset: int) -> list[Segment]:
+    """Merge one stretch that both sides changed, sentence by sentence."""
+    base_tokens = tokenize(base)
+    n = len(base_tokens)
+    units, unit_starts = _sentence_units(base_tokens)
+    hunks = _hunks(base_tokens, tokenize(ours), 0) + _hunks(base_tokens, tokenize(theirs), 1)
+    for hunk in hunks:
+        if n == 0:
+            hunk.unit_lo = hunk.unit_hi = 0
+        elif hunk.start < hunk.end:
+            hunk.unit_lo = units[hunk.start]
+            hunk.unit_hi = units[hunk.end - 1]
+        else:
+            # An insertion touches the sentences on both sides of where it lands.
+            hunk.unit_lo = units[max(hunk.start - 1, 0)]
+            hunk.unit_hi = units[min(hunk.start, n - 1)]
+    hunks.sort(key=lambda h: (h.unit_lo, h.start, h.end, h.side))
+
+    clusters: list[list[_Hunk]] = []
+    reach = -1
+    for hunk in hunks:
+        if clusters and hunk.unit_lo <= reach:
+            clusters[-1].append(hunk)
+            reach = max(reach, hunk.unit_hi)
+        else:
+            clusters.append([hunk])
+            reach = hunk.unit_hi
+
+    char_at = [0]
+    for token in base_tokens:
+        char_at.append(char_at[-1] + len(token))
+
+    segments: list[Segment] = []
+    at = 0
+    for cluster in clusters:
+        ours_hunks = sorted((h for h in cluster if h.side == 0), key=lambda h: h.start)
+        theirs_hunks = sorted((h for h in cluster if h.side == 1), key=lambda h: h.start)
+        start = min(h.start for h in cluster)
+        end = max(h.end for h in cluster)
+        ours_text = _apply(base_tokens, start, end, ours_hunks)
+        theirs_text = _apply(base_tokens, start, end, theirs_hunks)
+        if ours_hunks and theirs_hunks and ours_text != theirs_text:
+            # Report whole sentences: they are what a person has to reconcile.
+            if n:
+                lo = min(h.unit_lo for h in cluster)
+                hi = max(h.unit_hi for h in cluster)
+                start = unit_starts[lo]
+                end = unit_starts[hi + 1] if hi + 1 < len(unit_starts) else n
+            segments.append("".join(base_tokens[at:start]))
+            segments.append(
+                Conflict(
+                    base="".join(base_tokens[start:end]),
+                    ours=_apply(base_tokens, start, end, ours_hunks),
+                    theirs=_apply(base_tokens, start, end, theirs_hunks),
+                    base_start=offset + char_at[start],
+                    base_end=offset + char_at[end],
+                )
+            )
+        else:
+            segments.append("".join(base_tokens[at:start]))
+            segments.append(ours_text if ours_hunks else theirs_text)
+        at = end
+    segments.append("".join(base_tokens[at:]))
+    return segments
+
+
+def merge3(base: str, ours: str, theirs: str) -> MergeResult:
+    """Merge the changes ``base → ours`` and ``base → theirs``; ``text`` is None on conflict."""
+    segments = _merge_segments(base, ours, theirs)
+    conflicts = tuple(s for s in segments if isinstance(s, Conflict))
+    if conflicts:
+        return MergeResult(text=None, conflicts=conflicts)
+    return MergeResult(text="".join(s for s in segments if isinstance(s, str)), conflicts=())
+
+
+def merge3_with_markers(
+    base: str,
+    ours: str,
+    theirs: str,
+    *,
+    ours_label: str = "ours",
+    theirs_label: str = "theirs",
+) -> tuple[str, tuple[Conflict, ...]]:
+    """The merge with each conflict shown between ``<<<<<<<``/``=======``/``>>>>>>>`` lines.
+
+    For display only: the marked text is never a valid merge result.
+    """
+    out: list[str] = []
+    conflicts: list[Conflict] = []
+
+    def newline_if_needed() -> None:
+        if out and not out[-1].endswith("\n"):
+            out.append("\n")
+
+    for segment in _merge_segments(base, ours, theirs):
+        if isinstance(segment, str):
+            if segment:
+                out.append(segment)
+            continue
+        conflicts.append(segment)
+        newline_if_needed()
+        out.append(f"<<<<<<< {ours_label}\n")
+        out.append(segment.ours)
+        newline_if_needed()
+        out.append("=======\n")
+        out.append(segment.theirs)
+        newline_if_needed()
+        out.append(f">>>>>>> {theirs_label}\n")
+    return "".join(out), tuple(conflicts)
