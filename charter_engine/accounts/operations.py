@@ -1,0 +1,127 @@
+"""Account operations: creating users, API tokens, passwords."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from charter_engine.accounts.models import ROLES, ApiToken, User
+from charter_engine.audit.operations import record_event
+from charter_engine.db import utcnow
+from charter_engine.errors import Conflict, ValidationError
+
+_hasher = PasswordHasher()
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TOKEN_PREFIX = "ce_"
+MIN_PASSWORD = 10
+
+
+def normalise_email(email: object) -> str:
+    if not isinstance(email, str) or not EMAIL_RE.match(email.strip()):
+        raise ValidationError("Give a valid email address.", field="email")
+    return email.strip().lower()
+
+
+def create_user(
+    session: Session,
+    *,
+    email: object,
+    name: object,
+    role: str = "member",
+    organisation: str | None = None,
+    country: str | None = None,
+    actor: User | None = None,
+    password: str | None = None,
+) -> User:
+    address = normalise_email(email)
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError("Give the person's name.", field="name")
+    if role not in ROLES:
+        raise ValidationError(f"Role must be one of {', '.join(ROLES)}.", field="role")
+    if country is not None:
+        country = country.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            raise ValidationError("Country is a two-letter ISO code such as FR.", field="country")
+    exists = session.execute(select(User.id).where(User.email == address)).first()
+    if exists:
+        raise Conflict(f"There is already an account for {address}.")
+    user = User(
+        email=address,
+        name=name.strip(),
+        role=role,
+        organisation=(organisation or "").strip() or None,
+        country=country,
+    )
+    if password is not None:
+        set_password(user, password)
+    session.add(user)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"There is already an account for {address}.") from exc
+    record_event(
+        session,
+        "user.created",
+        actor_id=actor.id if actor else None,
+        object_type="user",
+        object_id=user.id,
+        payload={"email": address, "role": role},
+    )
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise ValidationError(
+            f"A password needs at least {MIN_PASSWORD} characters.", field="password"
+        )
+    user.password_hash = _hasher.hash(password)
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def check_password(user: User, password: str) -> bool:
+    if not user.password_hash or not isinstance(password, str):
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, user: User, *, name: str = "api") -> str:
+    """Create an API token for ``user``; the clear token is returned once and never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), name=name))
+    session.flush()
+    record_event(
+        session, "token.issued", actor_id=user.id, object_type="user", object_id=user.id,
+        payload={"name": name},
+    )
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _hash_token(token))
+    ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    return row.user
+
+
+def revoke_token(session: Session, token_row: ApiToken) -> None:
+    token_row.revoked_at = utcnow()

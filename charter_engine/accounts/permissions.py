@@ -1,0 +1,118 @@
+"""Named permissions and the one pure function that decides them: ``can(user, permission, obj)``.
+
+Views, API handlers and templates all ask this function, so what a page offers and what the server
+enforces cannot disagree. Deny by default: an unknown permission is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+
+class Actor(Protocol):
+    id: int
+    role: str
+    active: bool
+
+
+def _is_staff(user: Actor) -> bool:
+    return user.role == "secretariat"
+
+
+def _is_participant(user: Actor) -> bool:
+    return user.role in {"member", "secretariat"}
+
+
+def _is_author(user: Actor, obj: Any) -> bool:
+    return obj is not None and getattr(obj, "author_id", None) == user.id
+
+
+def _reader(user: Actor, obj: Any) -> bool:
+    return True
+
+
+def _participant(user: Actor, obj: Any) -> bool:
+    return _is_participant(user)
+
+
+def _staff(user: Actor, obj: Any) -> bool:
+    return _is_staff(user)
+
+
+def _author(user: Actor, obj: Any) -> bool:
+    return _is_participant(user) and _is_author(user, obj)
+
+
+def _backer(user: Actor, obj: Any) -> bool:
+    return _is_participant(user) and not _is_author(user, obj)
+
+
+RULES: dict[str, Callable[[Actor, Any], bool]] = {
+    # the charter space
+    "charter:read": _reader,
+    "charter:import": _staff,
+    "charter:edit_editorial": _staff,
+    "charter:export": _reader,
+    # amendments
+    "amendment:read": _reader,
+    "amendment:propose": _participant,
+    "amendment:edit": _author,
+    "amendment:submit": _author,
+    "amendment:withdraw": _author,
+    "amendment:resolve": _author,
+    "amendment:back": _backer,
+    "amendment:open_discussion": _staff,
+    "amendment:start_voting": _staff,
+    "amendment:decide": _staff,
+    "amendment:merge": _staff,
+    "amendment:merge_editorial": _staff,
+    "amendment:supersede": _staff,
+    "amendment:flag_conflict": _staff,
+    # comments
+    "comment:read": _reader,
+    "comment:create": _participant,
+    # ballots
+    "ballot:read": _reader,
+    "ballot:create": _staff,
+    "ballot:open": _staff,
+    "ballot:close": _staff,
+    "ballot:results_early": _staff,
+    "vote:cast": _participant,
+    "proxy:give": _participant,
+    # people
+    "directory:view": _participant,
+    "user:invite": _staff,
+    "user:deactivate": _staff,
+    "user:edit_self": lambda user, obj: obj is not None and obj.id == user.id,
+    "desk:view": _staff,
+    "audit:view": _staff,
+    "release:publish": _staff,
+}
+
+
+def can(user: Actor | None, permission: str, obj: Any = None) -> bool:
+    if user is None or not getattr(user, "active", False):
+        return False
+    rule = RULES.get(permission)
+    return bool(rule and rule(user, obj))
+
+
+def ensure_can(user: Actor | None, permission: str, obj: Any = None) -> None:
+    """Raise :class:`PermissionDenied` unless ``can(user, permission, obj)``."""
+    if not can(user, permission, obj):
+        from charter_engine.errors import PermissionDenied
+
+        raise PermissionDenied(_DENIED.get(permission.split(":")[0], "You may not do this."))
+
+
+_DENIED = {
+    "charter": "Only the secretariat may change the charter directly.",
+    "amendment": "You may not take this action on this amendment.",
+    "comment": "Only members and the secretariat may comment.",
+    "ballot": "Only the secretariat may manage ballots.",
+    "vote": "You are not eligible to vote.",
+    "proxy": "Only members may give a proxy.",
+    "directory": "The member directory is visible to members only.",
+    "user": "Only the secretariat may manage members.",
+}

@@ -1,0 +1,167 @@
+"""Recording and verifying the audit log.
+
+Operations call :func:`record_event`; the events wait in the session and are appended to the chain
+just before the transaction commits, under a lock on the chain's head row. Appending last keeps that
+lock short (it serialises only the final step of concurrent writers) and guarantees that an event is
+written if and only if the change it describes is committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from charter_engine.audit.models import AuditEvent, AuditHead
+from charter_engine.db import utcnow
+
+GENESIS_HASH = "0" * 64
+_PENDING = "charter_engine.pending_audit"
+
+
+def canonical_json(payload: Any) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def event_hash(
+    *,
+    seq: int,
+    occurred_at: datetime,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    payload: str,
+    prev_hash: str,
+) -> str:
+    material = canonical_json(
+        {
+            "seq": seq,
+            "occurred_at": occurred_at.isoformat(),
+            "actor_id": actor_id,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "payload": payload,
+            "prev_hash": prev_hash,
+        }
+    )
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def record_event(
+    session: Session,
+    action: str,
+    *,
+    actor_id: int | None,
+    object_type: str,
+    object_id: int | str | None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Queue an audit event; it is chained and written when the session commits."""
+    session.info.setdefault(_PENDING, []).append(
+        {
+            "occurred_at": utcnow(),
+            "actor_id": actor_id,
+            "action": action,
+            "object_type": object_type,
+            "object_id": None if object_id is None else str(object_id),
+            "payload": canonical_json(payload or {}),
+        }
+    )
+
+
+def pending_events(session: Session) -> list[dict[str, Any]]:
+    return list(session.info.get(_PENDING, []))
+
+
+def _append_pending(session: Session) -> None:
+    pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    # Everything else first, so the head lock is the last lock this transaction takes.
+    session.flush()
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one()
+    seq, prev = head.seq, head.hash
+    for item in pending:
+        seq += 1
+        digest = event_hash(seq=seq, prev_hash=prev, **item)
+        session.add(AuditEvent(seq=seq, prev_hash=prev, hash=digest, **item))
+        prev = digest
+    head.seq, head.hash = seq, prev
+    session.flush()
+
+
+def _discard_pending(session: Session, *_args: Any) -> None:
+    session.info.pop(_PENDING, None)
+
+
+event.listen(Session, "before_commit", _append_pending)
+event.listen(Session, "after_soft_rollback", _discard_pending)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_broken_seq: int | None = None
+    reason: str | None = None
+
+
+def verify_chain(session: Session, *, batch_size: int = 5000) -> VerifyResult:
+    """Walk the chain in order and name the first event that was altered, removed or inserted."""
+    expected_seq, prev = 1, GENESIS_HASH
+    checked = 0
+    last_id = 0
+    while True:
+        rows = (
+            session.execute(
+                select(AuditEvent).where(AuditEvent.seq >= expected_seq).order_by(AuditEvent.seq)
+                .limit(batch_size)
+            )
+            .scalars()
+            .all()
+        )
+        if not rows:
+            break
+        for ev in rows:
+            if ev.seq != expected_seq:
+                return VerifyResult(False, checked, expected_seq, f"event {expected_seq} is missing")
+            if ev.prev_hash != prev:
+                return VerifyResult(
+                    False, checked, ev.seq, f"event {ev.seq} does not link to event {ev.seq - 1}"
+                )
+            digest = event_hash(
+                seq=ev.seq,
+                occurred_at=ev.occurred_at,
+                actor_id=ev.actor_id,
+                action=ev.action,
+                object_type=ev.object_type,
+                object_id=ev.object_id,
+                payload=ev.payload,
+                prev_hash=ev.prev_hash,
+            )
+            if digest != ev.hash:
+                return VerifyResult(False, checked, ev.seq, f"event {ev.seq} was altered")
+            prev = ev.hash
+            expected_seq += 1
+            checked += 1
+            last_id = ev.id
+        session.expunge_all()
+    del last_id
+    head = session.get(AuditHead, 1)
+    if head is None:
+        return VerifyResult(False, checked, None, "the chain head row is missing")
+    if head.seq != checked or head.hash != prev:
+        missing = checked + 1
+        return VerifyResult(
+            False, checked, missing, f"event {missing} is missing (the chain head is at {head.seq})"
+        )
+    return VerifyResult(True, checked)

@@ -1,0 +1,367 @@
+"""Creating charters and revisions.
+
+Every text change to a charter ends in :func:`create_revision`, which writes a new numbered revision
+from an ordered list of clauses: unchanged clauses reuse their version, changed ones get a new
+version linked to the previous one, and comment anchors are carried to the new versions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from charter_engine.accounts.permissions import ensure_can
+from charter_engine.audit.operations import record_event
+from charter_engine.charters.models import Charter, Clause, ClauseVersion, Revision, RevisionClause
+from charter_engine.charters.queries import current_entries, get_charter_for_update
+from charter_engine.errors import ValidationError
+from charter_engine.text import classify_block, split_document
+
+if TYPE_CHECKING:
+    from charter_engine.accounts.models import User
+
+MAX_DOCUMENT_CHARS = 2_000_000
+FORMATS = ("markdown", "rst", "text")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One clause of a revision being written.
+
+    ``version_id`` reuses an existing version unchanged; otherwise ``text`` becomes a new version of
+    ``clause_id`` (or of a new clause when ``clause_id`` is None).
+    """
+
+    clause_id: int | None
+    text: str | None = None
+    version_id: int | None = None
+    previous_version_id: int | None = None
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:60].strip("-") or "charter"
+
+
+def guess_format(filename: str | None, text: str) -> str:
+    name = (filename or "").lower()
+    if name.endswith((".rst", ".rest")):
+        return "rst"
+    if name.endswith((".md", ".markdown")):
+        return "markdown"
+    if name.endswith(".txt"):
+        return "text"
+    if re.search(r"^#{1,6}\s", text, re.MULTILINE):
+        return "markdown"
+    if re.search(r"^([=\-~^\"'`#*+])\1{2,}\s*$", text, re.MULTILINE):
+        return "rst"
+    return "text"
+
+
+def validate_document_text(text: object, *, field: str = "text") -> str:
+    if not isinstance(text, str):
+        raise ValidationError("The document must be text.", field=field)
+    if "\x00" in text:
+        raise ValidationError("The document contains a NUL character; it is not text.", field=field)
+    if not text.strip():
+        raise ValidationError("The document is empty.", field=field)
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise ValidationError(
+            f"The document is longer than {MAX_DOCUMENT_CHARS:,} characters.", field=field
+        )
+    return text
+
+
+def _unique_slug(session: Session, title: str) -> str:
+    base = slugify(title)
+    taken = set(
+        session.execute(
+            select(Charter.slug).where(
+                (Charter.slug == base) | Charter.slug.like(base.replace("%", "") + "-%")
+            )
+        ).scalars()
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def import_charter(
+    session: Session,
+    *,
+    title: str,
+    text: str,
+    actor: User,
+    filename: str | None = None,
+    source_format: str | None = None,
+    language: str = "en",
+) -> Charter:
+    """Create a charter whose first revision is ``text`` split into clauses, byte for byte."""
+    ensure_can(actor, "charter:import")
+    title = (title or "").strip() if isinstance(title, str) else ""
+    if not title:
+        raise ValidationError("A charter needs a title.", field="title")
+    if len(title) > 200:
+        raise ValidationError("The title is longer than 200 characters.", field="title")
+    text = validate_document_text(text)
+    fmt = source_format or guess_format(filename, text)
+    if fmt not in FORMATS:
+        raise ValidationError(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    charter = Charter(
+        slug=_unique_slug(session, title),
+        title=title,
+        source_format=fmt,
+        source_language=language,
+        head_revision_number=1,
+        created_by_id=actor.id,
+    )
+    session.add(charter)
+    session.flush()
+    blocks = split_document(text)
+    revision = _write_revision(
+        session,
+        charter,
+        number=1,
+        entries=[Entry(clause_id=None, text=b.text) for b in blocks],
+        cause="import",
+        actor=actor,
+        note=f"Imported from {filename}" if filename else "Imported",
+    )
+    record_event(
+        session,
+        "charter.imported",
+        actor_id=actor.id,
+        object_type="charter",
+        object_id=charter.id,
+        payload={
+            "slug": charter.slug,
+            "title": title,
+            "revision": revision.number,
+            "clauses": revision.clause_count,
+            "sha256": revision.text_sha256,
+        },
+    )
+    return charter
+
+
+def create_revision(
+    session: Session,
+    charter: Charter,
+    entries: Sequence[Entry],
+    *,
+    cause: str,
+    actor: User | None,
+    amendment_id: int | None = None,
+    note: str | None = None,
+    editorial: bool = False,
+) -> Revision:
+    """Append the next revision of ``charter`` (which the caller has locked for update)."""
+    number = charter.head_revision_number + 1
+    revision = _write_revision(
+        session,
+        charter,
+        number=number,
+        entries=entries,
+        cause=cause,
+        actor=actor,
+        amendment_id=amendment_id,
+        note=note,
+        editorial=editorial,
+    )
+    charter.head_revision_number = number
+    return revision
+
+
+def _write_revision(
+    session: Session,
+    charter: Charter,
+    *,
+    number: int,
+    entries: Sequence[Entry],
+    cause: str,
+    actor: User | None,
+    amendment_id: int | None = None,
+    note: str | None = None,
+    editorial: bool = False,
+) -> Revision:
+    if not entries:
+        raise ValidationError("A charter cannot be left without any clause.")
+    texts: list[str] = []
+    reused_ids = [e.version_id for e in entries if e.version_id is not None]
+    reused: dict[int, ClauseVersion] = {}
+    if reused_ids:
+        reused = {
+            v.id: v
+            for v in session.execute(
+                select(ClauseVersion).where(ClauseVersion.id.in_(reused_ids))
+            ).scalars()
+        }
+    revision = Revision(
+        charter_id=charter.id,
+        number=number,
+        cause=cause,
+        amendment_id=amendment_id,
+        editorial=editorial,
+        actor_id=actor.id if actor else None,
+        note=note,
+        text_sha256="",
+        clause_count=len(entries),
+    )
+    session.add(revision)
+    new_clauses = [Clause(charter_id=charter.id) for e in entries if e.clause_id is None]
+    session.add_all(new_clauses)
+    session.flush()
+    new_clause_iter = iter(new_clauses)
+    versions: list[ClauseVersion] = []
+    created: list[ClauseVersion] = []
+    for entry in entries:
+        if entry.version_id is not None:
+            version = reused.get(entry.version_id)
+            if version is None:
+                raise ValidationError(f"Unknown clause version {entry.version_id}.")
+        else:
+            if entry.text is None or entry.text == "":
+                raise ValidationError("A clause cannot be empty.")
+            clause_id = entry.clause_id
+            if clause_id is None:
+                clause_id = next(new_clause_iter).id
+            block = classify_block(entry.text)
+            version = ClauseVersion(
+                clause_id=clause_id,
+                text=entry.text,
+                kind=block.kind,
+                level=block.level,
+                heading=block.heading,
+                previous_version_id=entry.previous_version_id,
+                revision_id=revision.id,
+            )
+            created.append(version)
+        versions.append(version)
+    session.add_all(created)
+    session.flush()
+    seen: set[int] = set()
+    for version in versions:
+        if version.clause_id in seen:
+            raise ValidationError("A clause may appear only once in a revision.")
+        seen.add(version.clause_id)
+        texts.append(version.text)
+    full_text = "".join(texts)
+    revision.text_sha256 = hashlib.sha256(full_text.encode("utf-8")).hexdigest()
+    rows = []
+    for position, (version, parent, depth, label) in enumerate(_tree(versions)):
+        rows.append(
+            RevisionClause(
+                revision_id=revision.id,
+                position=position,
+                clause_id=version.clause_id,
+                clause_version_id=version.id,
+                parent_clause_id=parent,
+                depth=depth,
+                number=label,
+            )
+        )
+    session.add_all(rows)
+    carried = [v for v in created if v.previous_version_id is not None]
+    if carried:
+        from charter_engine.comments.operations import carry_anchors
+
+        carry_anchors(session, carried)
+    session.flush()
+    return revision
+
+
+def _tree(
+    versions: Sequence[ClauseVersion],
+) -> list[tuple[ClauseVersion, int | None, int, str]]:
+    """Parent, depth and display number of each clause, derived from heading levels and order.
+
+    A clause belongs to the nearest preceding heading of a lower level; numbers count siblings.
+    """
+    stack: list[tuple[int, int, str]] = []  # (heading level, clause id, number)
+    child_counts: dict[int | None, int] = {}
+    out = []
+    for version in versions:
+        level = version.level if version.kind == "heading" else 99
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        parent_id = stack[-1][1] if stack else None
+        parent_number = stack[-1][2] if stack else ""
+        index = child_counts.get(parent_id, 0) + 1
+        child_counts[parent_id] = index
+        number = f"{parent_number}.{index}" if parent_number else str(index)
+        out.append((version, parent_id, len(stack), number))
+        if version.kind == "heading":
+            stack.append((level, version.clause_id, number))
+    return out
+
+
+def editorial_change(
+    session: Session,
+    charter: Charter,
+    *,
+    clause_id: int,
+    text: str,
+    reason: str,
+    actor: User,
+    expected_revision: int | None = None,
+) -> Revision:
+    """The secretariat corrects a clause directly (typo, formatting); recorded with its reason."""
+    ensure_can(actor, "charter:edit_editorial", charter)
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError("Say why this editorial change is made.", field="reason")
+    text = validate_document_text(text)
+    charter = get_charter_for_update(session, charter.id)
+    if expected_revision is not None and expected_revision != charter.head_revision_number:
+        from charter_engine.errors import StaleVersion
+
+        raise StaleVersion(
+            f"The charter changed meanwhile: it is now at revision {charter.head_revision_number}."
+        )
+    entries = current_entries(session, charter)
+    found = False
+    new_entries: list[Entry] = []
+    for clause, version in entries:
+        if clause == clause_id:
+            found = True
+            if version.text == text:
+                raise ValidationError("The new text is the same as the current text.", field="text")
+            new_entries.append(Entry(clause_id, text=text, previous_version_id=version.id))
+        else:
+            new_entries.append(Entry(clause, version_id=version.id))
+    if not found:
+        raise ValidationError("That clause is not in the current text.", field="clause_id")
+    revision = create_revision(
+        session, charter, new_entries, cause="editorial", actor=actor, note=reason.strip(),
+        editorial=True,
+    )
+    record_event(
+        session,
+        "charter.editorial_change",
+        actor_id=actor.id,
+        object_type="charter",
+        object_id=charter.id,
+        payload={"clause_id": clause_id, "revision": revision.number, "reason": reason.strip()},
+    )
+    from charter_engine.amendments.operations import rebase_pending
+
+    rebase_pending(session, charter, revision, actor=actor)
+    return revision
+
+
+def revision_count(session: Session, charter: Charter) -> int:
+    return int(
+        session.execute(
+            select(func.count()).select_from(Revision).where(Revision.charter_id == charter.id)
+        ).scalar_one()
+    )

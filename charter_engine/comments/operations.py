@@ -1,0 +1,216 @@
+"""Comment operations: threaded comments, anchors on quoted passages, and carrying anchors forward
+when a clause gets a new version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from charter_engine.accounts.permissions import ensure_can
+from charter_engine.audit.operations import record_event
+from charter_engine.charters.models import Charter, ClauseVersion, RevisionClause
+from charter_engine.comments.models import Comment, CommentAnchor
+from charter_engine.errors import NotFound, ValidationError
+from charter_engine.text import map_anchors
+
+if TYPE_CHECKING:
+    from charter_engine.accounts.models import User
+    from charter_engine.amendments.models import Amendment
+
+MAX_BODY = 20_000
+
+
+@dataclass(frozen=True)
+class AnchorSpec:
+    start: int
+    end: int
+    quote: str | None = None
+
+
+def parse_anchor(raw: object) -> AnchorSpec | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ValidationError("The anchor must be an object with start and end.", field="anchor")
+    start, end, quote = raw.get("start"), raw.get("end"), raw.get("quote")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
+        raise ValidationError("Anchor start and end must be character offsets.", field="anchor")
+    assert isinstance(start, int) and isinstance(end, int)
+    if quote is not None and not isinstance(quote, str):
+        raise ValidationError("The anchor quote must be text.", field="anchor")
+    return AnchorSpec(start, end, quote)
+
+
+def _current_version(session: Session, charter: Charter, clause_id: int) -> ClauseVersion:
+    from charter_engine.charters.models import Revision
+
+    version = session.execute(
+        select(ClauseVersion)
+        .join(RevisionClause, RevisionClause.clause_version_id == ClauseVersion.id)
+        .join(Revision, Revision.id == RevisionClause.revision_id)
+        .where(
+            Revision.charter_id == charter.id,
+            Revision.number == charter.head_revision_number,
+            RevisionClause.clause_id == clause_id,
+        )
+    ).scalar_one_or_none()
+    if version is None:
+        raise NotFound("That clause is not in the current text of the charter.")
+    return version
+
+
+def create_comment(
+    session: Session,
+    charter: Charter,
+    *,
+    actor: User,
+    body: object,
+    clause_id: int | None = None,
+    amendment: Amendment | None = None,
+    parent_id: int | None = None,
+    anchor: AnchorSpec | None = None,
+) -> Comment:
+    ensure_can(actor, "comment:create", charter)
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationError("Write something to comment.", field="body")
+    if len(body) > MAX_BODY:
+        raise ValidationError(f"A comment is at most {MAX_BODY:,} characters.", field="body")
+    if clause_id is None and amendment is None:
+        raise ValidationError("A comment is on a clause or on an amendment.")
+    parent = None
+    if parent_id is not None:
+        parent = session.get(Comment, parent_id)
+        if parent is None or parent.charter_id != charter.id:
+            raise NotFound("The comment you reply to does not exist.")
+        clause_id, amendment_id = parent.clause_id, parent.amendment_id
+    else:
+        amendment_id = amendment.id if amendment is not None else None
+    if amendment is not None and amendment.charter_id != charter.id:
+        raise ValidationError("That amendment belongs to another charter.")
+    anchor_row = None
+    if anchor is not None:
+        if clause_id is None:
+            raise ValidationError("Only a comment on a clause can quote a passage.", field="anchor")
+        version = _current_version(session, charter, clause_id)
+        if not (0 <= anchor.start < anchor.end <= len(version.text)):
+            raise ValidationError("The quoted passage is not within the clause.", field="anchor")
+        quote = version.text[anchor.start : anchor.end]
+        if anchor.quote is not None and anchor.quote != quote:
+            raise ValidationError(
+                "The quoted passage does not match the current text of the clause; reload it.",
+                field="anchor",
+            )
+        anchor_row = CommentAnchor(
+            clause_version_id=version.id, start_offset=anchor.start, end_offset=anchor.end,
+            quote=quote,
+        )
+    elif clause_id is not None:
+        _current_version(session, charter, clause_id)
+    comment = Comment(
+        charter_id=charter.id,
+        clause_id=clause_id,
+        amendment_id=amendment_id,
+        parent_id=parent.id if parent else None,
+        author_id=actor.id,
+        body=body.strip(),
+    )
+    if anchor_row is not None:
+        comment.anchors.append(anchor_row)
+    session.add(comment)
+    session.flush()
+    record_event(
+        session,
+        "comment.created",
+        actor_id=actor.id,
+        object_type="comment",
+        object_id=comment.id,
+        payload={
+            "clause_id": clause_id,
+            "amendment_id": amendment_id,
+            "parent_id": comment.parent_id,
+            "anchored": anchor_row is not None,
+        },
+    )
+    return comment
+
+
+def carry_anchors(session: Session, new_versions: Sequence[ClauseVersion]) -> None:
+    """Map the anchors on each new version's predecessor onto it (or mark them outdated)."""
+    by_previous = {v.previous_version_id: v for v in new_versions if v.previous_version_id}
+    if not by_previous:
+        return
+    anchors = session.execute(
+        select(CommentAnchor).where(CommentAnchor.clause_version_id.in_(list(by_previous)))
+    ).scalars().all()
+    if not anchors:
+        return
+    previous_texts = dict(
+        session.execute(
+            select(ClauseVersion.id, ClauseVersion.text).where(
+                ClauseVersion.id.in_({a.clause_version_id for a in anchors})
+            )
+        ).tuples()
+    )
+    grouped: dict[int, list[CommentAnchor]] = {}
+    for anchor in anchors:
+        grouped.setdefault(anchor.clause_version_id, []).append(anchor)
+    for previous_id, group in grouped.items():
+        new_version = by_previous[previous_id]
+        live = [a for a in group if not a.outdated]
+        mapped = map_anchors(
+            previous_texts[previous_id], new_version.text,
+            [(a.start_offset, a.end_offset) for a in live],
+        )
+        for anchor, span in zip(live, mapped, strict=True):
+            session.add(
+                CommentAnchor(
+                    comment_id=anchor.comment_id,
+                    clause_version_id=new_version.id,
+                    start_offset=span[0] if span else anchor.start_offset,
+                    end_offset=span[1] if span else anchor.end_offset,
+                    quote=anchor.quote,
+                    outdated=span is None,
+                )
+            )
+        for anchor in group:
+            if anchor.outdated:
+                session.add(
+                    CommentAnchor(
+                        comment_id=anchor.comment_id, clause_version_id=new_version.id,
+                        start_offset=anchor.start_offset, end_offset=anchor.end_offset,
+                        quote=anchor.quote, outdated=True,
+                    )
+                )
+
+
+def list_comments(
+    session: Session,
+    charter: Charter,
+    *,
+    clause_id: int | None = None,
+    amendment_id: int | None = None,
+) -> Sequence[Comment]:
+    stmt = (
+        select(Comment)
+        .where(Comment.charter_id == charter.id)
+        .options(selectinload(Comment.anchors))
+        .order_by(Comment.created_at, Comment.id)
+    )
+    if clause_id is not None:
+        stmt = stmt.where(Comment.clause_id == clause_id)
+    if amendment_id is not None:
+        stmt = stmt.where(Comment.amendment_id == amendment_id)
+    return session.execute(stmt).scalars().all()
+
+
+def anchor_for_version(comment: Comment, version_id: int) -> CommentAnchor | None:
+    """The anchor as it stands on ``version_id``; the newest one known when the comment has none
+    there (then it is outdated for that version)."""
+    for anchor in comment.anchors:
+        if anchor.clause_version_id == version_id:
+            return anchor
+    return comment.anchors[-1] if comment.anchors else None

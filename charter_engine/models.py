@@ -1,0 +1,15 @@
+"""Imports every model module so that ``Base.metadata`` knows all tables (Alembic, tests)."""
+
+from charter_engine.accounts import models as accounts_models
+from charter_engine.amendments import models as amendments_models
+from charter_engine.audit import models as audit_models
+from charter_engine.charters import models as charters_models
+from charter_engine.comments import models as comments_models
+
+__all__ = [
+    "accounts_models",
+    "amendments_models",
+    "audit_models",
+    "charters_models",
+    "comments_models",
+]

@@ -1,0 +1,51 @@
+"""Per-request state: the database session (one unit of work per request) and the current user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g, request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from charter_engine.config import Settings
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+
+def state() -> AppState:
+    result: AppState = current_app.extensions["charter_engine"]
+    return result
+
+
+def settings() -> Settings:
+    return state().settings
+
+
+def db() -> Session:
+    """The request's session. Reads on SQLite begin deferred so they never queue behind writers."""
+    session: Session | None = g.get("_db")
+    if session is None:
+        session = state().session_factory()
+        if request and request.method in READ_METHODS and session.get_bind().dialect.name == "sqlite":
+            session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        g._db = session
+    return session
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    session: Session | None = g.pop("_db", None)
+    if session is not None:
+        session.close()
+
+
+def current_actor() -> Any:
+    return g.get("actor")
