@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,10 +81,27 @@ def pending_events(session: Session) -> list[dict[str, Any]]:
     return list(session.info.get(_PENDING, []))
 
 
+Subscriber = Callable[[Session, list[dict[str, Any]]], None]
+_SUBSCRIBERS: list[Subscriber] = []
+
+
+def subscribe(callback: Subscriber) -> Subscriber:
+    """Call ``callback(session, events)`` with a transaction's events just before they are written.
+
+    This is how side effects that follow from changes (notifications, mail in the outbox) are
+    added to the same transaction without the operations knowing about them.
+    """
+    if callback not in _SUBSCRIBERS:
+        _SUBSCRIBERS.append(callback)
+    return callback
+
+
 def _append_pending(session: Session) -> None:
     pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
     if not pending:
         return
+    for callback in _SUBSCRIBERS:
+        callback(session, pending)
     # Everything else first, so the head lock is the last lock this transaction takes.
     session.flush()
     head = session.execute(
@@ -119,7 +137,6 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> VerifyResult:
     """Walk the chain in order and name the first event that was altered, removed or inserted."""
     expected_seq, prev = 1, GENESIS_HASH
     checked = 0
-    last_id = 0
     while True:
         rows = (
             session.execute(
@@ -153,9 +170,7 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> VerifyResult:
             prev = ev.hash
             expected_seq += 1
             checked += 1
-            last_id = ev.id
         session.expunge_all()
-    del last_id
     head = session.get(AuditHead, 1)
     if head is None:
         return VerifyResult(False, checked, None, "the chain head row is missing")

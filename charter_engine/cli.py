@@ -1,0 +1,302 @@
+"""The ``charter-engine`` command-line tool for the secretariat and operators.
+
+The database comes from ``CHARTER_DATABASE_URL`` (an SQLite file under ./instance by default).
+Each command is one unit of work: it opens a session, calls operations, commits once. Errors are one
+clear line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from charter_engine import __version__
+from charter_engine.config import Settings, load_settings
+from charter_engine.db import make_engine, make_session_factory
+from charter_engine.errors import CharterError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        engine = make_engine(self.settings.database_url)
+        try:
+            with make_session_factory(engine)() as session:
+                yield session
+        finally:
+            engine.dispose()
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+def fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def _operator(session: Session, email: str | None) -> Any:
+    """The secretariat account a command acts as (named, or the first active one)."""
+    from charter_engine.accounts.models import User
+
+    stmt = select(User).where(User.role == "secretariat", User.active.is_(True))
+    if email:
+        stmt = stmt.where(User.email == email.strip().lower())
+    user = session.execute(stmt.order_by(User.id)).scalars().first()
+    if user is None:
+        fail(
+            f"no active secretariat account {email}" if email else
+            "no secretariat account yet: create one with "
+            "'charter-engine create-user EMAIL --name NAME --role secretariat'"
+        )
+    return user
+
+
+def handle_errors(func: F) -> F:
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CharterError as exc:
+            fail(exc.message)
+        except OperationalError as exc:
+            fail(f"database error: {exc.orig}. Is the database set up? Run 'charter-engine db upgrade'.")
+        except UnicodeDecodeError:
+            fail("the file is not UTF-8 text")
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group()
+@click.version_option(__version__, prog_name="charter-engine")
+def main() -> None:
+    """Charter Engine: draft a charter together."""
+
+
+# --- database ----------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+@pass_context
+@handle_errors
+def db_upgrade(ctx: Context, revision: str) -> None:
+    """Create or update the schema with the migrations."""
+    from charter_engine import migrate
+
+    url = ctx.settings.database_url
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine, revision)
+    finally:
+        engine.dispose()
+    click.echo(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@pass_context
+@handle_errors
+def db_downgrade(ctx: Context, revision: str) -> None:
+    """Step the schema back to REVISION (e.g. 'base')."""
+    from charter_engine import migrate
+
+    engine = make_engine(ctx.settings.database_url)
+    try:
+        migrate.downgrade(engine, revision)
+    finally:
+        engine.dispose()
+    click.echo(f"database downgraded to {revision}")
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+@main.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", type=click.Choice(["member", "secretariat", "observer"]), default="member",
+              show_default=True)
+@click.option("--organisation", default=None)
+@click.option("--country", default=None, help="Two-letter ISO code, e.g. FR.")
+@click.option("--password", default=None, help="Set a password (otherwise invite by email).")
+@click.option("--token", "with_token", is_flag=True, help="Also print a new API token (last line).")
+@pass_context
+@handle_errors
+def create_user_cmd(
+    ctx: Context, email: str, name: str, role: str, organisation: str | None,
+    country: str | None, password: str | None, with_token: bool,
+) -> None:
+    """Create an account."""
+    from charter_engine.accounts.operations import create_user, issue_token
+
+    with ctx.session() as session:
+        user = create_user(
+            session, email=email, name=name, role=role, organisation=organisation,
+            country=country, password=password,
+        )
+        token = issue_token(session, user, name="cli") if with_token else None
+        session.commit()
+        click.echo(f"created {user.role} {user.email} (id {user.id})")
+        if token:
+            click.echo(token)
+
+
+# --- charters ----------------------------------------------------------------------------------
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--title", required=True)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "rst", "text"]), default=None)
+@click.option("--as", "as_email", default=None, help="Secretariat account to act as.")
+@pass_context
+@handle_errors
+def import_cmd(ctx: Context, file: Path, title: str, fmt: str | None, as_email: str | None) -> None:
+    """Import FILE as a new charter; prints its slug."""
+    from charter_engine.charters.operations import import_charter
+
+    if not file.exists():
+        fail(f"no such file: {file}")
+    raw = file.read_bytes()
+    text = raw.decode("utf-8")
+    with ctx.session() as session:
+        charter = import_charter(
+            session, title=title, text=text, actor=_operator(session, as_email),
+            filename=file.name, source_format=fmt,
+        )
+        session.commit()
+        click.echo(charter.slug)
+
+
+@main.command("export")
+@click.argument("slug")
+@click.option("--revision", type=int, default=None, help="Revision number (default: the newest).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@pass_context
+@handle_errors
+def export_cmd(ctx: Context, slug: str, revision: int | None, output: Path | None) -> None:
+    """Write a revision's exact text to FILE or standard output."""
+    from charter_engine.charters.queries import get_charter, get_revision, revision_text
+
+    with ctx.session() as session:
+        charter = get_charter(session, slug)
+        text = revision_text(session, get_revision(session, charter, revision))
+    data = text.encode("utf-8")
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(data)
+        click.echo(f"wrote {len(data)} bytes to {output}", err=True)
+
+
+# --- serving -----------------------------------------------------------------------------------
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=int, show_default=True)
+@click.option("--threads", default=8, type=int, show_default=True)
+def serve_cmd(host: str, port: int, threads: int) -> None:
+    """Serve the web app and the API with a production WSGI server (waitress)."""
+    from waitress import serve
+
+    from charter_engine.web.app import create_app
+
+    app = create_app()
+    click.echo(f"Charter Engine is running at http://{host}:{port}/ (Ctrl+C to stop)")
+    serve(app, host=host, port=port, threads=threads, ident="charter-engine")
+
+
+@main.command("demo")
+@click.option("--force", is_flag=True, help="Load the demo even if the database has charters.")
+@pass_context
+@handle_errors
+def demo_cmd(ctx: Context, force: bool) -> None:
+    """Load a demo charter with members, amendments, comments and a ballot."""
+    from charter_engine.demo import load_demo
+
+    with ctx.session() as session:
+        summary = load_demo(session, force=force)
+        session.commit()
+    for line in summary:
+        click.echo(line)
+
+
+# --- audit -------------------------------------------------------------------------------------
+
+
+@main.group()
+def audit() -> None:
+    """The audit log."""
+
+
+@audit.command("verify")
+@pass_context
+@handle_errors
+def audit_verify(ctx: Context) -> None:
+    """Check the hash chain; names the first tampered or missing event."""
+    from charter_engine.audit.operations import verify_chain
+
+    with ctx.session() as session:
+        result = verify_chain(session)
+    if not result.ok:
+        fail(f"audit chain broken: {result.reason} ({result.checked} events verified before it)")
+    click.echo(f"audit chain intact: {result.checked} events verified")
+
+
+# --- ballots -----------------------------------------------------------------------------------
+
+
+@main.group()
+def ballots() -> None:
+    """Ballots."""
+
+
+@ballots.command("tick")
+@pass_context
+@handle_errors
+def ballots_tick(ctx: Context) -> None:
+    """Open and close ballots whose scheduled time has come (run it from cron every minute)."""
+    from charter_engine.db import utcnow
+    from charter_engine.voting.operations import tick_ballots
+
+    with ctx.session() as session:
+        done = tick_ballots(session, now=utcnow())
+        session.commit()
+    for ballot_id, action in done:
+        click.echo(f"ballot {ballot_id}: {action}")
+    click.echo(f"{len(done)} ballot(s) changed")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
