@@ -94,7 +94,7 @@ def apply_changes(
             assert change.text is not None
             placed = Placed(None, change.text, index)
         else:
-            placed = Placed(change.clause, original_text[change.clause], index)
+            placed = Placed(change.clause, change.text or original_text[change.clause], index)
         result.insert(at, placed)
         for anchor, pos in last_at_anchor.items():
             if pos >= at:
@@ -156,7 +156,16 @@ def derive_changes(clauses: Sequence[tuple[Hashable, str]], new_document: str) -
                 pending_insert.append(blocks[op.new_index])
                 deletes.append(ChangeSpec("delete", clause=key))
                 continue
-            changes.append(ChangeSpec("move", clause=key, after=previous_key))
+            moved_text = blocks[op.new_index]
+            # A block moved to or from the end may gain or lose its trailing blank lines.
+            changes.append(
+                ChangeSpec(
+                    "move",
+                    clause=key,
+                    after=previous_key,
+                    text=None if moved_text == clauses[op.old_index][1] else moved_text,
+                )
+            )
         else:
             flush_insert()
             if op.kind == "replace":

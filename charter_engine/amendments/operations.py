@@ -136,7 +136,7 @@ def parse_change_specs(raw: object) -> list[ChangeSpec]:
         clause = _int_or_none(item.get("clause_id"), "clause_id", index)
         after = _int_or_none(item.get("after_clause_id"), "after_clause_id", index)
         text = item.get("text")
-        if kind in ("replace", "insert"):
+        if kind in ("replace", "insert") or (kind == "move" and text is not None):
             if not isinstance(text, str) or not text.strip():
                 raise ValidationError(f"Change {index + 1}: give the new text.", field="changes")
             if "\x00" in text:
@@ -535,10 +535,8 @@ def merge_amendment(
     entries: list[Entry] = []
     for item in placed:
         clause_id = item.key if isinstance(item.key, int) else None
-        if clause_id is not None and item.origin_change is None:
-            entries.append(Entry(clause_id, version_id=versions[clause_id].id))
-            continue
-        if clause_id is not None and amendment.changes[item.origin_change or 0].kind == "move":
+        if clause_id is not None and item.text == versions[clause_id].text:
+            # Untouched, or moved with its text as it was: the same version, in its new place.
             entries.append(Entry(clause_id, version_id=versions[clause_id].id))
             continue
         # New text: split it into blocks so that headings and paragraphs stay separate clauses.
@@ -664,8 +662,7 @@ def _rebase_one(
         base_text = texts.get(change.base_version_id)
         if base_text is None:
             base_text = session.get(ClauseVersion, change.base_version_id).text  # type: ignore[union-attr]
-        if change.kind == "replace":
-            assert change.new_text is not None
+        if change.new_text is not None:  # replace, or a move that also changes the text
             result = merge3(base_text, change.new_text, current.text)
             if result.text is None:
                 conflicts.append(
