@@ -252,9 +252,17 @@ def _merge_words(base: str, ours: str, theirs: str, offset: int) -> list[Segment
             hunk.unit_lo = units[hunk.start]
             hunk.unit_hi = units[hunk.end - 1]
         else:
-            # An insertion touches the sentences on both sides of where it lands.
-            hunk.unit_lo = units[max(hunk.start - 1, 0)]
-            hunk.unit_hi = units[min(hunk.start, n - 1)]
+            # An insertion touches the sentences on both sides of where it lands, reaching
+            # past spaces and punctuation: between "end." and " Next" is still between two
+            # sentences, wherever the diff happened to put it.
+            left = hunk.start - 1
+            while left > 0 and not is_word(base_tokens[left]):
+                left -= 1
+            right = hunk.start
+            while right < n - 1 and not is_word(base_tokens[right]):
+                right += 1
+            hunk.unit_lo = units[max(left, 0)]
+            hunk.unit_hi = units[min(right, n - 1)]
     hunks.sort(key=lambda h: (h.unit_lo, h.start, h.end, h.side))
 
     clusters: list[list[_Hunk]] = []
