@@ -216,11 +216,11 @@ def _ballot_levels(
     ranked last, 0 when they express no preference. Dense levels keep ballots that differ only in
     the numbers used (1, 3, 7 versus 1, 2, 3) identical, so they can be counted together.
     """
-    if not isinstance(ballot, Mapping):
+    if type(ballot) is not dict and not isinstance(ballot, Mapping):
         raise ValueError(f"ballot {position} must be a mapping of option to rank, not {ballot!r}")
-    ranks: dict[int, int] = {}
+    levels = [unranked_level] * len(index)
     for option, rank in ballot.items():
-        slot = index.get(option) if isinstance(option, str) else None
+        slot = index.get(option)
         if slot is None:
             raise ValueError(f"ballot {position} ranks unknown option {option!r}")
         if type(rank) is not int:
@@ -233,11 +233,13 @@ def _ballot_levels(
             raise ValueError(
                 f"ballot {position} gives {option!r} the rank {rank}; the best rank is 1"
             )
-        ranks[slot] = rank
-    dense = {rank: level for level, rank in enumerate(sorted(set(ranks.values())), start=1)}
-    levels = [unranked_level] * len(index)
-    for slot, rank in ranks.items():
-        levels[slot] = dense[rank]
+        levels[slot] = rank
+    distinct = sorted({levels[slot] for slot in map(index.__getitem__, ballot)})
+    # Ranks that already run 1, 2, ... without gaps are their own levels (the usual case).
+    if distinct and distinct[-1] != len(distinct):
+        dense = {rank: level for level, rank in enumerate(distinct, start=1)}
+        for slot in map(index.__getitem__, ballot):
+            levels[slot] = dense[levels[slot]]
     return tuple(levels)
 
 
