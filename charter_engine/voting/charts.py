@@ -332,7 +332,11 @@ def _ranked_summary(result: RankedResult, name: Callable[[str], str]) -> list[st
 
 
 def turnout_svg(
-    voted: int | float, eligible: int | float, quorum: float | None, *, title: str
+    voted: int | float | Fraction,
+    eligible: int | float | Fraction,
+    quorum: int | float | Fraction | None,
+    *,
+    title: str,
 ) -> str:
     """One bar of the roll, filled by the votes cast, with the quorum marked.
 

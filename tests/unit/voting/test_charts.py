@@ -138,6 +138,8 @@ def test_turnout_chart() -> None:
     assert "Quorum: 100 votes (33.3% of the roll), reached." in text
     short = visible_text(parse(turnout_svg(40, 300, 100.5, title="Turnout")))
     assert "Quorum: 100.5 votes (33.5% of the roll), not reached." in short
+    weighted = visible_text(parse(turnout_svg(Fraction(7, 2), 10, Fraction(10, 3), title="w")))
+    assert "3.5 of 10 eligible voted (35%)" in weighted
     assert parse(turnout_svg(0, 0, None, title="Empty roll")).find("svg:line", NS) is None
     with pytest.raises(ValueError):
         turnout_svg(-1, 10, None, title="bad")
