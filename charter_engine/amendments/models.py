@@ -27,8 +27,13 @@ class Amendment(Base):
             "'withdrawn', 'rejected', 'superseded', 'needs_rebase')",
             name="state_known",
         ),
+        # A merged amendment names its revision; a merged sub-amendment went into its parent.
         CheckConstraint(
-            "(state = 'merged') = (merged_revision_id IS NOT NULL)", name="merged_has_revision"
+            "state <> 'merged' OR merged_revision_id IS NOT NULL OR parent_id IS NOT NULL",
+            name="merged_has_revision",
+        ),
+        CheckConstraint(
+            "merged_revision_id IS NULL OR state = 'merged'", name="revision_only_when_merged"
         ),
         CheckConstraint(
             "(state = 'needs_rebase') = (conflicts IS NOT NULL)", name="rebase_has_conflicts"

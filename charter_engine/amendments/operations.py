@@ -492,16 +492,18 @@ def merge_amendment(
     actor: User | None,
     editorial: bool = False,
     system: bool = False,
-) -> Revision:
+) -> Revision | None:
     """Apply an adopted amendment (or, editorially, a submitted one) as a new revision, then
-    rebase every other pending amendment on the clauses it changed."""
+    rebase every other pending amendment on the clauses it changed.
+
+    A sub-amendment merges into the proposed text of its parent amendment instead: no revision
+    is made and ``None`` is returned.
+    """
     action = "merge_editorial" if editorial else "merge"
     if not system:
         ensure_can(actor, permission_for(action), amendment)
     charter = get_charter_for_update(session, amendment.charter_id)
     amendment = get_amendment(session, amendment.id, for_update=True)
-    if amendment.parent_id is not None:
-        raise InvalidTransition("A sub-amendment is merged into its amendment, not the charter.")
     target = next_state(amendment.state, action)
     if target is None:
         wanted = "submitted or under discussion" if editorial else "adopted"
@@ -509,6 +511,8 @@ def merge_amendment(
             f"Only an amendment that is {wanted} can be merged; this one is "
             f"{amendment.state.replace('_', ' ')}."
         )
+    if amendment.parent_id is not None:
+        return _merge_into_parent(session, amendment, target=target, actor=actor, editorial=editorial)
     head = get_revision(session, charter)
     versions = _head_versions(session, head)
     ensure_no_open_vote(session, charter.id, touched_clause_ids(amendment), besides=amendment.id)
@@ -729,3 +733,137 @@ def charter_of(session: Session, amendment: Amendment) -> Charter:
     charter = session.get(Charter, amendment.charter_id)
     assert charter is not None
     return charter
+
+
+# ---------------------------------------------------------------------------------------------
+# sub-amendments
+
+
+def propose_sub_amendment(
+    session: Session,
+    parent: Amendment,
+    *,
+    actor: User,
+    title: object,
+    rationale: object = "",
+    changes: object = None,
+    submit: bool = False,
+) -> Amendment:
+    """Propose changes to a pending amendment's proposed text.
+
+    ``changes`` is a list of ``{"change_id": <id of a replace or insert change of the parent>,
+    "text": <the new proposed text>}``.
+    """
+    ensure_can(actor, "amendment:propose", parent)
+    title_s, rationale_s = _validate_meta(title, rationale)
+    parent = get_amendment(session, parent.id, for_update=True)
+    if parent.parent_id is not None:
+        raise ValidationError("A sub-amendment cannot itself be amended.")
+    if parent.state not in EDITABLE_STATES or parent.state == "needs_rebase":
+        raise InvalidTransition(
+            f"Amendment #{parent.number} is {parent.state.replace('_', ' ')}; it can no longer be amended."
+        )
+    if not isinstance(changes, list) or not changes:
+        raise ValidationError("Give at least one change to the amendment's text.", field="changes")
+    by_id = {c.id: c for c in parent.changes if c.new_text is not None}
+    rows: list[AmendmentChange] = []
+    seen: set[int] = set()
+    for index, item in enumerate(changes):
+        if not isinstance(item, dict):
+            raise ValidationError(f"Change {index + 1} must be an object.", field="changes")
+        change_id, text = item.get("change_id"), item.get("text")
+        if isinstance(change_id, bool) or not isinstance(change_id, int) or change_id not in by_id:
+            raise ValidationError(
+                f"Change {index + 1}: change_id must name a change of amendment #{parent.number} "
+                "that proposes text.",
+                field="changes",
+            )
+        if change_id in seen:
+            raise ValidationError(f"Change {index + 1}: that change is already amended.", field="changes")
+        seen.add(change_id)
+        target = by_id[change_id]
+        if not isinstance(text, str) or not text.strip() or "\x00" in text:
+            raise ValidationError(f"Change {index + 1}: give the new text.", field="changes")
+        if text == target.new_text:
+            raise ValidationError(
+                f"Change {index + 1}: the text is the same as the amendment's.", field="changes"
+            )
+        rows.append(
+            AmendmentChange(
+                position=index, kind="replace", clause_id=target.clause_id,
+                target_change_id=target.id, base_text=target.new_text, new_text=text,
+            )
+        )
+    charter = get_charter_for_update(session, parent.charter_id)
+    sub = Amendment(
+        charter_id=charter.id,
+        number=charter.next_amendment_number,
+        title=title_s,
+        rationale=rationale_s,
+        author_id=actor.id,
+        state="draft",
+        base_revision_id=parent.base_revision_id,
+        parent_id=parent.id,
+        changes=rows,
+    )
+    charter.next_amendment_number += 1
+    session.add(sub)
+    session.flush()
+    record_event(
+        session, "amendment.proposed", actor_id=actor.id, object_type="amendment",
+        object_id=sub.id,
+        payload={"parent": parent.id, "number": sub.number, "title": title_s,
+                 "fingerprint": fingerprint(sub)},
+    )
+    if submit:
+        transition_amendment(session, sub, "submit", actor=actor)
+    return sub
+
+
+def _merge_into_parent(
+    session: Session, sub: Amendment, *, target: str, actor: User | None, editorial: bool
+) -> None:
+    parent = get_amendment(session, sub.parent_id or 0, for_update=True)
+    if parent.state not in EDITABLE_STATES or parent.state == "needs_rebase":
+        raise Conflict(
+            f"Amendment #{parent.number} is {parent.state.replace('_', ' ')}; "
+            "its text cannot change now."
+        )
+    targets = {c.id: c for c in parent.changes}
+    updates: list[tuple[AmendmentChange, str]] = []
+    problems: list[dict[str, Any]] = []
+    for change in sub.changes:
+        aim = targets.get(change.target_change_id or -1)
+        if aim is None or aim.new_text is None or change.new_text is None:
+            problems.append(_conflict(change, "The amended change no longer exists."))
+            continue
+        base = change.base_text or ""
+        if aim.new_text == base:
+            updates.append((aim, change.new_text))
+            continue
+        result = merge3(base, change.new_text, aim.new_text)
+        if result.text is None:
+            problems.append(
+                _conflict(
+                    change, "The amendment's text changed meanwhile where this sub-amendment changes it.",
+                    passages=[{"base": c.base, "ours": c.ours, "theirs": c.theirs} for c in result.conflicts],
+                    current=aim.new_text,
+                )
+            )
+        else:
+            updates.append((aim, result.text))
+    if problems:
+        raise Conflict("The sub-amendment no longer applies cleanly.", details={"conflicts": problems})
+    for aim, text in updates:
+        aim.new_text = text
+    parent.updated_at = utcnow()
+    _set_state(
+        session, sub, target, action="merged", actor=actor,
+        extra={"into": parent.id, "editorial": editorial},
+    )
+    session.flush()
+    record_event(
+        session, "amendment.sub_amendment_merged", actor_id=actor.id if actor else None,
+        object_type="amendment", object_id=parent.id,
+        payload={"sub_amendment": sub.id, "fingerprint": fingerprint(parent)},
+    )

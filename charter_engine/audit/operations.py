@@ -65,6 +65,8 @@ def record_event(
     payload: dict[str, Any] | None = None,
 ) -> None:
     """Queue an audit event; it is chained and written when the session commits."""
+    # Tie the event to a transaction, so that a rollback (which ends it) discards the event.
+    session.connection()
     session.info.setdefault(_PENDING, []).append(
         {
             "occurred_at": utcnow(),

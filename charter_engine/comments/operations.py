@@ -153,7 +153,7 @@ def carry_anchors(session: Session, new_versions: Sequence[ClauseVersion]) -> No
             select(ClauseVersion.id, ClauseVersion.text).where(
                 ClauseVersion.id.in_({a.clause_version_id for a in anchors})
             )
-        ).tuples()
+        )
     )
     grouped: dict[int, list[CommentAnchor]] = {}
     for anchor in anchors:

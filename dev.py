@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Set up and run Charter Engine with nothing but Python 3.11+.
+
+    python3 dev.py start   # create .venv, install, migrate an SQLite database, load the demo, serve
+    python3 dev.py test    # create .venv, install with test tools, lint, run the whole test suite
+                           # on SQLite, then again on PostgreSQL when a server is reachable
+
+Settings come from CHARTER_* environment variables (see README.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/charter_test"
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> int:
+    return subprocess.call([str(a) for a in args], cwd=ROOT, env=env)
+
+
+def ensure_env(extras: str) -> None:
+    """Create the virtual environment and (re)install when pyproject.toml changed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Charter Engine needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    if not PYTHON.exists():
+        say(f"creating the virtual environment in {VENV}")
+        try:
+            venv.EnvBuilder(with_pip=True).create(VENV)
+        except Exception as exc:  # noqa: BLE001 - tell the person what to install
+            shutil.rmtree(VENV, ignore_errors=True)
+            sys.exit(f"could not create a virtual environment ({exc}); install python3-venv")
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    stamp = VENV / f".installed-{extras or 'app'}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    say("installing Charter Engine and its dependencies (first run only)")
+    target = f".[{extras}]" if extras else "."
+    if run(PYTHON, "-m", "pip", "install", "-q", "--upgrade", "pip") != 0:
+        sys.exit("pip could not upgrade itself")
+    if run(PYTHON, "-m", "pip", "install", "-q", "-e", target) != 0:
+        sys.exit("installing the dependencies failed (see above)")
+    stamp.write_text(digest)
+
+
+def start(argv: list[str]) -> int:
+    ensure_env("")
+    env = dict(os.environ)
+    env.setdefault("CHARTER_INSTANCE_DIR", str(ROOT / "instance"))
+    cli = BIN / "charter-engine"
+    if run(cli, "db", "upgrade", env=env) != 0:
+        return 1
+    if run(cli, "demo", env=env) != 0:
+        return 1
+    host = env.get("CHARTER_HOST", "127.0.0.1")
+    port = env.get("CHARTER_PORT", "5000")
+    say(f"open http://{host}:{port}/ in your browser")
+    return run(cli, "serve", "--host", host, "--port", port, *argv, env=env)
+
+
+def postgres_reachable(url: str) -> str | None:
+    """None when a server answers at ``url``; otherwise the reason it does not."""
+    code = (
+        "import sys, psycopg\n"
+        "from sqlalchemy.engine import make_url\n"
+        "u = make_url(sys.argv[1])\n"
+        "psycopg.connect(host=u.host or 'localhost', port=u.port or 5432, user=u.username,"
+        " password=u.password, dbname='postgres', connect_timeout=3).close()\n"
+    )
+    result = subprocess.run(
+        [str(PYTHON), "-c", code, url], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if result.returncode == 0:
+        return None
+    lines = result.stderr.strip().splitlines()
+    return lines[-1] if lines else "no answer"
+
+
+def pytest_run(label: str, args: list[str], env: dict[str, str]) -> bool:
+    say(f"test suite on {label}")
+    code = run(PYTHON, "-m", "pytest", *args, env=env)
+    if code == 5:
+        print(f"pytest collected no tests on {label}: that is a failure, not a pass", flush=True)
+        return False
+    return code == 0
+
+
+def test(argv: list[str]) -> int:
+    ensure_env("dev")
+    env = dict(os.environ)
+    env.pop("CHARTER_DATABASE_URL", None)
+    checks_ok = True
+    if not argv:
+        say("lint: ruff and mypy")
+        checks_ok = (
+            run(BIN / "ruff", "check", ".") == 0
+            and run(BIN / "ruff", "format", "--check", ".") == 0
+            and run(BIN / "mypy") == 0
+        )
+    sqlite_env = {k: v for k, v in env.items() if k != "CHARTER_TEST_DATABASE_URL"}
+    ok = pytest_run("SQLite", argv, sqlite_env)
+    pg_url = env.get("CHARTER_TEST_POSTGRES_URL", DEFAULT_PG_URL)
+    reason = postgres_reachable(pg_url)
+    if reason is None:
+        ok = pytest_run("PostgreSQL", argv, {**env, "CHARTER_TEST_DATABASE_URL": pg_url}) and ok
+    elif env.get("CHARTER_REQUIRE_POSTGRES") == "1":
+        print(f"PostgreSQL is required but not reachable at {pg_url}: {reason}", flush=True)
+        ok = False
+    else:
+        print(
+            f"PostgreSQL not reachable at {pg_url} ({reason}): the PostgreSQL run is skipped. "
+            "Set CHARTER_TEST_POSTGRES_URL to test against a server.",
+            flush=True,
+        )
+    if not checks_ok:
+        print("lint failed (see above)", flush=True)
+    return 0 if ok and checks_ok else 1
+
+
+def main() -> int:
+    commands = {"start": start, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        return 2
+    return commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
