@@ -1,0 +1,151 @@
+"""Benchmark the charter engine's database paths: importing and exporting a 400-clause charter,
+and merging one amendment while 200 pending amendments on the same clause are rebased.
+
+    .venv/bin/python bench/bench_engine.py [--postgres URL]
+
+Each figure is the median of several runs on a fresh database, printed beside a baseline measured
+in the same run on the same machine: the bare cost of inserting the same number of rows with one
+executemany, so that the ratio says what the engine adds on top of the database itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import text  # noqa: E402
+
+import charter_engine.models  # noqa: E402,F401
+from charter_engine import migrate  # noqa: E402
+from charter_engine.accounts.operations import create_user  # noqa: E402
+from charter_engine.amendments.operations import merge_amendment, propose_amendment  # noqa: E402
+from charter_engine.charters.operations import import_charter  # noqa: E402
+from charter_engine.charters.queries import current_entries, get_revision, revision_text  # noqa: E402
+from charter_engine.db import make_engine, make_session_factory  # noqa: E402
+
+RUNS = 5
+
+
+def charter_text(clauses: int) -> str:
+    parts = ["# Charter\n\n"]
+    for i in range(clauses - 1):
+        if i % 10 == 0:
+            parts.append(f"## Article {i // 10 + 1}\n\n")
+        else:
+            parts.append(
+                f"Clause {i}: the members of the Core Group agree that decisions on topic {i} are "
+                "taken openly, recorded in the minutes and published to every member in time.\n\n"
+            )
+    return "".join(parts)
+
+
+def fresh(url: str | None) -> tuple[object, Callable[[], object]]:
+    if url is None:
+        path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
+        engine = make_engine(f"sqlite:///{path}")
+    else:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    migrate.upgrade(engine)
+    return engine, make_session_factory(engine)
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def bench_import(url: str | None) -> tuple[float, float, float]:
+    document = charter_text(400)
+    imports, exports, baselines = [], [], []
+    for _ in range(RUNS):
+        engine, factory = fresh(url)
+        with factory() as session:  # type: ignore[operator]
+            sec = create_user(session, email="s@example.org", name="S", role="secretariat")
+            session.commit()
+            start = time.perf_counter()
+            charter = import_charter(session, title="Bench", text=document, actor=sec)
+            session.commit()
+            imports.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            out = revision_text(session, get_revision(session, charter))
+            exports.append(time.perf_counter() - start)
+            assert out == document
+            # Baseline: the same number of rows, inserted raw in one executemany.
+            session.execute(text("CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, body TEXT)"))
+            session.commit()
+            rows = [{"id": i, "body": document[i * 100 : i * 100 + 100]} for i in range(1200)]
+            start = time.perf_counter()
+            session.execute(text("INSERT INTO bench_rows (id, body) VALUES (:id, :body)"), rows)
+            session.commit()
+            baselines.append(time.perf_counter() - start)
+        engine.dispose()  # type: ignore[attr-defined]
+    return median_ms(imports), median_ms(exports), median_ms(baselines)
+
+
+def bench_rebase(url: str | None) -> tuple[float, int, int]:
+    clause = " ".join(f"Rule w{i} applies." for i in range(220)) + "\n\n"
+    samples = []
+    clean = conflicted = 0
+    for _ in range(RUNS):
+        engine, factory = fresh(url)
+        with factory() as session:  # type: ignore[operator]
+            sec = create_user(session, email="s@example.org", name="S", role="secretariat")
+            author = create_user(session, email="a@example.org", name="A")
+            charter = import_charter(session, title="Bench", text="# C\n\n" + clause, actor=sec)
+            clause_id = current_entries(session, charter)[1][0]
+            for i in range(200):
+                target = f"w{i + 10}" if i < 150 else "w5"
+                new = clause.replace(f" {target} ", f" W{i}x ", 1)
+                propose_amendment(
+                    session, charter, actor=author, title=f"E{i}", submit=True,
+                    changes=[{"kind": "replace", "clause_id": clause_id, "text": new}],
+                )
+            merger = propose_amendment(
+                session, charter, actor=author, title="M", submit=True,
+                changes=[{"kind": "replace", "clause_id": clause_id,
+                          "text": clause.replace(" w5 ", " five ")}],
+            )
+            session.commit()
+            start = time.perf_counter()
+            merge_amendment(session, merger, actor=sec, editorial=True)
+            session.commit()
+            samples.append(time.perf_counter() - start)
+            rows = session.execute(
+                text("SELECT state, count(*) FROM amendments GROUP BY state")
+            ).all()
+            counts = dict((r[0], r[1]) for r in rows)
+            clean, conflicted = counts.get("submitted", 0), counts.get("needs_rebase", 0)
+        engine.dispose()  # type: ignore[attr-defined]
+    return median_ms(samples), clean, conflicted
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--postgres", default=None, help="also run on this PostgreSQL database")
+    args = parser.parse_args()
+    backends: list[tuple[str, str | None]] = [("SQLite", None)]
+    if args.postgres:
+        backends.append(("PostgreSQL", args.postgres))
+    print(f"{'backend':<11} {'what':<44} {'median':>10} {'baseline':>10} {'ratio':>7}")
+    for label, url in backends:
+        imp, exp, base = bench_import(url)
+        print(f"{label:<11} {'import 400-clause charter (goal < 1000 ms)':<44} {imp:>8.1f}ms "
+              f"{base:>8.1f}ms {imp / base:>6.1f}x")
+        print(f"{label:<11} {'export it (reconstruct the text)':<44} {exp:>8.1f}ms")
+        reb, clean, conflicted = bench_rebase(url)
+        print(f"{label:<11} {'merge + rebase 200 pending (goal < 200 ms)':<44} {reb:>8.1f}ms "
+              f"{'':>10} {'':>7}  ({clean} clean, {conflicted} conflicted)")
+    print(f"(median of {RUNS} runs each; baseline = the same number of raw row inserts)")
+
+
+if __name__ == "__main__":
+    main()
