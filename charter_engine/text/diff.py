@@ -31,6 +31,10 @@ DIFF_TIMEOUT = 0.5
 # Above this many tokens (both sides together) a line-level pass narrows the word-level work.
 _LINE_MODE_TOKENS = 6000
 
+# A changed stretch bigger than this (in tokens) is diffed line by line, pairing similar lines.
+_PAIR_LINES_TOKENS = 400
+_PAIR_WINDOW = 20
+
 _SURROGATES = range(0xD800, 0xE000)
 
 
@@ -179,9 +183,12 @@ def _diff_encoded(
 
     def flush() -> None:
         if pending_old or pending_new:
-            x = encoder.encode(pending_old)
-            y = encoder.encode(pending_new)
-            diffs.extend(differ.diff_main(x, y, False, deadline))
+            if len(pending_old) + len(pending_new) > _PAIR_LINES_TOKENS:
+                diffs.extend(_diff_by_paired_lines(differ, pending_old, pending_new, deadline))
+            else:
+                x = encoder.encode(pending_old)
+                y = encoder.encode(pending_new)
+                diffs.extend(differ.diff_main(x, y, False, deadline))
             pending_old.clear()
             pending_new.clear()
 
@@ -202,6 +209,47 @@ def _diff_encoded(
     flush()
     differ.diff_cleanupMerge(diffs)
     differ.diff_cleanupSemantic(diffs)
+    return diffs
+
+
+def _bag(tokens: Sequence[str]) -> Counter[str]:
+    return Counter(t for t in tokens if not is_space(t))
+
+
+def _diff_by_paired_lines(
+    differ: _TokenDiffer, old_tokens: Sequence[str], new_tokens: Sequence[str], deadline: float
+) -> list[tuple[int, str]]:
+    """Diff a large rewritten stretch line by line: similar lines (in order) are diffed word
+    by word, the others are whole-line deletions and insertions. Much cheaper than one
+    word-level search over the whole stretch, and the diff reads better."""
+    encoder = differ.encoder
+    old_lines = _split_lines(old_tokens)
+    new_lines = _split_lines(new_tokens)
+    new_bags = [_bag(line) for line in new_lines]
+    diffs: list[tuple[int, str]] = []
+    j = 0
+    for line in old_lines:
+        bag = _bag(line)
+        size = bag.total()
+        best, best_k = 0.5, -1
+        for k in range(j, min(len(new_lines), j + _PAIR_WINDOW)):
+            total = size + new_bags[k].total()
+            score = 2.0 * (bag & new_bags[k]).total() / total if total else 1.0
+            if score >= best:
+                best, best_k = score, k
+                if score == 1.0:
+                    break
+        if best_k < 0:
+            diffs.append((DELETE, encoder.encode(line)))
+            continue
+        for skipped in new_lines[j:best_k]:
+            diffs.append((INSERT, encoder.encode(skipped)))
+        x = encoder.encode(line)
+        y = encoder.encode(new_lines[best_k])
+        diffs.extend(differ.diff_main(x, y, False, deadline))
+        j = best_k + 1
+    for rest in new_lines[j:]:
+        diffs.append((INSERT, encoder.encode(rest)))
     return diffs
 
 

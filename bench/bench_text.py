@@ -1,0 +1,159 @@
+"""Benchmark of the text engine: word diffs (against difflib), merges and document import.
+
+Run with ``.venv/bin/python bench/bench_text.py``; needs the shared data folder
+(``../shared/data`` or ``CHARTER_SHARED_DATA``). Prints medians over repeated runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from charter_engine.text import (  # noqa: E402
+    diff_words,
+    join_blocks,
+    merge3,
+    split_document,
+    tokenize,
+)
+
+
+def shared_data() -> Path:
+    override = os.environ.get("CHARTER_SHARED_DATA")
+    path = Path(override) if override else ROOT.parent / "shared" / "data"
+    if not path.exists():
+        sys.exit(f"shared data not found at {path} (set CHARTER_SHARED_DATA)")
+    return path
+
+
+def read(path: Path) -> str:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+def median_seconds(func: Callable[[], object], repeat: int) -> float:
+    func()  # warm-up
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def difflib_words(old: str, new: str) -> list[tuple[str, int, int, int, int]]:
+    matcher = difflib.SequenceMatcher(None, tokenize(old), tokenize(new), autojunk=False)
+    return matcher.get_opcodes()
+
+
+def clause_pair(history: Path) -> tuple[str, str]:
+    """A ~1.2 KB clause of the CNCF charter and a realistic amendment of it."""
+    text = read(history / "v015.md")
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    clause = ""
+    for paragraph in paragraphs:
+        clause = (clause + "\n\n" + paragraph) if clause else paragraph
+        if len(clause) >= 1150:
+            break
+    amended = (
+        clause.replace("shall", "must", 2)
+        .replace("the ", "the relevant ", 1)
+        .replace(", ", "; ", 1)
+        .replace(".", ", as decided by the Governing Board.", 1)
+    )
+    words = amended.split(" ")
+    del words[len(words) // 2 : len(words) // 2 + 4]
+    return clause, " ".join(words)
+
+
+def document_pairs(history: Path) -> list[tuple[str, str, str]]:
+    """Real consecutive versions of the CNCF charter (~30-35 KB each)."""
+    return [
+        ("amendment v010->v011", read(history / "v010.md"), read(history / "v011.md")),
+        ("major revision v007->v008", read(history / "v007.md"), read(history / "v008.md")),
+    ]
+
+
+def charter_400() -> str:
+    parts = []
+    for k in range(1, 401):
+        parts.append(f"#### {k}. Clause number {k}\n\n")
+        parts.append(
+            f"The Governing Board shall decide matter {k} by a two-thirds vote of the members "
+            "present, after a notice period of at least seven days, unless the Technical "
+            "Oversight Committee requests an expedited decision.\n\n"
+        )
+        if k % 3 == 0:
+            parts.append(f"-\t(a) first condition of {k}\n\n-\t(b) second condition\n\n")
+    return "".join(parts)
+
+
+def main() -> None:
+    data = shared_data()
+    history = data / "histories" / "cncf-charter"
+    rows: list[tuple[str, str, str]] = []
+
+    old, new = clause_pair(history)
+    ours = median_seconds(lambda: diff_words(old, new), 200)
+    theirs = median_seconds(lambda: difflib_words(old, new), 200)
+    rows.append(
+        (
+            f"diff_words, clause ({len(old)} chars)",
+            f"{ours * 1e3:.3f} ms",
+            f"difflib {theirs * 1e3:.3f} ms: {theirs / ours:.1f}x faster",
+        )
+    )
+
+    for label, old, new in document_pairs(history):
+        ours = median_seconds(lambda old=old, new=new: diff_words(old, new), 15)
+        theirs = median_seconds(lambda old=old, new=new: difflib_words(old, new), 3)
+        rows.append(
+            (
+                f"diff_words, {label} ({len(old) // 1024} KB)",
+                f"{ours * 1e3:.1f} ms",
+                f"difflib {theirs * 1e3:.1f} ms: {theirs / ours:.0f}x faster",
+            )
+        )
+
+    merges = data / "merges"
+    per_case = []
+    for case in sorted(p for p in merges.iterdir() if p.is_dir()):
+        files = {p.name.split(".", 1)[0]: read(p) for p in case.iterdir()}
+        base, a, b = files["base"], files["a"], files["b"]
+        per_case.append(median_seconds(lambda base=base, a=a, b=b: merge3(base, a, b), 5))
+    rows.append(
+        (
+            f"merge3, {len(per_case)} real cases",
+            f"median {statistics.median(per_case) * 1e3:.2f} ms",
+            f"max {max(per_case) * 1e3:.1f} ms",
+        )
+    )
+
+    charter = charter_400()
+    imported = median_seconds(lambda: join_blocks(split_document(charter)), 20)
+    blocks = len(split_document(charter))
+    rows.append(
+        (
+            f"split+join, 400 clauses ({len(charter) // 1024} KB, {blocks} blocks)",
+            f"{imported * 1e3:.1f} ms",
+            "goal: well under 1 s",
+        )
+    )
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'operation':<{width}}  {'time (median)':>16}  notes")
+    print("-" * (width + 50))
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:>16}  {note}")
+
+
+if __name__ == "__main__":
+    main()
