@@ -114,14 +114,16 @@ def _placed(result: Sequence[Placed], key: Hashable) -> bool:
     return _position(result, key) is not None
 
 
-def derive_changes(clauses: Sequence[tuple[Hashable, str]], new_document: str) -> list[ChangeSpec]:
+def derive_changes(
+    clauses: Sequence[tuple[Hashable, str]], new_document: str, fmt: str | None = None
+) -> list[ChangeSpec]:
     """The clause changes that turn ``clauses`` into ``new_document`` exactly.
 
     Blocks are aligned with the existing clauses; unchanged ones keep their identity, edited ones
     become replacements, runs of new blocks become one insert each, and a clause that reappears
     elsewhere unchanged is a move.
     """
-    blocks = [b.text for b in split_document(new_document)]
+    blocks = [b.text for b in split_document(new_document, fmt)]
     old_texts = [text for _key, text in clauses]
     ops = align_blocks(old_texts, blocks)
     changes: list[ChangeSpec] = []

@@ -27,7 +27,12 @@ from charter_engine.amendments.workflow import (
 )
 from charter_engine.audit.operations import record_event
 from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
-from charter_engine.charters.operations import Entry, create_revision, validate_document_text
+from charter_engine.charters.operations import (
+    Entry,
+    create_revision,
+    parser_format,
+    validate_document_text,
+)
 from charter_engine.charters.queries import (
     get_charter_for_update,
     get_revision,
@@ -185,7 +190,7 @@ def _build_changes(
 
 
 def _specs_from_input(
-    base: Sequence[RevisionClause], *, changes: object, text: object
+    base: Sequence[RevisionClause], *, changes: object, text: object, fmt: str
 ) -> list[ChangeSpec]:
     if (changes is None) == (text is None):
         raise ValidationError("Give either the whole edited text or a list of changes.")
@@ -194,7 +199,7 @@ def _specs_from_input(
         pairs: list[tuple[Hashable, str]] = [(rc.clause_id, rc.version.text) for rc in base]
         if document == "".join(t for _k, t in pairs):
             raise ValidationError("The text is unchanged: there is nothing to amend.", field="text")
-        return derive_changes(pairs, document)
+        return derive_changes(pairs, document, fmt)
     return parse_change_specs(changes)
 
 
@@ -224,7 +229,9 @@ def propose_amendment(
     charter = get_charter_for_update(session, charter.id)
     base = get_revision(session, charter, base_revision)
     base_rows = _base_clauses(session, base)
-    specs = _specs_from_input(base_rows, changes=changes, text=text)
+    specs = _specs_from_input(
+        base_rows, changes=changes, text=text, fmt=parser_format(charter.source_format)
+    )
     rows = _build_changes(specs, base_rows)
     amendment = Amendment(
         charter_id=charter.id,
@@ -315,7 +322,9 @@ def _replace_changes(session: Session, amendment: Amendment, *, changes: object,
     charter = get_charter_for_update(session, amendment.charter_id)
     head = get_revision(session, charter)
     base_rows = _base_clauses(session, head)
-    specs = _specs_from_input(base_rows, changes=changes, text=text)
+    specs = _specs_from_input(
+        base_rows, changes=changes, text=text, fmt=parser_format(charter.source_format)
+    )
     rows = _build_changes(specs, base_rows)
     amendment.changes.clear()
     session.flush()
@@ -537,6 +546,7 @@ def merge_amendment(
     except ChangeError as exc:
         raise Conflict(f"The amendment no longer applies: {exc}.") from exc
     entries: list[Entry] = []
+    fmt = parser_format(charter.source_format)
     for item in placed:
         clause_id = item.key if isinstance(item.key, int) else None
         if clause_id is not None and item.text == versions[clause_id].text:
@@ -544,7 +554,7 @@ def merge_amendment(
             entries.append(Entry(clause_id, version_id=versions[clause_id].id))
             continue
         # New text: split it into blocks so that headings and paragraphs stay separate clauses.
-        blocks = [b.text for b in split_document(item.text)] or [item.text]
+        blocks = [b.text for b in split_document(item.text, fmt)] or [item.text]
         first, rest = blocks[0], blocks[1:]
         if clause_id is not None:
             entries.append(Entry(clause_id, text=first, previous_version_id=versions[clause_id].id))

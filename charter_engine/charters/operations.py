@@ -22,7 +22,7 @@ from charter_engine.audit.operations import record_event
 from charter_engine.charters.models import Charter, Clause, ClauseVersion, Revision, RevisionClause
 from charter_engine.charters.queries import current_entries, get_charter_for_update
 from charter_engine.errors import ValidationError
-from charter_engine.text import classify_block, split_document
+from charter_engine.text import classify_block, rst_heading_styles, split_document
 
 if TYPE_CHECKING:
     from charter_engine.accounts.models import User
@@ -64,6 +64,11 @@ def guess_format(filename: str | None, text: str) -> str:
     if re.search(r"^([=\-~^\"'`#*+])\1{2,}\s*$", text, re.MULTILINE):
         return "rst"
     return "text"
+
+
+def parser_format(source_format: str) -> str:
+    """The text engine's parsing mode for a charter's source format."""
+    return "rst" if source_format == "rst" else "markdown"
 
 
 def validate_document_text(text: object, *, field: str = "text") -> str:
@@ -128,7 +133,7 @@ def import_charter(
     )
     session.add(charter)
     session.flush()
-    blocks = split_document(text)
+    blocks = split_document(text, parser_format(fmt))
     revision = _write_revision(
         session,
         charter,
@@ -219,6 +224,17 @@ def _write_revision(
         clause_count=len(entries),
     )
     session.add(revision)
+    fmt = parser_format(charter.source_format)
+    # RST heading levels depend on the order adornment styles first appear in the whole text.
+    rst_styles = None
+    if fmt == "rst":
+        rst_styles = rst_heading_styles(
+            "".join(
+                e.text if e.version_id is None and e.text else reused[e.version_id].text
+                if e.version_id in reused else ""
+                for e in entries
+            )
+        )
     new_clauses = [Clause(charter_id=charter.id) for e in entries if e.clause_id is None]
     session.add_all(new_clauses)
     session.flush()
@@ -236,7 +252,7 @@ def _write_revision(
             clause_id = entry.clause_id
             if clause_id is None:
                 clause_id = next(new_clause_iter).id
-            block = classify_block(entry.text)
+            block = classify_block(entry.text, fmt, rst_styles)
             version = ClauseVersion(
                 clause_id=clause_id,
                 text=entry.text,

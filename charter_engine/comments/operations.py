@@ -79,13 +79,19 @@ def create_comment(
         raise ValidationError("Write something to comment.", field="body")
     if len(body) > MAX_BODY:
         raise ValidationError(f"A comment is at most {MAX_BODY:,} characters.", field="body")
-    if clause_id is None and amendment is None:
+    if clause_id is None and amendment is None and parent_id is None:
         raise ValidationError("A comment is on a clause or on an amendment.")
     parent = None
     if parent_id is not None:
         parent = session.get(Comment, parent_id)
         if parent is None or parent.charter_id != charter.id:
             raise NotFound("The comment you reply to does not exist.")
+        asked = (clause_id, amendment.id if amendment is not None else None)
+        if asked != (None, None) and asked != (parent.clause_id, parent.amendment_id):
+            raise ValidationError(
+                "A reply goes where the comment it answers is; that comment is elsewhere.",
+                field="parent_id",
+            )
         clause_id, amendment_id = parent.clause_id, parent.amendment_id
     else:
         amendment_id = amendment.id if amendment is not None else None
@@ -153,7 +159,7 @@ def carry_anchors(session: Session, new_versions: Sequence[ClauseVersion]) -> No
             select(ClauseVersion.id, ClauseVersion.text).where(
                 ClauseVersion.id.in_({a.clause_version_id for a in anchors})
             )
-        )
+        ).all()
     )
     grouped: dict[int, list[CommentAnchor]] = {}
     for anchor in anchors:
@@ -199,6 +205,8 @@ def list_comments(
         .where(Comment.charter_id == charter.id)
         .options(selectinload(Comment.anchors))
         .order_by(Comment.created_at, Comment.id)
+        # Anchors are added when clauses change; never answer with a stale collection.
+        .execution_options(populate_existing=True)
     )
     if clause_id is not None:
         stmt = stmt.where(Comment.clause_id == clause_id)
