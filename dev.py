@@ -35,13 +35,11 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> int:
 
 def ensure_env(extras: str) -> None:
     """Create the virtual environment and (re)install when pyproject.toml changed."""
-    if sys.version_info < (3, 11):
-        sys.exit(f"Charter Engine needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not PYTHON.exists():
         say(f"creating the virtual environment in {VENV}")
         try:
             venv.EnvBuilder(with_pip=True).create(VENV)
-        except Exception as exc:  # noqa: BLE001 - tell the person what to install
+        except Exception as exc:
             shutil.rmtree(VENV, ignore_errors=True)
             sys.exit(f"could not create a virtual environment ({exc}); install python3-venv")
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()

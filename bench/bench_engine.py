@@ -20,15 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-import charter_engine.models  # noqa: E402,F401
-from charter_engine import migrate  # noqa: E402
-from charter_engine.accounts.operations import create_user  # noqa: E402
-from charter_engine.amendments.operations import merge_amendment, propose_amendment  # noqa: E402
-from charter_engine.charters.operations import import_charter  # noqa: E402
-from charter_engine.charters.queries import current_entries, get_revision, revision_text  # noqa: E402
-from charter_engine.db import make_engine, make_session_factory  # noqa: E402
+import charter_engine.models  # noqa: F401
+from charter_engine import migrate
+from charter_engine.accounts.operations import create_user
+from charter_engine.amendments.operations import merge_amendment, propose_amendment
+from charter_engine.charters.operations import import_charter
+from charter_engine.charters.queries import current_entries, get_revision, revision_text
+from charter_engine.db import make_engine, make_session_factory
 
 RUNS = 5
 
@@ -106,13 +106,26 @@ def bench_rebase(url: str | None) -> tuple[float, int, int]:
                 target = f"w{i + 10}" if i < 150 else "w5"
                 new = clause.replace(f" {target} ", f" W{i}x ", 1)
                 propose_amendment(
-                    session, charter, actor=author, title=f"E{i}", submit=True,
+                    session,
+                    charter,
+                    actor=author,
+                    title=f"E{i}",
+                    submit=True,
                     changes=[{"kind": "replace", "clause_id": clause_id, "text": new}],
                 )
             merger = propose_amendment(
-                session, charter, actor=author, title="M", submit=True,
-                changes=[{"kind": "replace", "clause_id": clause_id,
-                          "text": clause.replace(" w5 ", " five ")}],
+                session,
+                charter,
+                actor=author,
+                title="M",
+                submit=True,
+                changes=[
+                    {
+                        "kind": "replace",
+                        "clause_id": clause_id,
+                        "text": clause.replace(" w5 ", " five "),
+                    }
+                ],
             )
             session.commit()
             start = time.perf_counter()
@@ -138,12 +151,16 @@ def main() -> None:
     print(f"{'backend':<11} {'what':<44} {'median':>10} {'baseline':>10} {'ratio':>7}")
     for label, url in backends:
         imp, exp, base = bench_import(url)
-        print(f"{label:<11} {'import 400-clause charter (goal < 1000 ms)':<44} {imp:>8.1f}ms "
-              f"{base:>8.1f}ms {imp / base:>6.1f}x")
+        print(
+            f"{label:<11} {'import 400-clause charter (goal < 1000 ms)':<44} {imp:>8.1f}ms "
+            f"{base:>8.1f}ms {imp / base:>6.1f}x"
+        )
         print(f"{label:<11} {'export it (reconstruct the text)':<44} {exp:>8.1f}ms")
         reb, clean, conflicted = bench_rebase(url)
-        print(f"{label:<11} {'merge + rebase 200 pending (goal < 200 ms)':<44} {reb:>8.1f}ms "
-              f"{'':>10} {'':>7}  ({clean} clean, {conflicted} conflicted)")
+        print(
+            f"{label:<11} {'merge + rebase 200 pending (goal < 200 ms)':<44} {reb:>8.1f}ms "
+            f"{'':>10} {'':>7}  ({clean} clean, {conflicted} conflicted)"
+        )
     print(f"(median of {RUNS} runs each; baseline = the same number of raw row inserts)")
 
 

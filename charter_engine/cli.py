@@ -63,8 +63,9 @@ def _operator(session: Session, email: str | None) -> Any:
     user = session.execute(stmt.order_by(User.id)).scalars().first()
     if user is None:
         fail(
-            f"no active secretariat account {email}" if email else
-            "no secretariat account yet: create one with "
+            f"no active secretariat account {email}"
+            if email
+            else "no secretariat account yet: create one with "
             "'charter-engine create-user EMAIL --name NAME --role secretariat'"
         )
     return user
@@ -80,7 +81,10 @@ def handle_errors(func: F) -> F:
         except CharterError as exc:
             fail(exc.message)
         except OperationalError as exc:
-            fail(f"database error: {exc.orig}. Is the database set up? Run 'charter-engine db upgrade'.")
+            fail(
+                f"database error: {exc.orig}. "
+                "Is the database set up? Run 'charter-engine db upgrade'."
+            )
         except UnicodeDecodeError:
             fail("the file is not UTF-8 text")
         return None
@@ -143,8 +147,12 @@ def db_downgrade(ctx: Context, revision: str) -> None:
 @main.command("create-user")
 @click.argument("email")
 @click.option("--name", required=True, help="Full name.")
-@click.option("--role", type=click.Choice(["member", "secretariat", "observer"]), default="member",
-              show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["member", "secretariat", "observer"]),
+    default="member",
+    show_default=True,
+)
 @click.option("--organisation", default=None)
 @click.option("--country", default=None, help="Two-letter ISO code, e.g. FR.")
 @click.option("--password", default=None, help="Set a password (otherwise invite by email).")
@@ -152,16 +160,27 @@ def db_downgrade(ctx: Context, revision: str) -> None:
 @pass_context
 @handle_errors
 def create_user_cmd(
-    ctx: Context, email: str, name: str, role: str, organisation: str | None,
-    country: str | None, password: str | None, with_token: bool,
+    ctx: Context,
+    email: str,
+    name: str,
+    role: str,
+    organisation: str | None,
+    country: str | None,
+    password: str | None,
+    with_token: bool,
 ) -> None:
     """Create an account."""
     from charter_engine.accounts.operations import create_user, issue_token
 
     with ctx.session() as session:
         user = create_user(
-            session, email=email, name=name, role=role, organisation=organisation,
-            country=country, password=password,
+            session,
+            email=email,
+            name=name,
+            role=role,
+            organisation=organisation,
+            country=country,
+            password=password,
         )
         token = issue_token(session, user, name="cli") if with_token else None
         session.commit()
@@ -190,8 +209,12 @@ def import_cmd(ctx: Context, file: Path, title: str, fmt: str | None, as_email: 
     text = raw.decode("utf-8")
     with ctx.session() as session:
         charter = import_charter(
-            session, title=title, text=text, actor=_operator(session, as_email),
-            filename=file.name, source_format=fmt,
+            session,
+            title=title,
+            text=text,
+            actor=_operator(session, as_email),
+            filename=file.name,
+            source_format=fmt,
         )
         session.commit()
         click.echo(charter.slug)

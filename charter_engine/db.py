@@ -1,8 +1,8 @@
 """Database plumbing: the declarative ``Base``, engines for SQLite and PostgreSQL, sessions.
 
-SQLite is configured for concurrent use: WAL, foreign keys on, a busy timeout and ``BEGIN IMMEDIATE``
-for write transactions (plain ``BEGIN`` lets two writers start and then fail with "database is
-locked"). Read-only units of work may ask for a deferred begin with
+SQLite is configured for concurrent use: WAL, foreign keys on, a busy timeout and
+``BEGIN IMMEDIATE`` for write transactions (plain ``BEGIN`` lets two writers start and then fail
+with "database is locked"). Read-only units of work may ask for a deferred begin with
 ``session.connection(execution_options={"sqlite_begin": "DEFERRED"})`` before their first query.
 """
 
@@ -97,4 +97,3 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
-

@@ -25,12 +25,31 @@ DEMO_PASSWORD = "charter-demo-2026"
 CHARTER_FILE = Path(__file__).parent / "demo_data" / "charter.md"
 
 PEOPLE = [
-    ("secretariat@demo.example", "Amina Diallo", "secretariat", "Convening Organisation", "CH",
-     "Head of secretariat"),
-    ("lucia@demo.example", "Lucía Fernández", "member", "Instituto de Innovación", "ES",
-     "Director of open programmes"),
+    (
+        "secretariat@demo.example",
+        "Amina Diallo",
+        "secretariat",
+        "Convening Organisation",
+        "CH",
+        "Head of secretariat",
+    ),
+    (
+        "lucia@demo.example",
+        "Lucía Fernández",
+        "member",
+        "Instituto de Innovación",
+        "ES",
+        "Director of open programmes",
+    ),
     ("kenji@demo.example", "Kenji Watanabe", "member", "Tokyo Design Lab", "JP", "Research lead"),
-    ("marie@demo.example", "Marie Dubois", "member", "Ville de Lyon", "FR", "Chief innovation officer"),
+    (
+        "marie@demo.example",
+        "Marie Dubois",
+        "member",
+        "Ville de Lyon",
+        "FR",
+        "Chief innovation officer",
+    ),
     ("ngozi@demo.example", "Ngozi Okafor", "member", "Lagos Tech Hub", "NG", "Programme manager"),
     ("rafael@demo.example", "Rafael Costa", "member", "Universidade do Porto", "PT", "Professor"),
     ("olivia@demo.example", "Olivia Brown", "observer", "Open Policy Institute", "CA", "Analyst"),
@@ -46,15 +65,23 @@ def load_demo(session: Session, *, force: bool = False) -> list[str]:
         existing = session.execute(select(User).where(User.email == email)).scalar_one_or_none()
         if existing is None:
             existing = create_user(
-                session, email=email, name=name, role=role, organisation=organisation,
-                country=country, password=DEMO_PASSWORD,
+                session,
+                email=email,
+                name=name,
+                role=role,
+                organisation=organisation,
+                country=country,
+                password=DEMO_PASSWORD,
             )
             existing.role_title = title
         users[email.split("@")[0]] = existing
     sec = users["secretariat"]
     charter = import_charter(
-        session, title="Open Innovation Core Group Charter",
-        text=CHARTER_FILE.read_text(encoding="utf-8"), actor=sec, filename=CHARTER_FILE.name,
+        session,
+        title="Open Innovation Core Group Charter",
+        text=CHARTER_FILE.read_text(encoding="utf-8"),
+        actor=sec,
+        filename=CHARTER_FILE.name,
     )
     clauses = {v.text.split("\n")[0][:40]: cid for cid, v in current_entries(session, charter)}
 
@@ -62,65 +89,116 @@ def load_demo(session: Session, *, force: bool = False) -> list[str]:
         return next(cid for key, cid in clauses.items() if key.startswith(prefix))
 
     decisions = clause("Decisions are taken")
-    decisions_text = next(v.text for cid, v in current_entries(session, charter) if cid == decisions)
+    decisions_text = next(
+        v.text for cid, v in current_entries(session, charter) if cid == decisions
+    )
 
     editorial = propose_amendment(
-        session, charter, actor=users["rafael"], title="Fix the wording of the meetings clause",
+        session,
+        charter,
+        actor=users["rafael"],
+        title="Fix the wording of the meetings clause",
         rationale="'at least four times a year' reads better with a comma before 'at times'.",
-        changes=[{
-            "kind": "replace", "clause_id": clause("The Core Group meets"),
-            "text": next(v.text for cid, v in current_entries(session, charter)
-                         if cid == clause("The Core Group meets")).replace(
-                "four times a year, at times", "four times a year, at times chosen"),
-        }],
+        changes=[
+            {
+                "kind": "replace",
+                "clause_id": clause("The Core Group meets"),
+                "text": next(
+                    v.text
+                    for cid, v in current_entries(session, charter)
+                    if cid == clause("The Core Group meets")
+                ).replace("four times a year, at times", "four times a year, at times chosen"),
+            }
+        ],
         submit=True,
     )
     merge_amendment(session, editorial, actor=sec, editorial=True)
 
     quorum = propose_amendment(
-        session, charter, actor=users["lucia"], title="Count abstentions towards the quorum",
+        session,
+        charter,
+        actor=users["lucia"],
+        title="Count abstentions towards the quorum",
         rationale="Members who abstain take part in the vote; the quorum should count them.",
-        changes=[{"kind": "replace", "clause_id": clause("A decision is valid"),
-                  "text": "A decision is valid only if at least one third of the members took part "
-                          "in the vote, abstentions included.\n\n"}],
+        changes=[
+            {
+                "kind": "replace",
+                "clause_id": clause("A decision is valid"),
+                "text": "A decision is valid only if at least one third of the members took part "
+                "in the vote, abstentions included.\n\n",
+            }
+        ],
         submit=True,
     )
     transition_amendment(session, quorum, "open_discussion", actor=sec)
 
     majority = propose_amendment(
-        session, charter, actor=users["kenji"], title="Absolute majority for decisions",
+        session,
+        charter,
+        actor=users["kenji"],
+        title="Absolute majority for decisions",
         rationale="A simple majority of votes cast lets a small group decide.",
-        changes=[{"kind": "replace", "clause_id": decisions,
-                  "text": decisions_text.replace("simple majority", "absolute majority")}],
+        changes=[
+            {
+                "kind": "replace",
+                "clause_id": decisions,
+                "text": decisions_text.replace("simple majority", "absolute majority"),
+            }
+        ],
         submit=True,
     )
     consensus = propose_amendment(
-        session, charter, actor=users["marie"], title="Seek consensus first",
+        session,
+        charter,
+        actor=users["marie"],
+        title="Seek consensus first",
         rationale="We should try to agree before we vote.",
-        changes=[{"kind": "replace", "clause_id": decisions,
-                  "text": "Decisions are sought by consensus; failing consensus, they are taken by "
-                          "simple majority of the votes cast. Abstentions are not counted as votes "
-                          "cast.\n\n"}],
+        changes=[
+            {
+                "kind": "replace",
+                "clause_id": decisions,
+                "text": "Decisions are sought by consensus; failing consensus, they are taken by "
+                "simple majority of the votes cast. Abstentions are not counted as votes "
+                "cast.\n\n",
+            }
+        ],
         submit=True,
     )
     propose_amendment(
-        session, charter, actor=users["ngozi"], title="Add a clause on languages",
+        session,
+        charter,
+        actor=users["ngozi"],
+        title="Add a clause on languages",
         rationale="Members work in many languages.",
-        changes=[{"kind": "insert", "after_clause_id": clause("The Core Group meets"),
-                  "text": "Meetings are held in English; members may ask for interpretation into "
-                          "French or Spanish.\n\n"}],
+        changes=[
+            {
+                "kind": "insert",
+                "after_clause_id": clause("The Core Group meets"),
+                "text": "Meetings are held in English; members may ask for interpretation into "
+                "French or Spanish.\n\n",
+            }
+        ],
     )
     create_comment(
-        session, charter, actor=users["marie"], clause_id=decisions,
+        session,
+        charter,
+        actor=users["marie"],
+        clause_id=decisions,
         body="Should **abstentions** really be left out? In many of our organisations they count.",
         anchor=AnchorSpec(0, len("Decisions are taken by simple majority")),
     )
     create_comment(
-        session, charter, actor=users["kenji"], amendment=majority,
+        session,
+        charter,
+        actor=users["kenji"],
+        amendment=majority,
         body="This would make it harder for a small group to carry a decision.",
     )
     create_comment(
-        session, charter, actor=users["lucia"], amendment=consensus,
+        session,
+        charter,
+        actor=users["lucia"],
+        amendment=consensus,
         body="How long do we try for consensus before voting?",
     )
     lines = [

@@ -24,9 +24,7 @@ class ValidationError(CharterError):
     code = "invalid"
     status = 422
 
-    def __init__(
-        self, message: str, *, field: str | None = None, details: Any = None
-    ) -> None:
+    def __init__(self, message: str, *, field: str | None = None, details: Any = None) -> None:
         super().__init__(message, details=details)
         self.field = field
 
@@ -49,7 +47,7 @@ class InvalidTransition(CharterError):
 
 
 class Conflict(CharterError):
-    """The request collides with the current state: a stale version, a text conflict, a duplicate."""
+    """The request collides with the current state: stale version, text conflict, duplicate."""
 
     code = "conflict"
     status = 409

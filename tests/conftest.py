@@ -5,7 +5,7 @@ copied from a template migrated once per run); a ``postgresql://`` URL means tha
 once per run and emptied after each test. When PostgreSQL is asked for but not reachable, the tests
 that need a database skip with a clear message, or fail when ``CHARTER_REQUIRE_POSTGRES=1``.
 
-Builders named ``create_*`` go through the operations, so test data obeys the same rules as real data.
+Builders named ``create_*`` go through the operations, so test data obeys the rules real data obeys.
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ def _ensure_pg_database(url: str) -> None:
     from sqlalchemy.engine import make_url
 
     parsed = make_url(make_engine(url).url)
-    admin = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
+    admin = make_engine(
+        parsed.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
     try:
         with admin.connect() as conn:
             exists = conn.execute(
@@ -56,7 +58,7 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
             engine = make_engine(TEST_DATABASE_URL)
             with engine.connect() as conn:
                 conn.exec_driver_sql("SELECT 1")
-        except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+        except Exception as exc:
             message = f"PostgreSQL not reachable at {TEST_DATABASE_URL}: {exc.__class__.__name__}"
             if os.environ.get("CHARTER_REQUIRE_POSTGRES") == "1":
                 pytest.fail(message + " (CHARTER_REQUIRE_POSTGRES=1)")

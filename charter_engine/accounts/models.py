@@ -44,6 +44,23 @@ class User(Base):
     def area_list(self) -> list[str]:
         return [a.strip() for a in (self.areas or "").split(",") if a.strip()]
 
+    # The interface Flask-Login expects, duck-typed so this module needs no web import. The session
+    # id carries the generation: bumping ``session_generation`` invalidates every issued cookie.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_generation or 0}"
+
 
 class ApiToken(Base):
     """A bearer token for the JSON API. Only its SHA-256 is stored."""

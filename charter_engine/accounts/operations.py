@@ -106,7 +106,11 @@ def issue_token(session: Session, user: User, *, name: str = "api") -> str:
     session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), name=name))
     session.flush()
     record_event(
-        session, "token.issued", actor_id=user.id, object_type="user", object_id=user.id,
+        session,
+        "token.issued",
+        actor_id=user.id,
+        object_type="user",
+        object_id=user.id,
         payload={"name": name},
     )
     return token

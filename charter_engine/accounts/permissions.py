@@ -75,16 +75,21 @@ RULES: dict[str, Callable[[Actor, Any], bool]] = {
     # ballots
     "ballot:read": _reader,
     "ballot:create": _staff,
+    "ballot:edit": _staff,
     "ballot:open": _staff,
     "ballot:close": _staff,
     "ballot:results_early": _staff,
     "vote:cast": _participant,
     "proxy:give": _participant,
     # people
-    "directory:view": _participant,
+    # Everyone signed in sees the directory; contact details only members and the secretariat.
+    "directory:view": _reader,
+    "directory:contact": _participant,
     "user:invite": _staff,
     "user:deactivate": _staff,
+    "user:change_role": lambda user, obj: _is_staff(user) and (obj is None or obj.id != user.id),
     "user:edit_self": lambda user, obj: obj is not None and obj.id == user.id,
+    "notifications:read": _reader,
     "desk:view": _staff,
     "audit:view": _staff,
     "release:publish": _staff,
@@ -113,6 +118,6 @@ _DENIED = {
     "ballot": "Only the secretariat may manage ballots.",
     "vote": "You are not eligible to vote.",
     "proxy": "Only members may give a proxy.",
-    "directory": "The member directory is visible to members only.",
+    "directory": "Contact details are visible to members and the secretariat only.",
     "user": "Only the secretariat may manage members.",
 }

@@ -25,7 +25,7 @@ class ChangeSpec:
 
 @dataclass(frozen=True)
 class Placed:
-    """A clause in the result: an existing key (``origin``) with its text, or new text (key None)."""
+    """A clause in the result: an existing key with its text, or new text (key None)."""
 
     key: Hashable | None
     text: str

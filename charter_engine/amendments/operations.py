@@ -39,7 +39,13 @@ from charter_engine.charters.queries import (
     revision_clauses,
 )
 from charter_engine.db import utcnow
-from charter_engine.errors import Conflict, InvalidTransition, NotFound, StaleVersion, ValidationError
+from charter_engine.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    StaleVersion,
+    ValidationError,
+)
 from charter_engine.text import merge3, split_document
 
 if TYPE_CHECKING:
@@ -149,7 +155,9 @@ def parse_change_specs(raw: object) -> list[ChangeSpec]:
         else:
             text = None
         if kind != "insert" and clause is None:
-            raise ValidationError(f"Change {index + 1}: name the clause (clause_id).", field="changes")
+            raise ValidationError(
+                f"Change {index + 1}: name the clause (clause_id).", field="changes"
+            )
         specs.append(ChangeSpec(kind, clause=clause, after=after, text=text))
     return specs
 
@@ -171,7 +179,11 @@ def _build_changes(
     for position, spec in enumerate(specs):
         clause_id = spec.clause if isinstance(spec.clause, int) else None
         after_id = spec.after if isinstance(spec.after, int) else None
-        if spec.kind == "replace" and clause_id is not None and versions[clause_id].text == spec.text:
+        if (
+            spec.kind == "replace"
+            and clause_id is not None
+            and versions[clause_id].text == spec.text
+        ):
             raise ValidationError(
                 f"Change {position + 1}: the new text is the same as the current text.",
                 field="changes",
@@ -318,7 +330,9 @@ def update_amendment(
     return amendment
 
 
-def _replace_changes(session: Session, amendment: Amendment, *, changes: object, text: object) -> None:
+def _replace_changes(
+    session: Session, amendment: Amendment, *, changes: object, text: object
+) -> None:
     charter = get_charter_for_update(session, amendment.charter_id)
     head = get_revision(session, charter)
     base_rows = _base_clauses(session, head)
@@ -345,7 +359,9 @@ def resolve_amendment(
     ensure_can(actor, "amendment:resolve", amendment)
     amendment = get_amendment(session, amendment.id, for_update=True)
     if expected_version is not None and expected_version != amendment.version:
-        raise StaleVersion("This amendment was changed meanwhile.", details={"version": amendment.version})
+        raise StaleVersion(
+            "This amendment was changed meanwhile.", details={"version": amendment.version}
+        )
     target = next_state(amendment.state, "resolve", previous=amendment.state_before_rebase)
     if target is None:
         raise InvalidTransition("Only an amendment that needs a rebase can be resolved.")
@@ -362,7 +378,12 @@ def resolve_amendment(
 
 
 def _set_state(
-    session: Session, amendment: Amendment, target: str, *, action: str, actor: User | None,
+    session: Session,
+    amendment: Amendment,
+    target: str,
+    *,
+    action: str,
+    actor: User | None,
     extra: dict[str, Any] | None = None,
 ) -> None:
     before = amendment.state
@@ -381,7 +402,11 @@ def _set_state(
 
 
 def transition_amendment(
-    session: Session, amendment: Amendment, action: str, *, actor: User | None,
+    session: Session,
+    amendment: Amendment,
+    action: str,
+    *,
+    actor: User | None,
     system: bool = False,
 ) -> Amendment:
     """Move an amendment through the workflow (not merges: see :func:`merge_amendment`).
@@ -396,7 +421,8 @@ def transition_amendment(
     target = next_state(amendment.state, action)
     if target is None:
         raise InvalidTransition(
-            f"You cannot {action.replace('_', ' ')} an amendment that is {amendment.state.replace('_', ' ')}."
+            f"You cannot {action.replace('_', ' ')} an amendment that is "
+            f"{amendment.state.replace('_', ' ')}."
         )
     if not system:
         ensure_can(actor, permission_for(action), amendment)
@@ -424,7 +450,9 @@ def actions_for(user: User | None, amendment: Amendment) -> list[str]:
     return out
 
 
-def add_backer(session: Session, amendment: Amendment, *, actor: User, kind: str) -> AmendmentBacker:
+def add_backer(
+    session: Session, amendment: Amendment, *, actor: User, kind: str
+) -> AmendmentBacker:
     if kind not in ("cosponsor", "supporter"):
         raise ValidationError("Back an amendment as a cosponsor or a supporter.", field="kind")
     ensure_can(actor, "amendment:back", amendment)
@@ -443,8 +471,12 @@ def add_backer(session: Session, amendment: Amendment, *, actor: User, kind: str
         session.add(backer)
     session.flush()
     record_event(
-        session, "amendment.backed", actor_id=actor.id, object_type="amendment",
-        object_id=amendment.id, payload={"kind": kind},
+        session,
+        "amendment.backed",
+        actor_id=actor.id,
+        object_type="amendment",
+        object_id=amendment.id,
+        payload={"kind": kind},
     )
     return backer
 
@@ -460,8 +492,12 @@ def remove_backer(session: Session, amendment: Amendment, *, actor: User) -> Non
     session.delete(backer)
     session.flush()
     record_event(
-        session, "amendment.unbacked", actor_id=actor.id, object_type="amendment",
-        object_id=amendment.id, payload={},
+        session,
+        "amendment.unbacked",
+        actor_id=actor.id,
+        object_type="amendment",
+        object_id=amendment.id,
+        payload={},
     )
 
 
@@ -473,19 +509,23 @@ def _head_versions(session: Session, head: Revision) -> dict[int, ClauseVersion]
     return {rc.clause_id: rc.version for rc in revision_clauses(session, head)}
 
 
-def ensure_no_open_vote(session: Session, charter_id: int, clause_ids: set[int], *, besides: int | None = None) -> None:
+def ensure_no_open_vote(
+    session: Session, charter_id: int, clause_ids: set[int], *, besides: int | None = None
+) -> None:
     """Refuse a text change to clauses that an amendment under an open ballot also changes:
     a ballot is tied to the exact text voted on."""
     if not clause_ids:
         return
-    voting = session.execute(
-        select(Amendment)
-        .where(Amendment.charter_id == charter_id, Amendment.state == "voting")
-        .options(selectinload(Amendment.changes))
-    ).scalars().all()
-    blocking = [
-        a for a in voting if a.id != besides and touched_clause_ids(a) & clause_ids
-    ]
+    voting = (
+        session.execute(
+            select(Amendment)
+            .where(Amendment.charter_id == charter_id, Amendment.state == "voting")
+            .options(selectinload(Amendment.changes))
+        )
+        .scalars()
+        .all()
+    )
+    blocking = [a for a in voting if a.id != besides and touched_clause_ids(a) & clause_ids]
     if blocking:
         numbers = ", ".join(f"#{a.number}" for a in blocking)
         raise Conflict(
@@ -521,12 +561,14 @@ def merge_amendment(
             f"{amendment.state.replace('_', ' ')}."
         )
     if amendment.parent_id is not None:
-        return _merge_into_parent(session, amendment, target=target, actor=actor, editorial=editorial)
+        _merge_into_parent(session, amendment, target=target, actor=actor, editorial=editorial)
+        return None
     head = get_revision(session, charter)
     versions = _head_versions(session, head)
     ensure_no_open_vote(session, charter.id, touched_clause_ids(amendment), besides=amendment.id)
     stale = [
-        c for c in amendment.changes
+        c
+        for c in amendment.changes
         if c.base_version_id is not None
         and (c.clause_id not in versions or versions[c.clause_id].id != c.base_version_id)
     ]
@@ -573,7 +615,11 @@ def merge_amendment(
     )
     amendment.merged_revision_id = revision.id
     _set_state(
-        session, amendment, target, action="merged", actor=actor,
+        session,
+        amendment,
+        target,
+        action="merged",
+        actor=actor,
         extra={"revision": revision.number, "editorial": editorial, "sha256": revision.text_sha256},
     )
     session.flush()
@@ -594,17 +640,21 @@ def rebase_pending(
     Returns the ids of the amendments rebased cleanly and of those flagged ``needs_rebase``.
     """
     versions = _head_versions(session, revision)
-    candidates = session.execute(
-        select(Amendment)
-        .where(
-            Amendment.charter_id == charter.id,
-            Amendment.state.in_(REBASE_STATES),
-            Amendment.parent_id.is_(None),
-            Amendment.base_revision_id != revision.id,
+    candidates = (
+        session.execute(
+            select(Amendment)
+            .where(
+                Amendment.charter_id == charter.id,
+                Amendment.state.in_(REBASE_STATES),
+                Amendment.parent_id.is_(None),
+                Amendment.base_revision_id != revision.id,
+            )
+            .options(selectinload(Amendment.changes))
+            .order_by(Amendment.id)
         )
-        .options(selectinload(Amendment.changes))
-        .order_by(Amendment.id)
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     outcome: dict[str, list[int]] = {"rebased": [], "conflicted": []}
     base_ids = {
         c.base_version_id for a in candidates for c in a.changes if c.base_version_id is not None
@@ -618,7 +668,11 @@ def rebase_pending(
             amendment.state_before_rebase = amendment.state
             amendment.conflicts = json.dumps(conflicts, ensure_ascii=False)
             _set_state(
-                session, amendment, "needs_rebase", action="flag_conflict", actor=actor,
+                session,
+                amendment,
+                "needs_rebase",
+                action="flag_conflict",
+                actor=actor,
                 extra={"revision": revision.number, "conflicts": len(conflicts)},
             )
             outcome["conflicted"].append(amendment.id)
@@ -654,7 +708,7 @@ def _rebase_one(
     *,
     texts: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rebase one amendment's changes onto ``head``. Returns the conflicts (nothing changed then)."""
+    """Rebase one amendment's changes onto ``head``; returns the conflicts (then none changed)."""
     if texts is None:
         texts = _version_texts(
             session, {c.base_version_id for c in amendment.changes if c.base_version_id}
@@ -771,7 +825,8 @@ def propose_sub_amendment(
         raise ValidationError("A sub-amendment cannot itself be amended.")
     if parent.state not in EDITABLE_STATES or parent.state == "needs_rebase":
         raise InvalidTransition(
-            f"Amendment #{parent.number} is {parent.state.replace('_', ' ')}; it can no longer be amended."
+            f"Amendment #{parent.number} is {parent.state.replace('_', ' ')}; "
+            "it can no longer be amended."
         )
     if not isinstance(changes, list) or not changes:
         raise ValidationError("Give at least one change to the amendment's text.", field="changes")
@@ -789,7 +844,9 @@ def propose_sub_amendment(
                 field="changes",
             )
         if change_id in seen:
-            raise ValidationError(f"Change {index + 1}: that change is already amended.", field="changes")
+            raise ValidationError(
+                f"Change {index + 1}: that change is already amended.", field="changes"
+            )
         seen.add(change_id)
         target = by_id[change_id]
         if not isinstance(text, str) or not text.strip() or "\x00" in text:
@@ -800,8 +857,12 @@ def propose_sub_amendment(
             )
         rows.append(
             AmendmentChange(
-                position=index, kind="replace", clause_id=target.clause_id,
-                target_change_id=target.id, base_text=target.new_text, new_text=text,
+                position=index,
+                kind="replace",
+                clause_id=target.clause_id,
+                target_change_id=target.id,
+                base_text=target.new_text,
+                new_text=text,
             )
         )
     charter = get_charter_for_update(session, parent.charter_id)
@@ -820,10 +881,17 @@ def propose_sub_amendment(
     session.add(sub)
     session.flush()
     record_event(
-        session, "amendment.proposed", actor_id=actor.id, object_type="amendment",
+        session,
+        "amendment.proposed",
+        actor_id=actor.id,
+        object_type="amendment",
         object_id=sub.id,
-        payload={"parent": parent.id, "number": sub.number, "title": title_s,
-                 "fingerprint": fingerprint(sub)},
+        payload={
+            "parent": parent.id,
+            "number": sub.number,
+            "title": title_s,
+            "fingerprint": fingerprint(sub),
+        },
     )
     if submit:
         transition_amendment(session, sub, "submit", actor=actor)
@@ -855,25 +923,38 @@ def _merge_into_parent(
         if result.text is None:
             problems.append(
                 _conflict(
-                    change, "The amendment's text changed meanwhile where this sub-amendment changes it.",
-                    passages=[{"base": c.base, "ours": c.ours, "theirs": c.theirs} for c in result.conflicts],
+                    change,
+                    "The amendment's text changed meanwhile where this sub-amendment changes it.",
+                    passages=[
+                        {"base": c.base, "ours": c.ours, "theirs": c.theirs}
+                        for c in result.conflicts
+                    ],
                     current=aim.new_text,
                 )
             )
         else:
             updates.append((aim, result.text))
     if problems:
-        raise Conflict("The sub-amendment no longer applies cleanly.", details={"conflicts": problems})
+        raise Conflict(
+            "The sub-amendment no longer applies cleanly.", details={"conflicts": problems}
+        )
     for aim, text in updates:
         aim.new_text = text
     parent.updated_at = utcnow()
     _set_state(
-        session, sub, target, action="merged", actor=actor,
+        session,
+        sub,
+        target,
+        action="merged",
+        actor=actor,
         extra={"into": parent.id, "editorial": editorial},
     )
     session.flush()
     record_event(
-        session, "amendment.sub_amendment_merged", actor_id=actor.id if actor else None,
-        object_type="amendment", object_id=parent.id,
+        session,
+        "amendment.sub_amendment_merged",
+        actor_id=actor.id if actor else None,
+        object_type="amendment",
+        object_id=parent.id,
         payload={"sub_amendment": sub.id, "fingerprint": fingerprint(parent)},
     )

@@ -70,9 +70,7 @@ ACTIONS: Final = tuple(TRANSITIONS)
 
 # Actions a person asks for through the API or UI; the others happen as part of another operation
 # (a ballot opening or closing, a merge elsewhere, resolving a conflict with new text).
-USER_ACTIONS: Final = frozenset(
-    {"submit", "open_discussion", "reject", "withdraw", "supersede"}
-)
+USER_ACTIONS: Final = frozenset({"submit", "open_discussion", "reject", "withdraw", "supersede"})
 
 
 def next_state(state: str, action: str, *, previous: str | None = None) -> str | None:

@@ -26,7 +26,9 @@ _PENDING = "charter_engine.pending_audit"
 
 
 def canonical_json(payload: Any) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
 
 
 def event_hash(
@@ -142,7 +144,9 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> VerifyResult:
     while True:
         rows = (
             session.execute(
-                select(AuditEvent).where(AuditEvent.seq >= expected_seq).order_by(AuditEvent.seq)
+                select(AuditEvent)
+                .where(AuditEvent.seq >= expected_seq)
+                .order_by(AuditEvent.seq)
                 .limit(batch_size)
             )
             .scalars()
@@ -152,7 +156,9 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> VerifyResult:
             break
         for ev in rows:
             if ev.seq != expected_seq:
-                return VerifyResult(False, checked, expected_seq, f"event {expected_seq} is missing")
+                return VerifyResult(
+                    False, checked, expected_seq, f"event {expected_seq} is missing"
+                )
             if ev.prev_hash != prev:
                 return VerifyResult(
                     False, checked, ev.seq, f"event {ev.seq} does not link to event {ev.seq - 1}"

@@ -230,8 +230,11 @@ def _write_revision(
     if fmt == "rst":
         rst_styles = rst_heading_styles(
             "".join(
-                e.text if e.version_id is None and e.text else reused[e.version_id].text
-                if e.version_id in reused else ""
+                e.text
+                if e.version_id is None and e.text
+                else reused[e.version_id].text
+                if e.version_id in reused
+                else ""
                 for e in entries
             )
         )
@@ -358,7 +361,12 @@ def editorial_change(
     if not found:
         raise ValidationError("That clause is not in the current text.", field="clause_id")
     revision = create_revision(
-        session, charter, new_entries, cause="editorial", actor=actor, note=reason.strip(),
+        session,
+        charter,
+        new_entries,
+        cause="editorial",
+        actor=actor,
+        note=reason.strip(),
         editorial=True,
     )
     record_event(

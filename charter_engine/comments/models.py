@@ -17,9 +17,7 @@ from charter_engine.db import Base, utcnow
 class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (
-        CheckConstraint(
-            "clause_id IS NOT NULL OR amendment_id IS NOT NULL", name="has_subject"
-        ),
+        CheckConstraint("clause_id IS NOT NULL OR amendment_id IS NOT NULL", name="has_subject"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -111,7 +111,9 @@ def create_comment(
                 field="anchor",
             )
         anchor_row = CommentAnchor(
-            clause_version_id=version.id, start_offset=anchor.start, end_offset=anchor.end,
+            clause_version_id=version.id,
+            start_offset=anchor.start,
+            end_offset=anchor.end,
             quote=quote,
         )
     elif clause_id is not None:
@@ -149,9 +151,13 @@ def carry_anchors(session: Session, new_versions: Sequence[ClauseVersion]) -> No
     by_previous = {v.previous_version_id: v for v in new_versions if v.previous_version_id}
     if not by_previous:
         return
-    anchors = session.execute(
-        select(CommentAnchor).where(CommentAnchor.clause_version_id.in_(list(by_previous)))
-    ).scalars().all()
+    anchors = (
+        session.execute(
+            select(CommentAnchor).where(CommentAnchor.clause_version_id.in_(list(by_previous)))
+        )
+        .scalars()
+        .all()
+    )
     if not anchors:
         return
     previous_texts = dict(
@@ -168,7 +174,8 @@ def carry_anchors(session: Session, new_versions: Sequence[ClauseVersion]) -> No
         new_version = by_previous[previous_id]
         live = [a for a in group if not a.outdated]
         mapped = map_anchors(
-            previous_texts[previous_id], new_version.text,
+            previous_texts[previous_id],
+            new_version.text,
             [(a.start_offset, a.end_offset) for a in live],
         )
         for anchor, span in zip(live, mapped, strict=True):
@@ -186,9 +193,12 @@ def carry_anchors(session: Session, new_versions: Sequence[ClauseVersion]) -> No
             if anchor.outdated:
                 session.add(
                     CommentAnchor(
-                        comment_id=anchor.comment_id, clause_version_id=new_version.id,
-                        start_offset=anchor.start_offset, end_offset=anchor.end_offset,
-                        quote=anchor.quote, outdated=True,
+                        comment_id=anchor.comment_id,
+                        clause_version_id=new_version.id,
+                        start_offset=anchor.start_offset,
+                        end_offset=anchor.end_offset,
+                        quote=anchor.quote,
+                        outdated=True,
                     )
                 )
 

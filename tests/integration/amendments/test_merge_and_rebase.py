@@ -42,7 +42,10 @@ def _clause_id(session: Session, charter: Any, startswith: str) -> int:
 def _replace(session: Session, charter: Any, actor: Any, old: str, new: str) -> Amendment:
     clause_id = _clause_id(session, charter, "Decisions")
     return propose_amendment(
-        session, charter, actor=actor, title=f"{old} → {new}",
+        session,
+        charter,
+        actor=actor,
+        title=f"{old} → {new}",
         changes=[{"kind": "replace", "clause_id": clause_id, "text": CLAUSE.replace(old, new)}],
         submit=True,
     )
@@ -112,9 +115,14 @@ def test_overlapping_amendment_needs_rebase_and_its_author_resolves_it(
         resolve_amendment(session, second, actor=alice, changes=[])
     session.rollback()
     clause_id = _clause_id(session, charter, "Decisions")
-    resolved_text = CLAUSE.replace("simple majority", "consensus, or failing that two-thirds majority")
+    resolved_text = CLAUSE.replace(
+        "simple majority", "consensus, or failing that two-thirds majority"
+    )
     resolved = resolve_amendment(
-        session, second, actor=bob, expected_version=second.version,
+        session,
+        second,
+        actor=bob,
+        expected_version=second.version,
         changes=[{"kind": "replace", "clause_id": clause_id, "text": resolved_text}],
     )
     session.commit()
@@ -131,11 +139,18 @@ def test_deleting_a_changed_clause_conflicts_and_edits_after_deleted_clause_conf
     alice = create_user()
     clause_id = _clause_id(session, charter, "Decisions")
     delete = propose_amendment(
-        session, charter, actor=alice, title="Delete", changes=[{"kind": "delete", "clause_id": clause_id}],
+        session,
+        charter,
+        actor=alice,
+        title="Delete",
+        changes=[{"kind": "delete", "clause_id": clause_id}],
         submit=True,
     )
     insert_after = propose_amendment(
-        session, charter, actor=alice, title="Insert after",
+        session,
+        charter,
+        actor=alice,
+        title="Insert after",
         changes=[{"kind": "insert", "after_clause_id": clause_id, "text": "New clause.\n\n"}],
         submit=True,
     )
@@ -162,13 +177,22 @@ def test_merging_with_two_hundred_pending_amendments_rebases_them_all(
         replacement = f"W{i}x"
         text = clause.replace(f" {target} ", f" {replacement} ", 1)
         amendment = propose_amendment(
-            session, charter, actor=author, title=f"Edit {i}",
-            changes=[{"kind": "replace", "clause_id": clause_id, "text": text}], submit=True,
+            session,
+            charter,
+            actor=author,
+            title=f"Edit {i}",
+            changes=[{"kind": "replace", "clause_id": clause_id, "text": text}],
+            submit=True,
         )
         pending.append((amendment.id, target, replacement))
     merger = propose_amendment(
-        session, charter, actor=author, title="Edit w5",
-        changes=[{"kind": "replace", "clause_id": clause_id, "text": clause.replace(" w5 ", " five ")}],
+        session,
+        charter,
+        actor=author,
+        title="Edit w5",
+        changes=[
+            {"kind": "replace", "clause_id": clause_id, "text": clause.replace(" w5 ", " five ")}
+        ],
         submit=True,
     )
     session.commit()
@@ -191,7 +215,8 @@ def test_merging_with_two_hundred_pending_amendments_rebases_them_all(
         else:
             assert states[amendment_id] == "submitted"
             assert _edits(diff_words(head_clause, amendment.changes[0].new_text or "")) == [
-                (-1, target), (1, replacement)
+                (-1, target),
+                (1, replacement),
             ]
     assert session.execute(select(func.count()).select_from(Revision)).scalar_one() == 2
 
@@ -225,8 +250,16 @@ def test_sub_amendment_changes_the_parents_proposed_text(
     parent = _replace(session, charter, alice, "simple majority", "two-thirds majority")
     change = parent.changes[0]
     sub = propose_sub_amendment(
-        session, parent, actor=bob, title="Three quarters instead",
-        changes=[{"change_id": change.id, "text": (change.new_text or "").replace("two-thirds", "three-quarters")}],
+        session,
+        parent,
+        actor=bob,
+        title="Three quarters instead",
+        changes=[
+            {
+                "change_id": change.id,
+                "text": (change.new_text or "").replace("two-thirds", "three-quarters"),
+            }
+        ],
         submit=True,
     )
     session.commit()

@@ -12,7 +12,12 @@ from sqlalchemy.orm import Session
 from charter_engine.amendments.models import Amendment
 from charter_engine.amendments.operations import get_amendment, merge_amendment, propose_amendment
 from charter_engine.charters.models import Revision
-from charter_engine.charters.queries import current_entries, get_charter, get_revision, revision_text
+from charter_engine.charters.queries import (
+    current_entries,
+    get_charter,
+    get_revision,
+    revision_text,
+)
 from charter_engine.errors import CharterError
 
 DOC = "# Charter\n\n" + "".join(f"Clause {i} says something.\n\n" for i in range(8))
@@ -26,7 +31,7 @@ def _in_threads(count: int, work: Callable[[int], None]) -> list[BaseException]:
         barrier.wait()
         try:
             work(i)
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted on
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
@@ -49,9 +54,17 @@ def test_concurrent_proposals_get_distinct_numbers(
         with session_factory() as s:
             c = get_charter(s, charter.slug)
             propose_amendment(
-                s, c, actor=author, title=f"A{i}",
-                changes=[{"kind": "replace", "clause_id": clause_ids[i],
-                          "text": f"Clause {i} says something else.\n\n"}],
+                s,
+                c,
+                actor=author,
+                title=f"A{i}",
+                changes=[
+                    {
+                        "kind": "replace",
+                        "clause_id": clause_ids[i],
+                        "text": f"Clause {i} says something else.\n\n",
+                    }
+                ],
             )
             s.commit()
 
@@ -72,9 +85,18 @@ def test_concurrent_merges_make_consecutive_revisions_and_lose_nothing(
         clause_ids = [cid for cid, _ in current_entries(s, c)][1:]
         for i in range(6):
             a = propose_amendment(
-                s, c, actor=author, title=f"A{i}", submit=True,
-                changes=[{"kind": "replace", "clause_id": clause_ids[i],
-                          "text": f"Clause {i} was amended.\n\n"}],
+                s,
+                c,
+                actor=author,
+                title=f"A{i}",
+                submit=True,
+                changes=[
+                    {
+                        "kind": "replace",
+                        "clause_id": clause_ids[i],
+                        "text": f"Clause {i} was amended.\n\n",
+                    }
+                ],
             )
             ids.append(a.id)
         s.commit()
@@ -91,9 +113,13 @@ def test_concurrent_merges_make_consecutive_revisions_and_lose_nothing(
     assert _in_threads(6, merge) == []
     with session_factory() as s:
         c = get_charter(s, charter.slug)
-        numbers = s.execute(
-            select(Revision.number).where(Revision.charter_id == c.id).order_by(Revision.number)
-        ).scalars().all()
+        numbers = (
+            s.execute(
+                select(Revision.number).where(Revision.charter_id == c.id).order_by(Revision.number)
+            )
+            .scalars()
+            .all()
+        )
         assert numbers == list(range(1, 8))
         final = revision_text(s, get_revision(s, c))
     for i in range(6):

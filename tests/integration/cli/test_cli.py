@@ -1,4 +1,4 @@
-"""The command-line tool, run in a real subprocess-free way (click's runner) on the test database."""
+"""The command-line tool, run through click's runner on the test database."""
 
 from __future__ import annotations
 
@@ -26,8 +26,19 @@ def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # 
 
 
 def test_create_user_with_token_prints_the_token_last(cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("create-user", "Sec@Example.org", "--name", "Sec", "--role", "secretariat",
-                 "--organisation", "UN", "--country", "ch", "--token")
+    result = cli(
+        "create-user",
+        "Sec@Example.org",
+        "--name",
+        "Sec",
+        "--role",
+        "secretariat",
+        "--organisation",
+        "UN",
+        "--country",
+        "ch",
+        "--token",
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert lines[0].startswith("created secretariat sec@example.org")

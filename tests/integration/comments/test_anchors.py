@@ -28,7 +28,11 @@ def _clause(session: Session, charter: Any) -> tuple[int, Any]:
 def _merge(session: Session, charter: Any, actor: Any, sec: Any, new_text: str) -> None:
     clause_id, _ = _clause(session, charter)
     amendment = propose_amendment(
-        session, charter, actor=actor, title="Edit", submit=True,
+        session,
+        charter,
+        actor=actor,
+        title="Edit",
+        submit=True,
         changes=[{"kind": "replace", "clause_id": clause_id, "text": new_text}],
     )
     merge_amendment(session, amendment, actor=sec, editorial=True)
@@ -44,13 +48,19 @@ def test_anchor_moves_with_its_passage_then_goes_outdated_when_rewritten(
     start = CLAUSE.index("elected for two years")
     end = start + len("elected for two years")
     comment = create_comment(
-        session, charter, actor=member, clause_id=clause_id, body="Why two?",
+        session,
+        charter,
+        actor=member,
+        clause_id=clause_id,
+        body="Why two?",
         anchor=AnchorSpec(start, end, "elected for two years"),
     )
     session.commit()
 
     # Text inserted before the passage: the anchor shifts and still quotes the same words.
-    _merge(session, charter, member, secretariat, CLAUSE.replace("Members meet", "All members meet"))
+    _merge(
+        session, charter, member, secretariat, CLAUSE.replace("Members meet", "All members meet")
+    )
     _, version = _clause(session, charter)
     anchor = anchor_for_version(list_comments(session, charter, clause_id=clause_id)[0], version.id)
     assert anchor is not None and not anchor.outdated
@@ -58,8 +68,13 @@ def test_anchor_moves_with_its_passage_then_goes_outdated_when_rewritten(
     assert anchor.start_offset == start + len("All ")
 
     # The passage itself is rewritten: outdated, never re-attached to other words.
-    _merge(session, charter, member, secretariat,
-           version.text.replace("elected for two years", "appointed for three years"))
+    _merge(
+        session,
+        charter,
+        member,
+        secretariat,
+        version.text.replace("elected for two years", "appointed for three years"),
+    )
     _, version = _clause(session, charter)
     anchor = anchor_for_version(list_comments(session, charter, clause_id=clause_id)[0], version.id)
     assert anchor is not None and anchor.outdated and anchor.quote == "elected for two years"
@@ -77,6 +92,8 @@ def test_replies_thread_under_their_parent_and_bad_anchors_are_refused(
     assert reply.clause_id == clause_id and reply.parent_id == parent.id
     for bad in (AnchorSpec(5, 2), AnchorSpec(0, 10_000), AnchorSpec(0, 7, "not what is there")):
         with pytest.raises(ValidationError):
-            create_comment(session, charter, actor=member, clause_id=clause_id, body="x", anchor=bad)
+            create_comment(
+                session, charter, actor=member, clause_id=clause_id, body="x", anchor=bad
+            )
     with pytest.raises(ValidationError):
         create_comment(session, charter, actor=member, clause_id=clause_id, body="   ")

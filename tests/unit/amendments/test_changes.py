@@ -9,7 +9,12 @@ from hypothesis import strategies as st
 from charter_engine.amendments.changes import ChangeError, ChangeSpec, apply_changes, derive_changes
 from charter_engine.text import split_document
 
-CLAUSES = [(1, "# Title\n\n"), (2, "First paragraph.\n\n"), (3, "Second paragraph.\n\n"), (4, "Last.\n")]
+CLAUSES = [
+    (1, "# Title\n\n"),
+    (2, "First paragraph.\n\n"),
+    (3, "Second paragraph.\n\n"),
+    (4, "Last.\n"),
+]
 
 
 def _text(placed: list) -> str:  # type: ignore[type-arg]
@@ -46,8 +51,16 @@ def test_changes_that_do_not_fit_are_refused(changes: list[ChangeSpec]) -> None:
 
 PARAGRAPHS = st.lists(
     st.sampled_from(
-        ["# Title\n\n", "## Part\n\n", "Alpha beta.\n\n", "Gamma delta epsilon.\n\n",
-         "- item one\n- item two\n\n", "Zeta.\n", "Eta theta iota kappa.\n\n", "Omega.\n\n"]
+        [
+            "# Title\n\n",
+            "## Part\n\n",
+            "Alpha beta.\n\n",
+            "Gamma delta epsilon.\n\n",
+            "- item one\n- item two\n\n",
+            "Zeta.\n",
+            "Eta theta iota kappa.\n\n",
+            "Omega.\n\n",
+        ]
     ),
     min_size=1,
     max_size=10,

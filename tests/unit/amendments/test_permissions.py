@@ -34,8 +34,16 @@ def test_authors_edit_their_own_amendments_only() -> None:
 
 
 WRITE_PERMISSIONS = [
-    "amendment:propose", "amendment:edit", "amendment:submit", "amendment:back", "comment:create",
-    "vote:cast", "proxy:give", "ballot:open", "amendment:merge", "charter:import",
+    "amendment:propose",
+    "amendment:edit",
+    "amendment:submit",
+    "amendment:back",
+    "comment:create",
+    "vote:cast",
+    "proxy:give",
+    "ballot:open",
+    "amendment:merge",
+    "charter:import",
 ]
 
 
@@ -45,7 +53,9 @@ def test_observers_read_but_never_act() -> None:
         assert not can(OBS, permission, A(author_id=4)), permission
 
 
-@pytest.mark.parametrize("permission", ["amendment:merge", "ballot:open", "charter:import", "user:invite"])
+@pytest.mark.parametrize(
+    "permission", ["amendment:merge", "ballot:open", "charter:import", "user:invite"]
+)
 def test_secretariat_only(permission: str) -> None:
     assert can(SEC, permission)
     assert not can(MEMBER, permission)

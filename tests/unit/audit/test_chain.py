@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from sqlalchemy import select, text
@@ -13,8 +14,14 @@ from charter_engine.audit.operations import record_event, verify_chain
 
 def _record(session: Session, n: int) -> None:
     for i in range(n):
-        record_event(session, "test.event", actor_id=None, object_type="test", object_id=i,
-                     payload={"i": i, "text": "é"})
+        record_event(
+            session,
+            "test.event",
+            actor_id=None,
+            object_type="test",
+            object_id=i,
+            payload={"i": i, "text": "é"},
+        )
     session.commit()
 
 
@@ -22,7 +29,7 @@ def test_events_are_written_at_commit_and_chain_verifies(session: Session) -> No
     _record(session, 5)
     rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars().all()
     assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
     assert verify_chain(session).ok
 
 
