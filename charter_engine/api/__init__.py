@@ -10,6 +10,6 @@ from flask import Blueprint
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from charter_engine.api import core  # noqa: E402,F401  (auth, errors, openapi)
+from charter_engine.api import core  # noqa: E402  (auth, errors, openapi)
 
 core.load_endpoint_modules()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import importlib
+import json
 import logging
+import re
+from collections.abc import Iterable
 from typing import Any, NoReturn
 
 from flask import g, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -25,6 +28,9 @@ log = logging.getLogger(__name__)
 # Endpoint modules, imported once the blueprint exists; each registers its routes and paths.
 ENDPOINT_MODULES = ("charters", "amendments", "comments", "voting")
 PUBLIC_ENDPOINTS = {"api.openapi"}
+# Ids and numbers travel as 32-bit integers in the schema: anything larger cannot name anything.
+MAX_ID = 2**31 - 1
+_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 def load_endpoint_modules() -> None:
@@ -52,6 +58,28 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
     return jsonify(error=body), status
 
 
+@api_bp.before_app_request
+def _unrouted() -> ResponseReturnValue | None:
+    """Unknown paths and methods under the API prefix answer in JSON too (blueprint error
+    handlers never see routing errors, which happen before a blueprint is chosen)."""
+    exc = request.routing_exception
+    if exc is None or not request.path.startswith(f"{api_bp.url_prefix}/"):
+        return None
+    if not isinstance(exc, HTTPException) or exc.code not in (404, 405):
+        return None
+    if exc.code == 405:
+        response = jsonify(
+            error={
+                "code": "method_not_allowed",
+                "message": f"{request.method} is not allowed here.",
+            }
+        )
+        response.status_code = 405
+        response.headers["Allow"] = ", ".join(sorted(getattr(exc, "valid_methods", None) or []))
+        return response
+    return error_response(404, "not_found", "There is no such API endpoint.")
+
+
 @api_bp.before_request
 def authenticate() -> ResponseReturnValue | None:
     g.actor = None
@@ -62,7 +90,9 @@ def authenticate() -> ResponseReturnValue | None:
             return error_response(401, "unauthorized", "Use 'Authorization: Bearer <token>'.")
         user = user_for_token(db(), token.strip())
         if user is None:
-            return error_response(401, "unauthorized", "The token is unknown, revoked or its account is inactive.")
+            return error_response(
+                401, "unauthorized", "The token is unknown, revoked or its account is inactive."
+            )
         g.actor = user
     if g.actor is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return error_response(401, "unauthorized", "This API needs a bearer token.")
@@ -74,15 +104,108 @@ def actor() -> User:
     return user
 
 
-def json_object() -> dict[str, Any]:
-    """The request body as a JSON object, or a 400 that says what is wrong."""
+def json_object(allowed: Iterable[str] | None = None) -> dict[str, Any]:
+    """The request body as a JSON object, or a 4xx that says what is wrong.
+
+    The body must be UTF-8 JSON; strings may not hold NUL characters or unpaired surrogates (no
+    column could store them). With ``allowed``, an unknown member is refused, so that a misspelt
+    field is not silently ignored.
+    """
     if not request.is_json:
-        abort_json(415 if request.data else 400, "bad_request",
-                   "Send a JSON object with 'Content-Type: application/json'.")
-    body = request.get_json(silent=True)
+        abort_json(
+            415 if request.data else 400,
+            "bad_request",
+            "Send a JSON object with 'Content-Type: application/json'.",
+        )
+    try:
+        body = json.loads(request.get_data().decode("utf-8"))
+    except UnicodeDecodeError:
+        abort_json(400, "bad_request", "The body is not valid UTF-8.")
+    except (ValueError, RecursionError):
+        abort_json(400, "bad_request", "The body is not valid JSON.")
     if not isinstance(body, dict):
         abort_json(400, "bad_request", "The body must be a JSON object.")
+    _check_strings(body)
+    if allowed is not None:
+        unknown = sorted(set(body) - set(allowed))
+        if unknown:
+            abort_json(422, "invalid", f"Unknown field {unknown[0]!r}.", field=unknown[0])
     return body
+
+
+def optional_json_object(allowed: Iterable[str] | None = None) -> dict[str, Any]:
+    """Like :func:`json_object`, for bodies that may be left out entirely."""
+    if not request.get_data():
+        return {}
+    return json_object(allowed)
+
+
+def _check_strings(value: Any) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            texts: Iterable[str] = (item,)
+        elif isinstance(item, dict):
+            texts = item.keys()
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+            continue
+        else:
+            continue
+        for text in texts:
+            if "\x00" in text:
+                abort_json(400, "bad_request", "Text may not contain NUL characters.")
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                abort_json(
+                    400, "bad_request", "The body holds an unpaired surrogate; it is not text."
+                )
+
+
+def _valid_int(value: Any, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= MAX_ID
+
+
+def int_field(
+    body: dict[str, Any], name: str, *, required: bool = True, minimum: int = 1
+) -> int | None:
+    """A whole-number member of the body (an id, a version, a revision number), or a 422."""
+    value = body.get(name)
+    if value is None:
+        if required:
+            abort_json(422, "invalid", f"The field '{name}' is required.", field=name)
+        return None
+    if not _valid_int(value, minimum):
+        abort_json(
+            422,
+            "invalid",
+            f"The field '{name}' must be a whole number from {minimum} to {MAX_ID}.",
+            field=name,
+        )
+    result: int = value
+    return result
+
+
+def bool_field(body: dict[str, Any], name: str, *, default: bool = False) -> bool:
+    value = body.get(name, default)
+    if not isinstance(value, bool):
+        abort_json(422, "invalid", f"The field '{name}' must be true or false.", field=name)
+    return value
+
+
+def str_field(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+    """A text member; emptiness and length are the operations' to judge."""
+    value = body.get(name)
+    if value is None:
+        if required:
+            abort_json(422, "invalid", f"The field '{name}' is required.", field=name)
+        return None
+    if not isinstance(value, str):
+        abort_json(422, "invalid", f"The field '{name}' must be text.", field=name)
+    return value
 
 
 def int_arg(name: str, *, required: bool = False, minimum: int = 1) -> int | None:
@@ -91,13 +214,13 @@ def int_arg(name: str, *, required: bool = False, minimum: int = 1) -> int | Non
         if required:
             abort_json(400, "bad_request", f"The query parameter '{name}' is required.")
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        abort_json(400, "bad_request", f"The query parameter '{name}' must be a whole number.")
-    if value < minimum:
-        abort_json(400, "bad_request", f"The query parameter '{name}' must be at least {minimum}.")
-    return value
+    if not _DIGITS.fullmatch(raw) or not _valid_int(int(raw), minimum):
+        abort_json(
+            400,
+            "bad_request",
+            f"The query parameter '{name}' must be a whole number from {minimum} to {MAX_ID}.",
+        )
+    return int(raw)
 
 
 def commit() -> None:
@@ -121,14 +244,25 @@ def _domain_error(exc: CharterError) -> ResponseReturnValue:
 @api_bp.errorhandler(StaleDataError)
 def _stale(exc: StaleDataError) -> ResponseReturnValue:
     db().rollback()
-    return error_response(409, "stale", "Someone else changed this at the same time; reload and try again.")
+    return error_response(
+        409, "stale", "Someone else changed this at the same time; reload and try again."
+    )
 
 
 @api_bp.errorhandler(IntegrityError)
 def _integrity(exc: IntegrityError) -> ResponseReturnValue:
     db().rollback()
     log.info("integrity error answered as 409: %s", exc.orig)
-    return error_response(409, "conflict", "This clashes with existing data (a duplicate or a stale reference).")
+    return error_response(
+        409, "conflict", "This clashes with existing data (a duplicate or a stale reference)."
+    )
+
+
+@api_bp.errorhandler(DataError)
+def _data_error(exc: DataError) -> ResponseReturnValue:
+    db().rollback()
+    log.info("data error answered as 400: %s", exc.orig)
+    return error_response(400, "bad_request", "A value is out of range or malformed.")
 
 
 @api_bp.errorhandler(OperationalError)
@@ -154,3 +288,7 @@ def _unexpected(exc: Exception) -> ResponseReturnValue:
 @api_bp.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
     return jsonify(document(__version__))
+
+
+# A path segment that names a row: 1 to MAX_ID, anything else is a 404 before the handler runs.
+ID = f"int(min=1, max={MAX_ID})"

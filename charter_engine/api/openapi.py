@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document. Each endpoint module registers the paths it serves, next to the code."""
+"""The OpenAPI 3.1 document. Each endpoint module registers the paths it serves, beside its code."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def error_responses(*codes: int) -> dict[str, Any]:
         403: "Not allowed for this user",
         404: "Unknown object",
         409: "Conflict with the current state",
+        415: "The body is not JSON",
         422: "Invalid input",
     }
     return {
@@ -49,8 +50,48 @@ def error_responses(*codes: int) -> dict[str, Any]:
     }
 
 
+PATH_PARAMETER_DESCRIPTIONS = {
+    "slug": "The charter's slug",
+    "clause_id": "A clause id (stable across revisions)",
+    "amendment_id": "An amendment id",
+}
+
+
+def path_params(*names: str) -> list[dict[str, Any]]:
+    """Path parameters named as in the route; slugs are strings, everything else an id."""
+    return [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "description": PATH_PARAMETER_DESCRIPTIONS.get(name, name),
+            "schema": {"type": "string"}
+            if name == "slug"
+            else {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        }
+        for name in names
+    ]
+
+
+def query_param(
+    name: str, description: str = "", schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An optional query parameter (a revision number unless ``schema`` says otherwise)."""
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description or f"The {name.replace('_', ' ')} (a number)",
+        "schema": schema or {"type": "integer", "minimum": 1},
+    }
+
+
 def json_body(schema_ref: str | dict[str, Any]) -> dict[str, Any]:
-    schema = {"$ref": f"#/components/schemas/{schema_ref}"} if isinstance(schema_ref, str) else schema_ref
+    schema = (
+        {"$ref": f"#/components/schemas/{schema_ref}"}
+        if isinstance(schema_ref, str)
+        else schema_ref
+    )
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 

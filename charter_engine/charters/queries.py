@@ -1,14 +1,23 @@
-"""Reading charters and revisions. Each function issues a fixed number of queries."""
+"""Reading charters and revisions, comparing two revisions clause by clause and following one
+clause through its versions. Each function issues a fixed number of queries."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
+from charter_engine.charters.models import (
+    Charter,
+    Clause,
+    ClauseVersion,
+    Revision,
+    RevisionClause,
+)
 from charter_engine.errors import NotFound
+from charter_engine.text import diff_words
 
 
 def get_charter(session: Session, slug: str) -> Charter:
@@ -100,3 +109,192 @@ def list_revisions(session: Session, charter: Charter) -> Sequence[Revision]:
         .scalars()
         .all()
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# comparing revisions and following a clause through history
+
+COMPARE_STATUSES = ("unchanged", "changed", "inserted", "deleted", "moved")
+
+
+@dataclass(frozen=True)
+class ClauseComparison:
+    """One clause of a comparison between two revisions.
+
+    ``status`` is ``moved`` for a clause whose place among the others changed, whatever happened
+    to its text; ``text_changed`` says whether the text changed too. ``pieces`` is the word diff
+    from the old to the new text (only equal pieces when nothing changed, only an insertion or a
+    deletion for a clause present on one side), so concatenating every clause's pieces gives the
+    redline of the whole document.
+    """
+
+    clause_id: int
+    status: str
+    text_changed: bool
+    old_number: str | None
+    new_number: str | None
+    old_text: str | None
+    new_text: str | None
+    heading: str | None
+    pieces: list[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class RevisionComparison:
+    from_revision: Revision
+    to_revision: Revision
+    clauses: list[ClauseComparison]
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(COMPARE_STATUSES, 0)
+        for clause in self.clauses:
+            out[clause.status] += 1
+        return out
+
+
+def _stable_clause_ids(old_positions: Sequence[int], ids: Sequence[int]) -> set[int]:
+    """The clauses that kept their relative order: a longest increasing run of old positions
+    (patience sorting), so that the fewest clauses count as moved."""
+    tails: list[int] = []  # index into ids of the smallest tail of each run length
+    previous: list[int] = [-1] * len(ids)
+    for index, position in enumerate(old_positions):
+        lo, hi = 0, len(tails)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if old_positions[tails[mid]] < position:
+                lo = mid + 1
+            else:
+                hi = mid
+        previous[index] = tails[lo - 1] if lo else -1
+        if lo == len(tails):
+            tails.append(index)
+        else:
+            tails[lo] = index
+    stable: set[int] = set()
+    index = tails[-1] if tails else -1
+    while index != -1:
+        stable.add(ids[index])
+        index = previous[index]
+    return stable
+
+
+def compare_revisions(
+    session: Session, charter: Charter, from_number: int, to_number: int
+) -> RevisionComparison:
+    """Compare two revisions of ``charter`` clause by clause, with word-level diffs.
+
+    Clauses come in the order of the newer text; a deleted clause appears right after the clause
+    that preceded it in the older text. Renumbering alone is not a change.
+    """
+    old_revision = get_revision(session, charter, from_number)
+    new_revision = get_revision(session, charter, to_number)
+    old_rows = list(revision_clauses(session, old_revision))
+    new_rows = list(revision_clauses(session, new_revision))
+    old_by_id = {rc.clause_id: rc for rc in old_rows}
+    new_by_id = {rc.clause_id: rc for rc in new_rows}
+    common = [rc.clause_id for rc in new_rows if rc.clause_id in old_by_id]
+    stable = _stable_clause_ids([old_by_id[c].position for c in common], common)
+
+    # Deleted clauses follow the nearest surviving clause that preceded them (None: the start).
+    deleted_after: dict[int | None, list[RevisionClause]] = {}
+    anchor: int | None = None
+    for rc in old_rows:
+        if rc.clause_id in new_by_id:
+            anchor = rc.clause_id
+        else:
+            deleted_after.setdefault(anchor, []).append(rc)
+
+    def deleted(rc: RevisionClause) -> ClauseComparison:
+        return ClauseComparison(
+            rc.clause_id,
+            "deleted",
+            True,
+            rc.number,
+            None,
+            rc.version.text,
+            None,
+            rc.version.heading,
+            [(-1, rc.version.text)],
+        )
+
+    out = [deleted(rc) for rc in deleted_after.get(None, [])]
+    for rc in new_rows:
+        old = old_by_id.get(rc.clause_id)
+        new_text = rc.version.text
+        if old is None:
+            out.append(
+                ClauseComparison(
+                    rc.clause_id,
+                    "inserted",
+                    True,
+                    None,
+                    rc.number,
+                    None,
+                    new_text,
+                    rc.version.heading,
+                    [(1, new_text)],
+                )
+            )
+        else:
+            old_text = old.version.text
+            text_changed = old.clause_version_id != rc.clause_version_id and old_text != new_text
+            if rc.clause_id not in stable:
+                status = "moved"
+            else:
+                status = "changed" if text_changed else "unchanged"
+            pieces = diff_words(old_text, new_text) if text_changed else [(0, new_text)]
+            out.append(
+                ClauseComparison(
+                    rc.clause_id,
+                    status,
+                    text_changed,
+                    old.number,
+                    rc.number,
+                    old_text,
+                    new_text,
+                    rc.version.heading,
+                    pieces,
+                )
+            )
+            out.extend(deleted(d) for d in deleted_after.get(rc.clause_id, []))
+    return RevisionComparison(old_revision, new_revision, out)
+
+
+@dataclass(frozen=True)
+class ClauseHistoryEntry:
+    """One version of a clause, the revision that introduced it, and the diff to the version
+    before (``None`` for the first)."""
+
+    version: ClauseVersion
+    revision: Revision
+    pieces: list[tuple[int, str]] | None
+
+
+def get_clause(session: Session, charter: Charter, clause_id: int) -> Clause:
+    clause = session.get(Clause, clause_id)
+    if clause is None or clause.charter_id != charter.id:
+        raise NotFound(f"Charter {charter.slug!r} has no clause {clause_id}.")
+    return clause
+
+
+def clause_history(session: Session, charter: Charter, clause_id: int) -> list[ClauseHistoryEntry]:
+    """Every version of a clause of ``charter``, oldest first, each with its word diff."""
+    get_clause(session, charter, clause_id)
+    rows = [
+        (version, revision)
+        for version, revision in session.execute(
+            select(ClauseVersion, Revision)
+            .join(Revision, Revision.id == ClauseVersion.revision_id)
+            .where(ClauseVersion.clause_id == clause_id)
+            .order_by(Revision.number, ClauseVersion.id)
+        )
+    ]
+    out: list[ClauseHistoryEntry] = []
+    by_id = {version.id: version for version, _revision in rows}
+    previous: ClauseVersion | None = None
+    for version, revision in rows:
+        before = by_id.get(version.previous_version_id or -1, previous)
+        pieces = diff_words(before.text, version.text) if before is not None else None
+        out.append(ClauseHistoryEntry(version, revision, pieces))
+        previous = version
+    return out
