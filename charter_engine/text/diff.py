@@ -47,21 +47,19 @@ class _Encoder:
 
     def encode(self, items: Sequence[str]) -> str:
         index = self.index
-        chars = []
-        for item in items:
-            char = index.get(item)
-            if char is None:
+        # New items get their characters in order of first appearance; the dict does the
+        # per-item work, which matters because whole clauses are encoded on every diff.
+        for item in dict.fromkeys(items):
+            if item not in index:
                 code = len(self.items)
                 if code == _SURROGATES.start:
                     self.items.extend([""] * len(_SURROGATES))
                     code = len(self.items)
                 if code > 0x10FFFF:
                     raise OverflowError("too many distinct tokens to diff")
-                char = chr(code)
-                index[item] = char
+                index[item] = chr(code)
                 self.items.append(item)
-            chars.append(char)
-        return "".join(chars)
+        return "".join(map(index.__getitem__, items))
 
     def decode(self, chars: str) -> str:
         items = self.items
