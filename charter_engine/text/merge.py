@@ -13,17 +13,64 @@ that reports success must contain exactly what both sides wrote.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from diff_match_patch import diff_match_patch
 
-from .diff import DELETE, EQUAL, INSERT, _Encoder, diff_tokens
+from .diff import DELETE, DIFF_TIMEOUT, EQUAL, INSERT, _Encoder, diff_tokens
 from .tokens import is_space, is_word, tokenize
 
 #: Seconds the line-level pass of a merge may spend aligning each side with the base.
 LINE_DIFF_TIMEOUT = 2.0
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _BoundedCache(Generic[K, V]):
+    """A small thread-safe least-recently-used cache of results that depend only on the key.
+
+    Rebasing pending amendments calls :func:`merge3` many times with the same base and the
+    same new text, so the work that depends only on those is worth keeping. Keys whose texts
+    are longer than ``max_chars`` together are computed but never stored, to bound memory.
+    """
+
+    def __init__(self, maxsize: int, max_chars: int) -> None:
+        self.maxsize = maxsize
+        self.max_chars = max_chars
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V, size: int) -> None:
+        if size > self.max_chars:
+            return
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+_MAX_CACHED_CHARS = 200_000
 
 
 @dataclass(frozen=True)
@@ -160,17 +207,18 @@ _CLOSERS = frozenset(")]}\"'”’»」』）")
 
 def _sentence_units(tokens: Sequence[str]) -> tuple[list[int], list[int]]:
     """Unit number of each token (units are sentences or lines) and where each unit starts."""
-    units: list[int] = []
-    starts: list[int] = [0]
-    unit = 0
     n = len(tokens)
-    for k in range(n):
-        units.append(unit)
-        if k + 1 == n:
-            break
-        if _ends_unit(tokens, k):
-            unit += 1
-            starts.append(k + 1)
+    # Only a whitespace run or a spaceless sentence ender can end a unit.
+    ends = _SPACELESS_ENDERS
+    starts = [0]
+    starts.extend(
+        k + 1
+        for k, token in enumerate(tokens)
+        if k + 1 < n and (token.isspace() or token in ends) and _ends_unit(tokens, k)
+    )
+    units: list[int] = []
+    for unit, (start, end) in enumerate(zip(starts, [*starts[1:], n], strict=True)):
+        units.extend([unit] * (end - start))
     return units, starts
 
 
@@ -193,39 +241,115 @@ def _ends_unit(tokens: Sequence[str], k: int) -> bool:
     return token in _SPACELESS_ENDERS and not is_space(nxt) and nxt not in _CLOSERS
 
 
-@dataclass
+@dataclass(frozen=True)
+class _Base:
+    """What a merge needs to know about a stretch of the base, whatever the two sides did."""
+
+    tokens: tuple[str, ...]
+    units: tuple[int, ...]
+    unit_starts: tuple[int, ...]
+    char_at: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class _Hunk:
+    """One side's change: base tokens ``start:end`` replaced by ``tokens``, touching the base
+    units ``unit_lo`` to ``unit_hi``."""
+
     start: int
     end: int
-    tokens: list[str]
-    side: int
-    unit_lo: int = 0
-    unit_hi: int = 0
+    tokens: tuple[str, ...]
+    unit_lo: int
+    unit_hi: int
 
 
-def _hunks(base: Sequence[str], other: Sequence[str], side: int) -> list[_Hunk]:
-    hunks: list[_Hunk] = []
+_BASES: _BoundedCache[str, _Base] = _BoundedCache(maxsize=16, max_chars=_MAX_CACHED_CHARS)
+_HUNKS: _BoundedCache[tuple[str, str], tuple[_Hunk, ...]] = _BoundedCache(
+    maxsize=64, max_chars=_MAX_CACHED_CHARS
+)
+
+
+def clear_caches() -> None:
+    """Forget every cached base and change (results never depend on them; for tests)."""
+    _BASES.clear()
+    _HUNKS.clear()
+
+
+def _base(text: str) -> _Base:
+    cached = _BASES.get(text)
+    if cached is not None:
+        return cached
+    tokens = tuple(tokenize(text))
+    units, starts = _sentence_units(tokens)
+    char_at = [0]
+    for token in tokens:
+        char_at.append(char_at[-1] + len(token))
+    value = _Base(tokens, tuple(units), tuple(starts), tuple(char_at))
+    _BASES.put(text, value, len(text))
+    return value
+
+
+def _hunks(base_text: str, other_text: str) -> tuple[_Hunk, ...]:
+    """The changes from ``base_text`` to ``other_text``, each charged to the units it touches."""
+    key = (base_text, other_text)
+    cached = _HUNKS.get(key)
+    if cached is not None:
+        return cached
+    started = time.time()
+    value = _compute_hunks(_base(base_text), tokenize(other_text))
+    # A diff cut short by its deadline is still correct but coarser: never keep one.
+    if time.time() - started < DIFF_TIMEOUT:
+        _HUNKS.put(key, value, len(base_text) + len(other_text))
+    return value
+
+
+def _compute_hunks(base: _Base, other: Sequence[str]) -> tuple[_Hunk, ...]:
+    tokens = base.tokens
+    units = base.units
+    n = len(tokens)
+    spans: list[tuple[int, int, list[str]]] = []
     i = j = 0
-    current: _Hunk | None = None
-    for op, count in diff_tokens(base, other):
+    current: tuple[int, int, list[str]] | None = None
+    for op, count in diff_tokens(tokens, other):
         if op == EQUAL:
             if current is not None:
-                hunks.append(current)
+                spans.append(current)
                 current = None
             i += count
             j += count
             continue
         if current is None:
-            current = _Hunk(i, i, [], side)
+            current = (i, i, [])
         if op == DELETE:
             i += count
-            current.end = i
+            current = (current[0], i, current[2])
         elif op == INSERT:
-            current.tokens.extend(other[j : j + count])
+            current[2].extend(other[j : j + count])
             j += count
     if current is not None:
-        hunks.append(current)
-    return hunks
+        spans.append(current)
+
+    hunks = []
+    for start, end, inserted in spans:
+        if n == 0:
+            lo = hi = 0
+        elif start < end:
+            lo = units[start]
+            hi = units[end - 1]
+        else:
+            # An insertion touches the sentences on both sides of where it lands, reaching
+            # past spaces and punctuation: between "end." and " Next" is still between two
+            # sentences, wherever the diff happened to put it.
+            left = start - 1
+            while left > 0 and not is_word(tokens[left]):
+                left -= 1
+            right = start
+            while right < n - 1 and not is_word(tokens[right]):
+                right += 1
+            lo = units[max(left, 0)]
+            hi = units[min(right, n - 1)]
+        hunks.append(_Hunk(start, end, tuple(inserted), lo, hi))
+    return tuple(hunks)
 
 
 def _apply(base: Sequence[str], start: int, end: int, hunks: Sequence[_Hunk]) -> str:
@@ -241,49 +365,31 @@ def _apply(base: Sequence[str], start: int, end: int, hunks: Sequence[_Hunk]) ->
 
 def _merge_words(base: str, ours: str, theirs: str, offset: int) -> list[Segment]:
     """Merge one stretch that both sides changed, sentence by sentence."""
-    base_tokens = tokenize(base)
+    analysed = _base(base)
+    base_tokens = analysed.tokens
     n = len(base_tokens)
-    units, unit_starts = _sentence_units(base_tokens)
-    hunks = _hunks(base_tokens, tokenize(ours), 0) + _hunks(base_tokens, tokenize(theirs), 1)
-    for hunk in hunks:
-        if n == 0:
-            hunk.unit_lo = hunk.unit_hi = 0
-        elif hunk.start < hunk.end:
-            hunk.unit_lo = units[hunk.start]
-            hunk.unit_hi = units[hunk.end - 1]
-        else:
-            # An insertion touches the sentences on both sides of where it lands, reaching
-            # past spaces and punctuation: between "end." and " Next" is still between two
-            # sentences, wherever the diff happened to put it.
-            left = hunk.start - 1
-            while left > 0 and not is_word(base_tokens[left]):
-                left -= 1
-            right = hunk.start
-            while right < n - 1 and not is_word(base_tokens[right]):
-                right += 1
-            hunk.unit_lo = units[max(left, 0)]
-            hunk.unit_hi = units[min(right, n - 1)]
-    hunks.sort(key=lambda h: (h.unit_lo, h.start, h.end, h.side))
+    unit_starts = analysed.unit_starts
+    char_at = analysed.char_at
+    # Each hunk with its side: 0 for ours, 1 for theirs.
+    hunks = [(h, 0) for h in _hunks(base, ours)] + [(h, 1) for h in _hunks(base, theirs)]
+    hunks.sort(key=lambda hs: (hs[0].unit_lo, hs[0].start, hs[0].end, hs[1]))
 
-    clusters: list[list[_Hunk]] = []
+    clusters: list[list[tuple[_Hunk, int]]] = []
     reach = -1
-    for hunk in hunks:
+    for hunk, side in hunks:
         if clusters and hunk.unit_lo <= reach:
-            clusters[-1].append(hunk)
+            clusters[-1].append((hunk, side))
             reach = max(reach, hunk.unit_hi)
         else:
-            clusters.append([hunk])
+            clusters.append([(hunk, side)])
             reach = hunk.unit_hi
-
-    char_at = [0]
-    for token in base_tokens:
-        char_at.append(char_at[-1] + len(token))
 
     segments: list[Segment] = []
     at = 0
-    for cluster in clusters:
-        ours_hunks = sorted((h for h in cluster if h.side == 0), key=lambda h: h.start)
-        theirs_hunks = sorted((h for h in cluster if h.side == 1), key=lambda h: h.start)
+    for tagged in clusters:
+        cluster = [h for h, _ in tagged]
+        ours_hunks = sorted((h for h, side in tagged if side == 0), key=lambda h: h.start)
+        theirs_hunks = sorted((h for h, side in tagged if side == 1), key=lambda h: h.start)
         start = min(h.start for h in cluster)
         end = max(h.end for h in cluster)
         ours_text = _apply(base_tokens, start, end, ours_hunks)
