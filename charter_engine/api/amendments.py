@@ -39,6 +39,7 @@ from charter_engine.api.core import (
     int_arg,
     int_field,
     json_object,
+    known_id,
     optional_json_object,
 )
 from charter_engine.api.openapi import (
@@ -59,7 +60,7 @@ PROPOSAL_FIELDS = {"title", "rationale", "base_revision", "text", "changes", "su
 
 
 def amendment_or_404(amendment_id: int) -> Amendment:
-    return get_amendment(db(), amendment_id)
+    return get_amendment(db(), known_id(amendment_id, "amendment"))
 
 
 def _users(ids: set[int]) -> dict[int, User]:

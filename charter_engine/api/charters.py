@@ -20,6 +20,7 @@ from charter_engine.api.core import (
     int_arg,
     int_field,
     json_object,
+    known_id,
     str_field,
 )
 from charter_engine.api.openapi import (
@@ -226,7 +227,7 @@ def charters_compare(slug: str) -> ResponseReturnValue:
 def charters_clause_history(slug: str, clause_id: int) -> ResponseReturnValue:
     session = db()
     charter = charter_or_404(slug)
-    entries = clause_history(session, charter, clause_id)
+    entries = clause_history(session, charter, known_id(clause_id, "clause"))
     return jsonify(
         clause_id=clause_id,
         versions=[

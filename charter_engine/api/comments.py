@@ -15,7 +15,7 @@ from charter_engine.accounts.models import User
 from charter_engine.api import api_bp
 from charter_engine.api.amendments import amendment_or_404
 from charter_engine.api.charters import charter_or_404, user_json
-from charter_engine.api.core import ID, actor, commit, int_field, json_object
+from charter_engine.api.core import ID, actor, commit, int_field, json_object, known_id
 from charter_engine.api.openapi import (
     error_responses,
     json_body,
@@ -101,7 +101,7 @@ def _parent_id(body: dict[str, Any]) -> int | None:
 def clause_comments_index(slug: str, clause_id: int) -> ResponseReturnValue:
     session = db()
     charter = charter_or_404(slug)
-    get_clause(session, charter, clause_id)
+    get_clause(session, charter, known_id(clause_id, "clause"))
     current = _current_version_id(charter, clause_id)
     comments = list_comments(session, charter, clause_id=clause_id)
     return jsonify(
@@ -116,7 +116,7 @@ def clause_comments_create(slug: str, clause_id: int) -> ResponseReturnValue:
     body = json_object(allowed=COMMENT_FIELDS)
     session = db()
     charter = charter_or_404(slug)
-    get_clause(session, charter, clause_id)
+    get_clause(session, charter, known_id(clause_id, "clause"))
     comment = create_comment(
         session,
         charter,

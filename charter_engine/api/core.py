@@ -265,6 +265,13 @@ def _data_error(exc: DataError) -> ResponseReturnValue:
     return error_response(400, "bad_request", "A value is out of range or malformed.")
 
 
+@api_bp.errorhandler(OverflowError)
+def _overflow(exc: OverflowError) -> ResponseReturnValue:
+    # SQLite refuses to bind integers beyond 64 bits; such an id or number names nothing.
+    db().rollback()
+    return error_response(400, "bad_request", "A number in the request is out of range.")
+
+
 @api_bp.errorhandler(OperationalError)
 def _operational(exc: OperationalError) -> ResponseReturnValue:
     db().rollback()
@@ -290,5 +297,13 @@ def openapi() -> ResponseReturnValue:
     return jsonify(document(__version__))
 
 
-# A path segment that names a row: 1 to MAX_ID, anything else is a 404 before the handler runs.
-ID = f"int(min=1, max={MAX_ID})"
+# A path segment that names a row. Werkzeug's own min/max bounds would turn an out-of-range id
+# into a 405 when another method is routed on the same path; handlers call ``known_id`` instead.
+ID = "int"
+
+
+def known_id(value: int, what: str) -> int:
+    """``value`` when it can name a row; a 404 otherwise (no query for an impossible id)."""
+    if not 1 <= value <= MAX_ID:
+        abort_json(404, "not_found", f"There is no {what} {value}.")
+    return value
