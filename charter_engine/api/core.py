@@ -19,7 +19,7 @@ from charter_engine import __version__
 from charter_engine.accounts.models import User
 from charter_engine.accounts.operations import user_for_token
 from charter_engine.api import api_bp
-from charter_engine.api.openapi import document
+from charter_engine.api.openapi import document, json_response, register_paths
 from charter_engine.errors import CharterError
 from charter_engine.web.context import db
 
@@ -295,6 +295,21 @@ def _unexpected(exc: Exception) -> ResponseReturnValue:
 @api_bp.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
     return jsonify(document(__version__))
+
+
+register_paths(
+    {
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "operationId": "getOpenApi",
+                "tags": ["meta"],
+                "security": [],
+                "responses": {"200": json_response("The OpenAPI 3.1 document", {"type": "object"})},
+            }
+        }
+    }
+)
 
 
 # A path segment that names a row. Werkzeug's own min/max bounds would turn an out-of-range id
