@@ -1,0 +1,202 @@
+"""Mail: queue messages in the outbox inside a transaction, deliver them over SMTP after commit.
+
+* :func:`queue_mail` adds an :class:`OutboxMessage` to the current transaction. If the transaction
+  rolls back, the mail disappears with it.
+* :func:`deliver_outbox` sends what is waiting. It runs its own short transactions (claim a batch,
+  send, record the outcome) because a sent mail cannot be rolled back; a claimed row is not picked
+  up by another sender for :data:`CLAIM_TIMEOUT`, so two processes never send the same mail. A
+  failed send stays in the outbox with its error and is retried up to :data:`MAX_ATTEMPTS` times.
+* After a commit that queued mail, ``session.info[OUTBOX_COMMITTED]`` is true: the web layer uses it
+  to deliver right after the response; the CLI (``charter-engine mail send``) delivers the rest.
+
+Bodies are plain text. The marker ``{base_url}`` in a body is replaced by the configured site
+address when the mail is sent, so links are built from configuration, never from a request's Host.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from charter_engine.config import Settings
+from charter_engine.db import utcnow
+from charter_engine.notifications.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+BASE_URL_MARK = "{base_url}"
+OUTBOX_PENDING = "charter_engine.outbox_pending"
+OUTBOX_COMMITTED = "charter_engine.outbox_committed"
+CLAIM_TIMEOUT = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+SMTP_TIMEOUT = 15
+
+
+def queue_mail(
+    session: Session,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    kind: str,
+    user_id: int | None = None,
+) -> OutboxMessage:
+    """Put a mail in the outbox; it is sent only if this transaction commits."""
+    message = OutboxMessage(
+        to_address=to, subject=subject[:300], body=body, kind=kind, user_id=user_id, attempts=0
+    )
+    session.add(message)
+    session.info[OUTBOX_PENDING] = True
+    return message
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    skipped: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def _claim(session: Session, now: datetime, limit: int, ids: list[int] | None) -> list[int]:
+    stmt = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.attempts < MAX_ATTEMPTS,
+            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if ids is not None:
+        stmt = stmt.where(OutboxMessage.id.in_(ids))
+    candidates = list(session.execute(stmt).scalars())
+    claimed = []
+    for message_id in candidates:
+        # The conditional update is the claim: only one sender sees rowcount 1.
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.sent_at.is_(None),
+                or_(
+                    OutboxMessage.claimed_at.is_(None),
+                    OutboxMessage.claimed_at < now - CLAIM_TIMEOUT,
+                ),
+            )
+            .values(claimed_at=now)
+        )
+        if getattr(result, "rowcount", 0) == 1:
+            claimed.append(message_id)
+    session.commit()
+    return claimed
+
+
+def build_message(row: OutboxMessage, settings: Settings) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="charter-engine")
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(row.body.replace(BASE_URL_MARK, settings.base_url))
+    return message
+
+
+def _connect(settings: Settings) -> smtplib.SMTP:
+    assert settings.smtp_host is not None
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT)
+    if settings.smtp_starttls:
+        smtp.starttls()
+    if settings.smtp_username:
+        smtp.login(settings.smtp_username, settings.smtp_password or "")
+    return smtp
+
+
+def deliver_outbox(
+    session: Session,
+    settings: Settings,
+    *,
+    limit: int = 200,
+    ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> DeliveryReport:
+    """Send waiting mail through the configured SMTP server. Commits (see the module doc)."""
+    report = DeliveryReport()
+    if not settings.smtp_host:
+        report.skipped = "no SMTP server configured (CHARTER_SMTP_HOST)"
+        return report
+    now = now or utcnow()
+    claimed = _claim(session, now, limit, ids)
+    if not claimed:
+        return report
+    rows = (
+        session.execute(
+            select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
+        )
+        .scalars()
+        .all()
+    )
+    smtp: Any = None
+    try:
+        for row in rows:
+            row.attempts += 1
+            try:
+                if smtp is None:
+                    smtp = _connect(settings)
+                smtp.send_message(build_message(row, settings))
+            except (OSError, smtplib.SMTPException) as exc:
+                row.last_error = f"{exc.__class__.__name__}: {exc}"[:500]
+                row.claimed_at = None
+                report.failed += 1
+                report.errors.append(f"mail {row.id} to {row.to_address}: {row.last_error}")
+                log.warning("mail %s not sent: %s", row.id, row.last_error)
+                _close(smtp)
+                smtp = None
+            else:
+                row.sent_at = utcnow()
+                row.last_error = None
+                report.sent += 1
+            session.commit()
+    finally:
+        _close(smtp)
+    return report
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is None:
+        return
+    try:
+        smtp.quit()
+    except OSError:  # smtplib's errors are OSErrors too
+        smtp.close()
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(OUTBOX_PENDING, False):
+        session.info[OUTBOX_COMMITTED] = True
+
+
+def _after_rollback(session: Session, *_args: Any) -> None:
+    session.info.pop(OUTBOX_PENDING, None)
+
+
+def install_session_hooks() -> None:
+    from sqlalchemy import event
+
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", _after_rollback)
+
+
+install_session_hooks()

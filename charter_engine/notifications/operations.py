@@ -1,0 +1,548 @@
+"""Notifications: who hears about what, the inbox, preferences and the daily digest.
+
+Domain events become notifications through :func:`notify_from_events`, an audit subscriber: it runs
+inside the transaction that made the change, so a notification exists if and only if its cause was
+committed. Rules:
+
+* nobody is notified about their own action;
+* every notification lands in the inbox; the member's preference for its *kind* decides the mail:
+  ``immediate`` (queued in the outbox now), ``digest`` (in the next daily digest) or ``off``;
+* the default is ``immediate`` for kinds that need the member's action (a conflict to resolve, a
+  ballot to vote in) and ``digest`` for the rest.
+
+Invitations and password resets are mailed directly by their operations (they carry a link, and a
+person without a password has no inbox yet).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from charter_engine.accounts.models import User
+from charter_engine.db import utcnow
+from charter_engine.errors import NotFound, PermissionDenied, ValidationError
+from charter_engine.notifications.mail import BASE_URL_MARK, queue_mail
+from charter_engine.notifications.models import (
+    MODES,
+    Notification,
+    NotificationPreference,
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    description: str
+    default: str
+    needs_action: bool = False
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind(
+            "amendment_conflict",
+            "Your amendment needs a rebase",
+            "A merge changed the text your amendment edits; only you can resolve it.",
+            "immediate",
+            needs_action=True,
+        ),
+        Kind(
+            "ballot_opened",
+            "A ballot you may vote in opened",
+            "Voting started on something you are on the roll for.",
+            "immediate",
+            needs_action=True,
+        ),
+        Kind(
+            "amendment_update",
+            "News about your amendments",
+            "Your amendment moved on in the workflow, got support or a comment.",
+            "digest",
+        ),
+        Kind(
+            "comment_reply",
+            "Replies to your comments",
+            "Someone answered a comment you wrote.",
+            "digest",
+        ),
+        Kind(
+            "new_amendment",
+            "New amendments",
+            "An amendment was submitted for the charter.",
+            "digest",
+        ),
+        Kind(
+            "charter_update",
+            "Changes to the charter",
+            "A charter was imported, or its text changed by a merge or an editorial change.",
+            "digest",
+        ),
+        Kind(
+            "ballot_closed",
+            "Results of ballots",
+            "A ballot closed and its result is known.",
+            "digest",
+        ),
+    )
+}
+
+
+def _participants(session: Session) -> list[int]:
+    return list(
+        session.execute(
+            select(User.id).where(User.active.is_(True), User.role.in_(("member", "secretariat")))
+        ).scalars()
+    )
+
+
+def _everyone(session: Session) -> list[int]:
+    return list(session.execute(select(User.id).where(User.active.is_(True))).scalars())
+
+
+@dataclass
+class Draft:
+    recipients: Iterable[int]
+    kind: str
+    title: str
+    body: str = ""
+    object_type: str | None = None
+    object_id: str | None = None
+
+
+def _load(model_path: str, session: Session, object_id: str | None) -> Any:
+    """Load a row of another package's model without importing it at module level."""
+    if object_id is None or not object_id.isdigit():
+        return None
+    module_name, _, class_name = model_path.rpartition(".")
+    import importlib
+
+    try:
+        model = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError):
+        return None
+    return session.get(model, int(object_id))
+
+
+def _amendment_label(amendment: Any) -> str:
+    return f"Amendment {amendment.number}: {amendment.title}"
+
+
+STATE_WORDS = {
+    "submit": "was submitted",
+    "open_discussion": "is open for discussion",
+    "reject": "was rejected",
+    "withdraw": "was withdrawn",
+    "supersede": "was superseded",
+    "merged": "was merged into the charter",
+    "resolve": "was resolved",
+    "start_voting": "is being voted on",
+    "adopt": "was adopted",
+}
+
+
+def _drafts_for(session: Session, event: dict[str, Any]) -> list[Draft]:
+    action: str = event["action"]
+    payload = json.loads(event.get("payload") or "{}")
+    object_id = event.get("object_id")
+    drafts: list[Draft] = []
+    if action.startswith("amendment."):
+        amendment = _load("charter_engine.amendments.models.Amendment", session, object_id)
+        if amendment is None:
+            return []
+        verb = action.split(".", 1)[1]
+        label = _amendment_label(amendment)
+        if verb == "flag_conflict":
+            drafts.append(
+                Draft(
+                    [amendment.author_id],
+                    "amendment_conflict",
+                    f"{label} needs a rebase",
+                    "A merge changed the text your amendment edits. Open it to see "
+                    "the conflicting passages and restate your change.",
+                    "amendment",
+                    object_id,
+                )
+            )
+        elif verb == "backed":
+            drafts.append(
+                Draft(
+                    [amendment.author_id],
+                    "amendment_update",
+                    f"{label} got support",
+                    "",
+                    "amendment",
+                    object_id,
+                )
+            )
+        elif verb in STATE_WORDS:
+            drafts.append(
+                Draft(
+                    [amendment.author_id],
+                    "amendment_update",
+                    f"{label} {STATE_WORDS[verb]}",
+                    "",
+                    "amendment",
+                    object_id,
+                )
+            )
+            if verb == "submit":
+                drafts.append(
+                    Draft(
+                        _participants(session),
+                        "new_amendment",
+                        f"New: {label}",
+                        "",
+                        "amendment",
+                        object_id,
+                    )
+                )
+            if verb == "merged":
+                drafts.append(
+                    Draft(
+                        _everyone(session),
+                        "charter_update",
+                        f"The charter changed: {label} was merged",
+                        "",
+                        "amendment",
+                        object_id,
+                    )
+                )
+    elif action == "comment.created":
+        comment = _load("charter_engine.comments.models.Comment", session, object_id)
+        if comment is None:
+            return []
+        if comment.parent_id is not None:
+            parent = _load(
+                "charter_engine.comments.models.Comment", session, str(comment.parent_id)
+            )
+            if parent is not None:
+                drafts.append(
+                    Draft(
+                        [parent.author_id],
+                        "comment_reply",
+                        "Someone replied to your comment",
+                        _excerpt(comment.body),
+                        "comment",
+                        object_id,
+                    )
+                )
+        if comment.amendment_id is not None:
+            amendment = _load(
+                "charter_engine.amendments.models.Amendment", session, str(comment.amendment_id)
+            )
+            if amendment is not None:
+                drafts.append(
+                    Draft(
+                        [amendment.author_id],
+                        "amendment_update",
+                        f"New comment on {_amendment_label(amendment)}",
+                        _excerpt(comment.body),
+                        "comment",
+                        object_id,
+                    )
+                )
+    elif action in ("charter.imported", "charter.editorial_change"):
+        charter = _load("charter_engine.charters.models.Charter", session, object_id)
+        if charter is not None:
+            title = (
+                f"New charter to draft: {charter.title}"
+                if action == "charter.imported"
+                else f"Editorial change to {charter.title}"
+            )
+            body = payload.get("reason", "") if action == "charter.editorial_change" else ""
+            drafts.append(
+                Draft(_everyone(session), "charter_update", title, str(body), "charter", object_id)
+            )
+    elif action in ("ballot.opened", "ballot.closed"):
+        ballot = _load("charter_engine.voting.models.Ballot", session, object_id)
+        if ballot is not None:
+            if action == "ballot.opened":
+                drafts.append(
+                    Draft(
+                        _roll(session, ballot.id),
+                        "ballot_opened",
+                        f"Vote now: {ballot.title}",
+                        "A ballot you are on the roll for is open.",
+                        "ballot",
+                        object_id,
+                    )
+                )
+            else:
+                drafts.append(
+                    Draft(
+                        _everyone(session),
+                        "ballot_closed",
+                        f"Result: {ballot.title}",
+                        "",
+                        "ballot",
+                        object_id,
+                    )
+                )
+    return drafts
+
+
+def _roll(session: Session, ballot_id: int) -> list[int]:
+    try:
+        from charter_engine.voting.models import RollEntry
+    except ImportError:  # pragma: no cover - voting not installed
+        return _participants(session)
+    return list(
+        session.execute(select(RollEntry.user_id).where(RollEntry.ballot_id == ballot_id)).scalars()
+    )
+
+
+def _excerpt(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def notify_from_events(session: Session, events: list[dict[str, Any]]) -> None:
+    """Audit subscriber: turn a transaction's events into notifications (and immediate mail)."""
+    drafts: list[tuple[Draft, int | None]] = []
+    for event in events:
+        for draft in _drafts_for(session, event):
+            drafts.append((draft, event.get("actor_id")))
+    if drafts:
+        deliver_drafts(session, drafts)
+
+
+def deliver_drafts(session: Session, drafts: Sequence[tuple[Draft, int | None]]) -> None:
+    """Write the notifications, skipping each actor, and queue the immediate mails."""
+    rows: list[Notification] = []
+    seen: set[tuple[int, str, str | None, str]] = set()
+    for draft, actor_id in drafts:
+        kind = KINDS[draft.kind]
+        for user_id in draft.recipients:
+            key = (user_id, draft.kind, draft.object_id, draft.title)
+            if user_id == actor_id or key in seen:
+                continue
+            seen.add(key)
+            rows.append(
+                Notification(
+                    user_id=user_id,
+                    kind=draft.kind,
+                    title=draft.title[:300],
+                    body=draft.body,
+                    object_type=draft.object_type,
+                    object_id=draft.object_id,
+                    actor_id=actor_id,
+                    needs_action=kind.needs_action,
+                    created_at=utcnow(),
+                )
+            )
+    if not rows:
+        return
+    session.add_all(rows)
+    session.flush()
+    immediate = [r for r in rows if mode_for(session, r.user_id, r.kind) == "immediate"]
+    if not immediate:
+        return
+    users = {
+        u.id: u
+        for u in session.execute(
+            select(User).where(User.id.in_({r.user_id for r in immediate}), User.active.is_(True))
+        ).scalars()
+    }
+    now = utcnow()
+    for row in immediate:
+        user = users.get(row.user_id)
+        if user is None:
+            continue
+        queue_mail(
+            session,
+            to=user.email,
+            subject=row.title,
+            kind=row.kind,
+            user_id=user.id,
+            body=_mail_body(user, [row]),
+        )
+        row.mailed_at = now
+
+
+def _link(row: Notification) -> str:
+    return f"{BASE_URL_MARK}/notifications/{row.id}"
+
+
+def _mail_body(user: User, rows: Sequence[Notification]) -> str:
+    lines = [f"Hello {user.name},", ""]
+    for row in rows:
+        lines.append(f"* {row.title}")
+        if row.body:
+            lines.append(f"  {row.body}")
+        lines.append(f"  {_link(row)}")
+        lines.append("")
+    lines.append(f"Choose what we mail you: {BASE_URL_MARK}/notifications/preferences")
+    return "\n".join(lines) + "\n"
+
+
+# --- preferences -------------------------------------------------------------------------------
+
+_PREFS_CACHE = "charter_engine.notification_prefs"
+
+
+def preferences(session: Session, user_id: int) -> dict[str, str]:
+    """The member's mode per kind (defaults filled in)."""
+    rows = session.execute(
+        select(NotificationPreference.kind, NotificationPreference.mode).where(
+            NotificationPreference.user_id == user_id
+        )
+    )
+    chosen = {kind: mode for kind, mode in rows}
+    return {name: chosen.get(name, kind.default) for name, kind in KINDS.items()}
+
+
+def mode_for(session: Session, user_id: int, kind: str) -> str:
+    cache: dict[int, dict[str, str]] = session.info.setdefault(_PREFS_CACHE, {})
+    if user_id not in cache:
+        cache[user_id] = preferences(session, user_id)
+    return cache[user_id].get(kind, KINDS[kind].default if kind in KINDS else "digest")
+
+
+def set_preferences(session: Session, user: User, modes: dict[str, str], *, actor: User) -> None:
+    if actor.id != user.id:
+        raise PermissionDenied("You may only change your own notification settings.")
+    for kind, mode in modes.items():
+        if kind not in KINDS:
+            raise ValidationError(f"Unknown kind of notification: {kind}.", field=kind)
+        if mode not in MODES:
+            raise ValidationError("Choose immediately, in the daily digest, or never.", field=kind)
+    existing = {
+        p.kind: p
+        for p in session.execute(
+            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        ).scalars()
+    }
+    for kind, mode in modes.items():
+        if kind in existing:
+            existing[kind].mode = mode
+        else:
+            session.add(NotificationPreference(user_id=user.id, kind=kind, mode=mode))
+    session.info.pop(_PREFS_CACHE, None)
+
+
+# --- inbox -------------------------------------------------------------------------------------
+
+
+def unread_count(session: Session, user: User) -> int:
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        ).scalar_one()
+    )
+
+
+def inbox_query(user: User, *, unread_only: bool = False) -> Any:
+    stmt = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+
+
+def get_notification(session: Session, notification_id: int, user: User) -> Notification:
+    row = session.get(Notification, notification_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("There is no such notification in your inbox.")
+    return row
+
+
+def mark_read(session: Session, row: Notification, *, now: datetime | None = None) -> None:
+    if row.read_at is None:
+        row.read_at = now or utcnow()
+
+
+def mark_unread(session: Session, row: Notification) -> None:
+    row.read_at = None
+
+
+def mark_all_read(session: Session, user: User, *, now: datetime | None = None) -> int:
+    result = session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now or utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- digest ------------------------------------------------------------------------------------
+
+
+def send_digest(session: Session, now: datetime) -> int:
+    """Queue one digest mail per member with unmailed, unread ``digest`` notifications.
+
+    Returns the number of digests queued. The caller commits, then delivers the outbox. Running
+    it twice mails nothing twice: included notifications get ``mailed_at``.
+    """
+    pending = (
+        session.execute(
+            select(Notification)
+            .join(User, User.id == Notification.user_id)
+            .where(
+                Notification.mailed_at.is_(None),
+                Notification.read_at.is_(None),
+                Notification.created_at <= now,
+                User.active.is_(True),
+            )
+            .order_by(Notification.user_id, Notification.created_at, Notification.id)
+        )
+        .scalars()
+        .all()
+    )
+    by_user: dict[int, list[Notification]] = defaultdict(list)
+    for row in pending:
+        if mode_for(session, row.user_id, row.kind) == "digest":
+            by_user[row.user_id].append(row)
+    if not by_user:
+        return 0
+    users = {u.id: u for u in session.execute(select(User).where(User.id.in_(by_user))).scalars()}
+    for user_id, rows in by_user.items():
+        user = users[user_id]
+        count = len(rows)
+        subject = f"Charter Engine: {count} update" + ("" if count == 1 else "s") + " for you"
+        queue_mail(
+            session,
+            to=user.email,
+            subject=subject,
+            kind="digest",
+            user_id=user.id,
+            body=_mail_body(user, rows),
+        )
+        for row in rows:
+            row.mailed_at = now
+    return len(by_user)
+
+
+def action_items(session: Session, user: User, *, limit: int = 5) -> Sequence[Notification]:
+    """Unread notifications that need the member to do something, newest first."""
+    return (
+        session.execute(
+            select(Notification)
+            .where(
+                Notification.user_id == user.id,
+                Notification.read_at.is_(None),
+                Notification.needs_action.is_(True),
+            )
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def install() -> None:
+    """Subscribe :func:`notify_from_events` to the audit log (idempotent)."""
+    from charter_engine.audit.operations import subscribe
+
+    subscribe(notify_from_events)
