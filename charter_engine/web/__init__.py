@@ -1,12 +1,38 @@
-"""The browser UI: blueprints, forms, templates glue and error pages."""
+"""The browser UI: blueprints, forms, templates glue and error pages.
+
+:func:`register_web` wires, in order: security (sessions, the deny-by-default gate, headers), the
+Jinja helpers, the error pages, the notification subscribers and mail after commit, and the
+blueprints. Other features add their blueprint to :data:`BLUEPRINT_MODULES`: each module there has a
+``bp`` (a :class:`flask.Blueprint`) and may call :func:`charter_engine.web.navigation.register_nav`.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask
+
+# Modules holding a blueprint ``bp``, registered in this order. Add yours here.
+BLUEPRINT_MODULES = (
+    "charter_engine.web.home",
+    "charter_engine.web.auth",
+    "charter_engine.web.people",
+    "charter_engine.web.notifications",
+)
 
 
 def register_web(app: Flask) -> None:
-    """Register the browser blueprints and the HTML error pages."""
-    from charter_engine.web import views
+    """Register the browser blueprints, the helpers they share and the HTML error pages."""
+    from charter_engine.notifications.operations import install as install_notifications
+    from charter_engine.web.errors import register_error_handlers
+    from charter_engine.web.mailer import init_mail_after_commit
+    from charter_engine.web.security import init_security
+    from charter_engine.web.templating import init_templating
 
-    views.register(app)
+    init_security(app)
+    init_templating(app)
+    register_error_handlers(app)
+    install_notifications()
+    init_mail_after_commit(app)
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(name).bp)

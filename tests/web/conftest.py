@@ -1,0 +1,88 @@
+"""Fixtures for the browser-UI tests: a world of users per role and signed-in clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tests.web.route_table import ROLES, WORLD_BUILDERS
+from tests.web.support import PASSWORD, app_engine, count_queries, login
+
+
+@pytest.fixture
+def world(app: Any, session: Session) -> SimpleNamespace:
+    """One user per role (with the test password) and the objects the route table needs."""
+    from charter_engine.accounts.operations import create_user
+
+    world = SimpleNamespace(password=PASSWORD, secret_key=app.config["SECRET_KEY"])
+    world.secretariat = create_user(
+        session,
+        email="secretariat@example.org",
+        name="Sam Secretariat",
+        role="secretariat",
+        password=PASSWORD,
+    )
+    world.observer = create_user(
+        session,
+        email="observer@example.org",
+        name="Olga Observer",
+        role="observer",
+        password=PASSWORD,
+    )
+    world.member = create_user(
+        session,
+        email="member@example.org",
+        name="Mia Member",
+        role="member",
+        password=PASSWORD,
+        country="FR",
+    )
+    world.other_member = create_user(
+        session,
+        email="other@example.org",
+        name="Omar Other",
+        role="member",
+        password=PASSWORD,
+        country="SN",
+    )
+    session.flush()
+    for build in WORLD_BUILDERS:
+        build(session, world)
+    session.commit()
+    return world
+
+
+@pytest.fixture
+def client_as(app: Any, world: SimpleNamespace) -> Callable[[str], Any]:
+    """``client_as("member")``: a test client signed in as that role (``"anonymous"``: not)."""
+
+    def make(role: str) -> Any:
+        assert role in ROLES
+        client = app.test_client()
+        if role != "anonymous":
+            login(client, getattr(world, role))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def query_counter(app: Any) -> Callable[[], Any]:
+    """``with query_counter() as q: client.get(url)``, then ``q.count`` / ``q.statements``."""
+    return lambda: count_queries(app_engine(app))
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters: the tests hash many passwords; strength is not under test here."""
+    from argon2 import PasswordHasher
+
+    from charter_engine.accounts import operations
+
+    monkeypatch.setattr(
+        operations, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )

@@ -1,0 +1,172 @@
+"""Every browser route, and what each kind of visitor gets from it.
+
+``ROUTES`` lists one :class:`Route` per (endpoint, method) of the app. ``test_routes.py`` fails when
+the app has a route that is not listed here (or a listed one no longer exists), calls each route as
+anonymous, observer, member, another member and secretariat, and compares the status codes with
+the table. It also POSTs to every state-changing route without a CSRF token and checks that nothing
+changed.
+
+Adding your routes
+  1. If your routes need objects, add a builder to ``WORLD_BUILDERS``: ``def build(session, world)``
+     creates them *through the operations* and sets attributes on ``world`` (the users are already
+     there: ``world.observer``, ``world.member``, ``world.other_member``, ``world.secretariat``; the
+     member owns what "own" means, the other member is the same role without ownership).
+  2. Append ``Route(endpoint, method, path, expect(...), data=...)`` entries. ``path`` is a format
+     string over the world: ``"/charters/{charter.slug}/amendments/{amendment.number}"``.
+     ``data`` is the POST body (a dict, or a function of the world); the CSRF token is added.
+     Bodies may be empty: the table is about who may reach the route, not what it does.
+  3. Statuses: 200 page, 302 redirect (anonymous visitors are redirected to the login page),
+     400 invalid, 403 refused, 404 hidden, 409 conflict. Each route is called in ROLES order with
+     a fresh world per route, so a role sees the effect of the roles before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+ROLES = ("anonymous", "observer", "member", "other_member", "secretariat")
+
+World = SimpleNamespace
+
+
+def expect(
+    anonymous: int,
+    observer: int,
+    member: int,
+    secretariat: int,
+    other_member: int | None = None,
+) -> dict[str, int]:
+    """Expected status per role; ``other_member`` defaults to ``member``."""
+    return {
+        "anonymous": anonymous,
+        "observer": observer,
+        "member": member,
+        "other_member": member if other_member is None else other_member,
+        "secretariat": secretariat,
+    }
+
+
+def everyone(status: int) -> dict[str, int]:
+    return expect(status, status, status, status)
+
+
+# Common patterns.
+PUBLIC_PAGE = everyone(200)
+SIGNED_IN_PAGE = expect(302, 200, 200, 200)
+STAFF_PAGE = expect(302, 403, 403, 200)
+STAFF_ACTION = expect(302, 403, 403, 302)
+SIGNED_IN_ACTION = expect(302, 302, 302, 302)
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    method: str
+    path: str
+    expect: Mapping[str, int]
+    data: dict[str, Any] | Callable[[World], dict[str, Any]] = field(default_factory=dict)
+
+    def url(self, world: World) -> str:
+        return self.path.format(**vars(world))
+
+    def body(self, world: World) -> dict[str, Any]:
+        return dict(self.data(world) if callable(self.data) else self.data)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.endpoint, self.method)
+
+
+# --- the world ---------------------------------------------------------------------------------
+
+
+def build_accounts_world(session: Session, world: World) -> None:
+    """People and an inbox item; an invited person who has not accepted yet, and their tokens."""
+    from charter_engine.accounts.operations import create_user
+    from charter_engine.accounts.tokens import INVITATION, RESET, TokenSigner
+    from charter_engine.notifications.models import Notification
+
+    signer = TokenSigner(world.secret_key, 3600, 3600)
+    world.target = create_user(
+        session,
+        email="target@example.org",
+        name="Tara Target",
+        role="member",
+        country="KE",
+        password=world.password,
+    )
+    world.pending = create_user(session, email="pending@example.org", name="Pat Pending")
+    session.flush()
+    world.invite_token = signer.make(INVITATION, world.pending)
+    world.reset_token = signer.make(RESET, world.target)
+    world.notification = Notification(
+        user_id=world.member.id,
+        kind="amendment_update",
+        title="Something happened",
+        needs_action=False,
+    )
+    session.add(world.notification)
+    session.flush()
+
+
+# Builders run in order after the users exist; add yours.
+WORLD_BUILDERS: list[Callable[[Session, World], None]] = [build_accounts_world]
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+ROUTES: list[Route] = [
+    # home
+    Route("home.index", "GET", "/", PUBLIC_PAGE),
+    Route("home.healthz", "GET", "/healthz", PUBLIC_PAGE),
+    # auth
+    Route("auth.login", "GET", "/login", expect(200, 302, 302, 302)),
+    Route("auth.login", "POST", "/login", expect(200, 302, 302, 302)),
+    Route("auth.logout", "POST", "/logout", everyone(302)),
+    Route("auth.accept", "GET", "/invite/{invite_token}", PUBLIC_PAGE),
+    Route("auth.accept", "POST", "/invite/{invite_token}", PUBLIC_PAGE),
+    Route("auth.reset_request", "GET", "/reset", PUBLIC_PAGE),
+    Route("auth.reset_request", "POST", "/reset", PUBLIC_PAGE),
+    Route("auth.reset", "GET", "/reset/{reset_token}", PUBLIC_PAGE),
+    Route("auth.reset", "POST", "/reset/{reset_token}", PUBLIC_PAGE),
+    Route("auth.password", "GET", "/account/password", SIGNED_IN_PAGE),
+    Route("auth.password", "POST", "/account/password", SIGNED_IN_PAGE),
+    # people
+    Route("people.directory", "GET", "/people/", SIGNED_IN_PAGE),
+    Route("people.country_map", "GET", "/people/map", SIGNED_IN_PAGE),
+    Route("people.profile", "GET", "/people/{target.id}", SIGNED_IN_PAGE),
+    Route("people.edit_profile", "GET", "/people/me/edit", SIGNED_IN_PAGE),
+    Route("people.edit_profile", "POST", "/people/me/edit", SIGNED_IN_ACTION),
+    Route("people.invite", "GET", "/people/invite", STAFF_PAGE),
+    Route("people.invite", "POST", "/people/invite", STAFF_PAGE),
+    Route("people.deactivate", "POST", "/people/{target.id}/deactivate", STAFF_ACTION),
+    Route("people.reactivate", "POST", "/people/{target.id}/reactivate", STAFF_ACTION),
+    Route("people.set_role", "POST", "/people/{target.id}/role", STAFF_ACTION),
+    Route("people.resend", "POST", "/people/{pending.id}/invitation", STAFF_ACTION),
+    # notifications
+    Route("notifications.inbox", "GET", "/notifications/", SIGNED_IN_PAGE),
+    Route(
+        "notifications.open",
+        "GET",
+        "/notifications/{notification.id}",
+        expect(302, 404, 200, 404, other_member=404),
+    ),
+    Route(
+        "notifications.read",
+        "POST",
+        "/notifications/{notification.id}/read",
+        expect(302, 404, 302, 404, other_member=404),
+    ),
+    Route("notifications.read_all", "POST", "/notifications/read-all", SIGNED_IN_ACTION),
+    Route("notifications.settings_page", "GET", "/notifications/preferences", SIGNED_IN_PAGE),
+    Route("notifications.settings_page", "POST", "/notifications/preferences", SIGNED_IN_ACTION),
+]
+
+# Endpoints outside this table: static files, and the JSON API (bearer tokens; tested in tests/api).
+EXCLUDED_PREFIXES = ("api.",)
+EXCLUDED_ENDPOINTS = {"static"}
