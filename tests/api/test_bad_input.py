@@ -123,14 +123,13 @@ def test_wrong_shapes_are_refused_and_change_nothing(
         assert snapshot() == before, shape
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "valid"), WRITES, ids=[f"{m} {p}" for m, p, _ in WRITES]
-)
+NAMED = [w for w in WRITES if "{" in w[1]]
+
+
+@pytest.mark.parametrize(("method", "path", "valid"), NAMED, ids=[f"{m} {p}" for m, p, _ in NAMED])
 def test_unknown_objects_are_404_and_change_nothing(
     sec_api: Api, world: dict[str, Any], snapshot: Snapshot, method: str, path: str, valid: Any
 ) -> None:
-    if "{" not in path:
-        pytest.skip("names no object")
     missing = {"slug": "no-such-charter", "clause": 424242, "amendment": 424242}
     huge = {"slug": "x" * 500, "clause": 10**20, "amendment": 10**20}
     before = snapshot()
