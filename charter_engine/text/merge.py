@@ -18,6 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Generic, TypeVar
 
 from diff_match_patch import diff_match_patch
@@ -208,14 +209,20 @@ _CLOSERS = frozenset(")]}\"'”’»」』）")
 def _sentence_units(tokens: Sequence[str]) -> tuple[list[int], list[int]]:
     """Unit number of each token (units are sentences or lines) and where each unit starts."""
     n = len(tokens)
-    # Only a whitespace run or a spaceless sentence ender can end a unit.
-    ends = _SPACELESS_ENDERS
+    # Only a line break, a spaceless ender, or the space after a sentence ender and its
+    # closing marks can end a unit: check just those instead of every token.
+    candidates: set[int] = set()
+    for j, token in enumerate(tokens):
+        if token in _SENTENCE_ENDERS:
+            candidates.add(j)
+            k = j + 1
+            while k < n and tokens[k] in _CLOSERS:
+                k += 1
+            candidates.add(k)
+        elif "\n" in token or "\r" in token:
+            candidates.add(j)
     starts = [0]
-    starts.extend(
-        k + 1
-        for k, token in enumerate(tokens)
-        if k + 1 < n and (token.isspace() or token in ends) and _ends_unit(tokens, k)
-    )
+    starts.extend(k + 1 for k in sorted(candidates) if k + 1 < n and _ends_unit(tokens, k))
     units: list[int] = []
     for unit, (start, end) in enumerate(zip(starts, [*starts[1:], n], strict=True)):
         units.extend([unit] * (end - start))
@@ -281,10 +288,8 @@ def _base(text: str) -> _Base:
         return cached
     tokens = tuple(tokenize(text))
     units, starts = _sentence_units(tokens)
-    char_at = [0]
-    for token in tokens:
-        char_at.append(char_at[-1] + len(token))
-    value = _Base(tokens, tuple(units), tuple(starts), tuple(char_at))
+    char_at = tuple(accumulate(map(len, tokens), initial=0))
+    value = _Base(tokens, tuple(units), tuple(starts), char_at)
     _BASES.put(text, value, len(text))
     return value
 
