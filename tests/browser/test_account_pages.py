@@ -1,0 +1,113 @@
+"""Signing in, the directory, the map and the inbox in a real browser: they work with the keyboard
+and have no serious or critical accessibility violations."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tests.browser.helpers import check_accessibility, save_screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_welcome_and_login_pages_are_accessible(page: Any) -> None:
+    page.goto("/")
+    assert page.locator("h1").count() == 1
+    check_accessibility(page)
+    save_screenshot(page, "welcome")
+    page.goto("/login")
+    check_accessibility(page)
+    save_screenshot(page, "login")
+
+
+def test_a_wrong_password_shows_the_error_next_to_the_field(
+    page: Any, world: SimpleNamespace
+) -> None:
+    page.goto("/login")
+    page.get_by_label("Email address").fill(world.member.email)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    password = page.get_by_label("Password")
+    assert password.get_attribute("aria-invalid") == "true"
+    described = password.get_attribute("aria-describedby") or ""
+    assert "not right" in page.locator(f"#{described.split()[-1]}").inner_text()
+    check_accessibility(page)
+    save_screenshot(page, "login-error")
+
+
+def test_keyboard_only_sign_in_and_skip_link(page: Any, world: SimpleNamespace) -> None:
+    page.goto("/login")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert "Skip to main content" in focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.get_by_label("Email address").focus()
+    page.keyboard.type(world.secretariat.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(world.password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url)
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
+
+
+def test_directory_map_profile_and_inbox_as_secretariat(page: Any, world: SimpleNamespace) -> None:
+    sign_in(page, world.secretariat)
+    check_accessibility(page)
+    save_screenshot(page, "home")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Directory").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "The Core Group"
+    check_accessibility(page)
+    save_screenshot(page, "directory")
+
+    page.get_by_label("Country").select_option("FR")
+    page.get_by_role("button", name="Search").click()
+    assert page.get_by_role("link", name="Mia Member").is_visible()
+    assert page.get_by_role("link", name="Omar Other").count() == 0
+
+    page.get_by_role("link", name="Map by country").click()
+    check_accessibility(page)
+    save_screenshot(page, "directory-map")
+    page.get_by_role("link", name="France: 1 member").first.click()
+    assert "country=FR" in page.url
+
+    page.get_by_role("link", name="Mia Member").click()
+    assert page.get_by_role("link", name=world.member.email).is_visible()
+    check_accessibility(page)
+    save_screenshot(page, "profile")
+
+    page.goto("/people/invite")
+    check_accessibility(page)
+    page.get_by_role("button", name="Send the invitation").click()
+    check_accessibility(page)
+    save_screenshot(page, "invite-errors")
+
+    page.goto("/notifications/")
+    check_accessibility(page)
+    save_screenshot(page, "inbox")
+    page.goto("/notifications/preferences")
+    check_accessibility(page)
+    save_screenshot(page, "notification-settings")
+
+
+def test_member_inbox_and_error_pages(page: Any, world: SimpleNamespace) -> None:
+    sign_in(page, world.member)
+    page.get_by_role("link", name=re.compile("Inbox")).click()
+    assert page.get_by_role("link", name="Something happened").is_visible()
+    check_accessibility(page)
+    page.get_by_role("button", name="Mark as read").click()
+    assert page.locator(".inbox-item.unread").count() == 0
+    assert page.get_by_role("button", name="Mark as unread").is_visible()
+
+    page.goto("/people/invite")
+    assert page.get_by_role("heading", level=1).inner_text() == "You may not do this"
+    check_accessibility(page)
+    save_screenshot(page, "error-403")
+    page.goto("/no/such/page")
+    check_accessibility(page)
+    save_screenshot(page, "error-404")
