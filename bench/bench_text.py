@@ -1,5 +1,10 @@
 """Benchmark of the text engine: word diffs (against difflib), merges and document import.
 
+The rebase burst rows time what merging an amendment costs: every other pending amendment of
+the clause is rebased with ``merge3(base, its text, new current text)``, the same base and new
+text each time. They are compared with the same calls made with the merge caches cleared
+before each call.
+
 Run with ``.venv/bin/python bench/bench_text.py``; needs the shared data folder
 (``../shared/data`` or ``CHARTER_SHARED_DATA``). Prints medians over repeated runs.
 """
@@ -8,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import statistics
 import sys
 import time
@@ -24,6 +30,7 @@ from charter_engine.text import (  # noqa: E402
     split_document,
     tokenize,
 )
+from charter_engine.text.merge import clear_caches  # noqa: E402
 
 
 def shared_data() -> Path:
@@ -72,6 +79,39 @@ def clause_pair(history: Path) -> tuple[str, str]:
     words = amended.split(" ")
     del words[len(words) // 2 : len(words) // 2 + 4]
     return clause, " ".join(words)
+
+
+def prose_clause(history: Path) -> str:
+    """A ~1.2 KB one-paragraph clause of several sentences from the CNCF charter."""
+    text = read(history / "v015.md")
+    clause = ""
+    for paragraph in text.split("\n\n"):
+        if ". " not in paragraph or paragraph.lstrip()[:1] in ("#", "-", "*") or "\t" in paragraph:
+            continue
+        clause = (clause + " " + paragraph) if clause else paragraph
+        if len(clause) >= 1150:
+            break
+    return clause
+
+
+def short_sentences_clause() -> str:
+    """A ~4.3 KB one-line clause of 220 short sentences."""
+    adjectives = ["final", "binding", "public", "optional", "valid", "secret", "urgent"]
+    adjectives += ["minor", "formal", "advisory"]
+    return " ".join(f"Item {k} is {adjectives[k % len(adjectives)]}." for k in range(1, 221))
+
+
+def rewrite_word(text: str, index: int) -> str:
+    words = list(re.finditer(r"[A-Za-z]{3,}", text))
+    match = words[index % len(words)]
+    return text[: match.start()] + match.group().upper() + text[match.end() :]
+
+
+def rebase_burst(base: str, pending: int = 200) -> tuple[str, list[str]]:
+    """The new current text (one word rewritten) and ``pending`` amendments of one word each."""
+    words = len(re.findall(r"[A-Za-z]{3,}", base))
+    theirs = rewrite_word(base, words // 3)
+    return theirs, [rewrite_word(base, (k * 7919) % words) for k in range(pending)]
 
 
 def document_pairs(history: Path) -> list[tuple[str, str, str]]:
@@ -136,6 +176,34 @@ def main() -> None:
             f"max {max(per_case) * 1e3:.1f} ms",
         )
     )
+
+    for label, base in (
+        ("prose clause", prose_clause(history)),
+        ("220 short sentences", short_sentences_clause()),
+    ):
+        theirs, pending = rebase_burst(base)
+
+        def burst(base: str = base, theirs: str = theirs, pending: list[str] = pending) -> None:
+            clear_caches()  # each burst follows a new merge: nothing about it is cached yet
+            for ours in pending:
+                merge3(base, ours, theirs)
+
+        def uncached(base: str = base, theirs: str = theirs, pending: list[str] = pending) -> None:
+            for ours in pending:
+                clear_caches()
+                merge3(base, ours, theirs)
+
+        clean = sum(merge3(base, ours, theirs).clean for ours in pending)
+        cached_time = median_seconds(burst, 15)
+        uncached_time = median_seconds(uncached, 15)
+        rows.append(
+            (
+                f"rebase burst, {len(pending)} merge3 ({clean} clean), {label} ({len(base)} chars)",
+                f"{cached_time * 1e3:.1f} ms",
+                f"caches cleared each call {uncached_time * 1e3:.1f} ms: "
+                f"{uncached_time / cached_time:.1f}x faster",
+            )
+        )
 
     charter = charter_400()
     imported = median_seconds(lambda: join_blocks(split_document(charter)), 20)
