@@ -71,7 +71,9 @@ class _BoundedCache(Generic[K, V]):
         return len(self._data)
 
 
-_MAX_CACHED_CHARS = 200_000
+# Clauses are a few kilobytes; the caches skip anything much larger, so that at worst they hold
+# a few tens of megabytes (tokens of a text take about fifteen times its size).
+_MAX_CACHED_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -270,9 +272,9 @@ class _Hunk:
     unit_hi: int
 
 
-_BASES: _BoundedCache[str, _Base] = _BoundedCache(maxsize=16, max_chars=_MAX_CACHED_CHARS)
+_BASES: _BoundedCache[str, _Base] = _BoundedCache(maxsize=8, max_chars=_MAX_CACHED_CHARS)
 _HUNKS: _BoundedCache[tuple[str, str], tuple[_Hunk, ...]] = _BoundedCache(
-    maxsize=64, max_chars=_MAX_CACHED_CHARS
+    maxsize=32, max_chars=_MAX_CACHED_CHARS
 )
 
 
