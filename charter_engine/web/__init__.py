@@ -18,6 +18,7 @@ BLUEPRINT_MODULES = (
     "charter_engine.web.auth",
     "charter_engine.web.people",
     "charter_engine.web.notifications",
+    "charter_engine.web.ballots",
 )
 
 
