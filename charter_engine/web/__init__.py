@@ -19,6 +19,10 @@ BLUEPRINT_MODULES = (
     "charter_engine.web.people",
     "charter_engine.web.notifications",
     "charter_engine.web.ballots",
+    "charter_engine.web.charters",
+    "charter_engine.web.amendments",
+    "charter_engine.web.comments",
+    "charter_engine.web.desk",
 )
 
 
