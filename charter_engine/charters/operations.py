@@ -347,6 +347,9 @@ def editorial_change(
         raise StaleVersion(
             f"The charter changed meanwhile: it is now at revision {charter.head_revision_number}."
         )
+    from charter_engine.amendments.operations import ensure_no_open_vote
+
+    ensure_no_open_vote(session, charter.id, {clause_id})
     entries = current_entries(session, charter)
     found = False
     new_entries: list[Entry] = []

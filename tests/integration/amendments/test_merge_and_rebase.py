@@ -238,6 +238,20 @@ def test_stale_edit_is_refused_and_a_voting_amendment_blocks_merges_on_its_claus
         merge_amendment(session, first, actor=secretariat, editorial=True)
     session.rollback()
     assert get_amendment(session, first.id).state == "submitted"
+    # Nor may the secretariat edit that clause directly while the ballot is open.
+    from charter_engine.charters.operations import editorial_change
+
+    clause_id = _clause_id(session, charter, "Decisions")
+    with pytest.raises(Conflict, match="being voted on"):
+        editorial_change(
+            session,
+            charter,
+            clause_id=clause_id,
+            text=CLAUSE.replace("minutes", "record"),
+            reason="typo",
+            actor=secretariat,
+        )
+    session.rollback()
 
 
 def test_sub_amendment_changes_the_parents_proposed_text(
