@@ -59,7 +59,10 @@ class LoginForm(Form):
 class NewPasswordForm(Form):
     password = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=500)],
+        validators=[
+            DataRequired(),
+            Length(min=MIN_PASSWORD, max=500, message=f"Use at least {MIN_PASSWORD} characters."),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

@@ -230,7 +230,11 @@ def _person_for_action(user_id: int, permission: str) -> tuple[User, User]:
 @bp.post("/<int:user_id>/deactivate")
 def deactivate(user_id: int) -> ResponseReturnValue:
     actor, person = _person_for_action(user_id, "user:deactivate")
-    deactivate_user(db(), person, actor=actor)
+    try:
+        deactivate_user(db(), person, actor=actor)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("people.profile", user_id=person.id))
     db().commit()
     flash(f"{person.name}'s account is deactivated and signed out everywhere.", "success")
     return redirect(url_for("people.profile", user_id=person.id))
@@ -252,7 +256,11 @@ def set_role(user_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("Choose one of the roles.", "error")
         return redirect(url_for("people.profile", user_id=person.id))
-    change_role(db(), person, role=form.role.data or "", actor=actor)
+    try:
+        change_role(db(), person, role=form.role.data or "", actor=actor)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("people.profile", user_id=person.id))
     db().commit()
     flash(f"{person.name} is now {ROLE_LABELS[person.role].lower()}.", "success")
     return redirect(url_for("people.profile", user_id=person.id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -86,3 +86,47 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         operations, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
+
+
+class MailSink:
+    """Collects what a real local SMTP server (aiosmtpd) receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[Any]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def smtp(app: Any) -> Iterator[MailSink]:
+    """A real SMTP server on 127.0.0.1; the app is configured to send through it."""
+    from aiosmtpd.controller import Controller
+
+    sink = MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    state = app.extensions["charter_engine"]
+    state.settings = state.settings.with_overrides(
+        smtp_host="127.0.0.1", smtp_port=controller.port, base_url="https://charter.example.org"
+    )
+    try:
+        yield sink
+    finally:
+        controller.stop()
