@@ -22,6 +22,7 @@ from charter_engine.amendments.operations import (
     get_amendment,
     merge_amendment,
     propose_amendment,
+    propose_sub_amendment,
     remove_backer,
     resolve_amendment,
     transition_amendment,
@@ -81,7 +82,9 @@ def _change_json(change: AmendmentChange, head: dict[int, RevisionClause]) -> di
     current = head.get(change.clause_id) if change.clause_id is not None else None
     current_text = current.version.text if current is not None else None
     diff: list[tuple[int, str]] | None
-    if change.kind == "insert":
+    if change.target_change_id is not None:  # a sub-amendment: against the amended proposal
+        diff = diff_words(change.base_text or "", change.new_text or "")
+    elif change.kind == "insert":
         diff = [(1, change.new_text or "")]
     elif current_text is None:
         diff = None  # the clause is no longer in the text
@@ -93,8 +96,10 @@ def _change_json(change: AmendmentChange, head: dict[int, RevisionClause]) -> di
         diff = [(0, current_text)]
     after = head.get(change.after_clause_id) if change.after_clause_id is not None else None
     return {
+        "id": change.id,
         "position": change.position + 1,
         "kind": change.kind,
+        "target_change_id": change.target_change_id,
         "clause_id": change.clause_id,
         "clause_number": current.number if current is not None else None,
         "after_clause_id": change.after_clause_id,
@@ -341,6 +346,36 @@ def amendments_resolve(amendment_id: int) -> ResponseReturnValue:
     return jsonify(_fresh(amendment_id))
 
 
+@api_bp.post(f"/amendments/<{ID}:amendment_id>/sub-amendments")
+def amendments_sub_create(amendment_id: int) -> ResponseReturnValue:
+    body = json_object(allowed={"title", "rationale", "changes", "submit"})
+    submit = bool_field(body, "submit")
+    changes = body.get("changes")
+    if not isinstance(changes, list):
+        abort_json(
+            422,
+            "invalid",
+            "'changes' must be a list of {change_id, text} objects.",
+            field="changes",
+        )
+    parent = amendment_or_404(amendment_id)
+    sub = propose_sub_amendment(
+        db(),
+        parent,
+        actor=actor(),
+        title=body.get("title"),
+        rationale=body.get("rationale", ""),
+        changes=changes,
+        submit=submit,
+    )
+    sub_id = sub.id
+    commit()
+    response = jsonify(_fresh(sub_id))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.amendments_show", amendment_id=sub_id)
+    return response
+
+
 def _backers(amendment_id: int) -> list[dict[str, Any]]:
     session = db()
     rows = (
@@ -491,6 +526,42 @@ register_paths(
                             },
                         },
                     ),
+                    **error_responses(400, 401, 403, 404, 409, 415, 422),
+                },
+            }
+        },
+        "/amendments/{amendment_id}/sub-amendments": {
+            "post": {
+                "summary": "Propose a sub-amendment: new text for changes of a pending amendment",
+                "operationId": "proposeSubAmendment",
+                "tags": ["amendments"],
+                "parameters": path_params("amendment_id"),
+                "requestBody": json_body(
+                    {
+                        "type": "object",
+                        "required": ["title", "changes"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "title": {"type": "string"},
+                            "rationale": {"type": "string"},
+                            "submit": {"type": "boolean"},
+                            "changes": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {
+                                    "type": "object",
+                                    "required": ["change_id", "text"],
+                                    "properties": {
+                                        "change_id": {"type": "integer"},
+                                        "text": {"type": "string"},
+                                    },
+                                },
+                            },
+                        },
+                    }
+                ),
+                "responses": {
+                    "201": json_response("The new sub-amendment", "Amendment"),
                     **error_responses(400, 401, 403, 404, 409, 415, 422),
                 },
             }
@@ -677,8 +748,13 @@ register_paths(
                     "type": "array",
                     "items": {
                         "type": "object",
-                        "required": ["position", "kind", "diff"],
+                        "required": ["id", "position", "kind", "diff"],
                         "properties": {
+                            "id": {"type": "integer"},
+                            "target_change_id": {
+                                "type": ["integer", "null"],
+                                "description": "Sub-amendments: the parent's change amended",
+                            },
                             "position": {"type": "integer"},
                             "kind": {
                                 "type": "string",
@@ -692,8 +768,9 @@ register_paths(
                             "text": {"type": ["string", "null"]},
                             "current_text": {"type": ["string", "null"]},
                             "diff": {
-                                "description": "Against the current text of the clause; null "
-                                "when the clause is no longer in the text",
+                                "description": "Against the current text of the clause (for a "
+                                "sub-amendment, against the proposal it amends); null when the "
+                                "clause is no longer in the text",
                                 "oneOf": [
                                     {"$ref": "#/components/schemas/DiffPieces"},
                                     {"type": "null"},

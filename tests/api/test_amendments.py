@@ -391,3 +391,52 @@ def test_unknown_amendments_are_404(member_api: Api) -> None:
                 method, path, json={k: v for k, v in body.items() if k in allowed}
             )
         assert_error(response, 404)
+
+
+def test_sub_amendment_through_the_api(
+    member_api: Api, other_member_api: Api, sec_api: Api, charter_slug: str, snapshot: Any
+) -> None:
+    clauses = member_api.get(f"charters/{charter_slug}").get_json()["clauses"]
+    majority = next(c for c in clauses if "simple majority" in c["text"])
+    parent = _propose(
+        member_api,
+        charter_slug,
+        submit=True,
+        changes=[
+            {
+                "kind": "replace",
+                "clause_id": majority["id"],
+                "text": majority["text"].replace("simple", "two-thirds"),
+            }
+        ],
+    )
+    change_id = parent["changes"][0]["id"]
+    before = snapshot()
+    for bad in ({"title": "X", "changes": "nope"}, {"title": "X", "changes": [{"change_id": 999}]}):
+        assert_error(
+            other_member_api.post(f"amendments/{parent['id']}/sub-amendments", json=bad), 422
+        )
+    assert snapshot() == before
+    created = other_member_api.post(
+        f"amendments/{parent['id']}/sub-amendments",
+        json={
+            "title": "Three quarters",
+            "submit": True,
+            "changes": [
+                {
+                    "change_id": change_id,
+                    "text": majority["text"].replace("simple", "three-quarters"),
+                }
+            ],
+        },
+    )
+    assert created.status_code == 201, created.get_json()
+    sub = created.get_json()
+    assert sub["parent_id"] == parent["id"] and sub["state"] == "submitted"
+    merged = sec_api.post(f"amendments/{sub['id']}/merge", json={"editorial": True})
+    assert merged.status_code == 200 and merged.get_json() == {
+        "revision": None,
+        "merged_into": parent["id"],
+    }
+    shown = member_api.get(f"amendments/{parent['id']}").get_json()
+    assert "three-quarters" in shown["changes"][0]["text"]
