@@ -1,6 +1,6 @@
 """Browser-test fixtures: the real app served on a loopback port, and Chromium driven by Playwright.
 
-* ``live_server``: the app (against this test's database) served by werkzeug in a background
+* ``live_server``: the app (against this test's database) served by waitress in a background
   thread on 127.0.0.1 and a free port; yields its base URL. The app's ``base_url`` setting is
   pointed at it, so links in mails work in the browser.
 * ``browser``: one Chromium per run — the system ``/usr/bin/chromium`` (Playwright's own browser
@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
+from waitress.server import create_server
 
-from tests.web.conftest import client_as, fast_password_hashing, world  # noqa: F401
+from tests.web.conftest import client_as, fast_password_hashing, smtp, world  # noqa: F401
 
 CHROMIUM = Path(os.environ.get("CHARTER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -37,18 +37,21 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def live_server(app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
+    # waitress, as in production: it closes each response once sent, which is when the mail
+    # queued by a request is delivered.
+    server = create_server(app, host="127.0.0.1", port=0, threads=4, ident="charter-test")
+    url = f"http://127.0.0.1:{server.effective_port}"
     state = app.extensions["charter_engine"]
     state.settings = state.settings.with_overrides(base_url=url)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()
     try:
         yield url
     finally:
-        server.shutdown()
+        server.task_dispatcher.shutdown()
+        for channel in list(server._map.values()):
+            channel.close()
         thread.join(timeout=10)
-        server.server_close()
 
 
 @pytest.fixture(scope="session")
