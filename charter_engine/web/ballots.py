@@ -1,9 +1,586 @@
-"""Voting pages: a charter's ballots, creating and running a ballot, the exact text voted on, the
-vote form with confirmation and receipt, proxies, results with charts, the roll call and receipts.
+"""Voting pages: the ballots (all, and per charter), creating, editing, opening and closing a ballot
+(the secretariat), the ballot page with the exact text voted on and the vote forms (one's own and
+those cast as a proxy), and the confirmation with the receipt of a secret vote. Results, roll calls
+and receipts are in :mod:`.ballot_records`, proxies in :mod:`.ballot_proxies` (same blueprint).
+
+Every view loads its ballot and checks the permission first, calls the voting operations and
+commits once. A ballot whose opening or closing time has passed is opened or closed before it is
+shown or voted on (in its own write transaction), so a late vote is refused with a clear message
+even when the scheduler has not run. Results are shown to everyone once the ballot closes, and
+while it is open only to the secretariat (never for secret ballots).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import (
+    session as flask_session,
+)
+from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+
+from charter_engine.accounts.models import User
+from charter_engine.accounts.permissions import can, ensure_can
+from charter_engine.charters.models import Charter
+from charter_engine.charters.queries import get_charter
+from charter_engine.db import utcnow
+from charter_engine.errors import (
+    CharterError,
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    ValidationError,
+)
+from charter_engine.text.render import diff_html
+from charter_engine.voting import operations as ops
+from charter_engine.voting import overview
+from charter_engine.voting import queries as q
+from charter_engine.voting.models import Ballot
+from charter_engine.voting.rules import (
+    describe_quorum,
+    fraction_text,
+    ratio_text,
+)
+from charter_engine.web.ballot_forms import (
+    CHOICE_LABELS,
+    KIND_LABELS,
+    SECRECY_LABELS,
+    THRESHOLD_LABELS,
+    UNRANKED_LABELS,
+    WEIGHTING_LABELS,
+    BallotRulesForm,
+    NewBallotForm,
+    ProxyForm,
+    VoteInput,
+    rank_field,
+    read_vote,
+)
+from charter_engine.web.context import db
+from charter_engine.web.links import object_url, register_link
+from charter_engine.web.navigation import register_nav
+from charter_engine.web.security import require_user
 
 bp = Blueprint("ballots", __name__)
+
+register_nav("Votes", "ballots.overview", permission="ballot:read", order=30)
+register_link("ballot", lambda obj: url_for("ballots.show", ballot_id=getattr(obj, "id", obj)))
+
+KIND_SHORT = {
+    "amendment": "Yes/no on an amendment",
+    "ranked": "Ranked choice between amendments",
+    "adoption": "Adoption of the charter",
+}
+STATE_LABELS = {"draft": "Upcoming", "open": "Open", "closed": "Closed"}
+OUTCOME_LABELS = {
+    "adopted": ("Adopted", "good"),
+    "rejected": ("Rejected", "bad"),
+    "kept": ("Current text kept", "neutral"),
+    "tie": ("Unresolved tie", "warn"),
+    "void": ("Void", "warn"),
+}
+RECEIPT_KEY = "ballot_receipt"
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def settled_ballot(ballot_id: int) -> Ballot:
+    """The ballot, opened or closed first if its schedule says so (see the module docstring)."""
+    session = db()
+    ballot = q.get_ballot(session, ballot_id)
+    if ops.ballot_due(ballot):
+        session.rollback()  # leave the read transaction; settle in a write transaction
+        try:
+            ops.settle_ballot(session, ballot_id)
+            session.commit()
+        except CharterError:
+            session.rollback()  # a scheduled opening that cannot happen: show it as it is
+        ballot = q.get_ballot(session, ballot_id)
+    return ballot
+
+
+def _settle_listed(ballots: list[Ballot]) -> bool:
+    """Settle the listed ballots that are due; True when any was."""
+    due = [b.id for b in ballots if ops.ballot_due(b)]
+    for ballot_id in due:
+        settled_ballot(ballot_id)
+    return bool(due)
+
+
+def charter_of(ballot: Ballot) -> Charter:
+    charter = db().get(Charter, ballot.charter_id)
+    if charter is None:  # pragma: no cover - a foreign key guarantees it
+        raise NotFound("That charter no longer exists.")
+    return charter
+
+
+def charter_url(charter: Charter) -> str:
+    """The charter's own page when the app has one, else its ballots."""
+    return object_url("charter", charter) or url_for("ballots.index", slug=charter.slug)
+
+
+def _crumbs(charter: Charter, *tail: tuple[str, str | None]) -> list[tuple[str, str | None]]:
+    return [
+        ("Home", url_for("home.index")),
+        (charter.title, charter_url(charter)),
+        ("Ballots", url_for("ballots.index", slug=charter.slug)),
+        *tail,
+    ]
+
+
+def ballot_crumbs(
+    charter: Charter, ballot: Ballot, *tail: tuple[str, str | None]
+) -> list[tuple[str, str | None]]:
+    if not tail:
+        return _crumbs(charter, (ballot.title, None))
+    return _crumbs(charter, (ballot.title, url_for("ballots.show", ballot_id=ballot.id)), *tail)
+
+
+def _amendment_url(charter: Charter, amendment_id: int | None, number: int | None) -> str | None:
+    if amendment_id is None:
+        return None
+    try:
+        return object_url("amendment", amendment_id)
+    except Exception:  # another page's link builder that does not take an id
+        return None
+
+
+def ranking_words(ranking: dict[str, int] | None, labels: dict[str, str]) -> str:
+    if not ranking:
+        return ""
+    ordered = sorted(ranking.items(), key=lambda kv: (kv[1], kv[0]))
+    return "; ".join(f"{rank}. {labels.get(key, key)}" for key, rank in ordered)
+
+
+def option_labels(ballot: Ballot) -> dict[str, str]:
+    return {o.key: o.label for o in ballot.options}
+
+
+def _grouped(ballots: list[Any], key: Any = lambda item: item) -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = {"open": [], "draft": [], "closed": []}
+    for item in ballots:
+        groups[key(item).state].append(item)
+    return groups
+
+
+# --------------------------------------------------------------------------------------------
+# lists
+
+
+@bp.get("/ballots/", endpoint="overview")
+def overview_page() -> ResponseReturnValue:
+    user = require_user()
+    ensure_can(user, "ballot:read")
+    session = db()
+    rows = overview.list_all_ballots(session)
+    if _settle_listed([b for b, _c in rows]):
+        rows = overview.list_all_ballots(session)
+    ids = [b.id for b, _c in rows]
+    return render_template(
+        "ballots/index.html",
+        title="Votes",
+        breadcrumbs=[("Home", url_for("home.index")), ("Votes", None)],
+        charter=None,
+        groups=_grouped(rows, key=lambda row: row[0]),
+        voted=overview.ballots_voted(session, ids, user.id),
+        counts=overview.votes_cast_by_ballot(session, ids),
+        kind_short=KIND_SHORT,
+        outcome_labels=OUTCOME_LABELS,
+    )
+
+
+@bp.get("/charters/<slug>/ballots")
+def index(slug: str) -> ResponseReturnValue:
+    user = require_user()
+    ensure_can(user, "ballot:read")
+    session = db()
+    charter = get_charter(session, slug)
+    ballots = list(q.list_ballots(session, charter))
+    if _settle_listed(ballots):
+        charter = get_charter(session, slug)
+        ballots = list(q.list_ballots(session, charter))
+    ids = [b.id for b in ballots]
+    return render_template(
+        "ballots/index.html",
+        title=f"Ballots on {charter.title}",
+        breadcrumbs=[
+            ("Home", url_for("home.index")),
+            (charter.title, charter_url(charter)),
+            ("Ballots", None),
+        ],
+        charter=charter,
+        groups=_grouped([(b, charter) for b in ballots], key=lambda row: row[0]),
+        voted=overview.ballots_voted(session, ids, user.id),
+        counts=overview.votes_cast_by_ballot(session, ids),
+        kind_short=KIND_SHORT,
+        outcome_labels=OUTCOME_LABELS,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# creating, editing, opening and closing (the secretariat)
+
+
+@bp.route("/charters/<slug>/ballots/new", methods=["GET", "POST"])
+def create(slug: str) -> ResponseReturnValue:
+    user = require_user()
+    session = db()
+    charter = get_charter(session, slug)
+    ensure_can(user, "ballot:create", charter)
+    form = NewBallotForm()
+    amendments = overview.votable_amendments(session, charter)
+    form.amendments.choices = [(a.id, f"#{a.number}: {a.title}") for a in amendments]
+    if request.method == "GET" and request.args.get("amendment", "").isdigit():
+        form.amendments.data = [int(request.args["amendment"])]
+    if request.method == "GET" and request.args.get("kind") in KIND_LABELS:
+        form.kind.data = request.args["kind"]
+    status = 200
+    if form.validate_on_submit():
+        kind = form.kind.data or "amendment"
+        rules = form.rules(kind)
+        if rules is not None:
+            try:
+                ballot = ops.create_ballot(
+                    session,
+                    charter,
+                    actor=user,
+                    kind=kind,
+                    amendments=None if kind == "adoption" else list(form.amendments.data or []),
+                    title=(form.title.data or "").strip() or None,
+                    rules=rules,
+                )
+            except ValidationError as exc:
+                session.rollback()
+                form.show_error(exc.field, exc.message)
+            except (InvalidTransition, Conflict) as exc:
+                session.rollback()
+                form.show_error("amendments" if kind != "adoption" else None, exc.message)
+            else:
+                session.commit()
+                flash(
+                    "The ballot is created as a draft. Check it, then open it when voting should "
+                    "begin.",
+                    "success",
+                )
+                return redirect(url_for("ballots.show", ballot_id=ballot.id))
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    return (
+        render_template(
+            "ballots/new.html",
+            title="New ballot",
+            breadcrumbs=_crumbs(charter, ("New ballot", None)),
+            charter=charter,
+            form=form,
+            has_amendments=bool(amendments),
+        ),
+        status,
+    )
+
+
+@bp.route("/ballots/<int:ballot_id>/edit", methods=["GET", "POST"])
+def edit(ballot_id: int) -> ResponseReturnValue:
+    user = require_user()
+    session = db()
+    ballot = settled_ballot(ballot_id)
+    ensure_can(user, "ballot:edit", ballot)
+    charter = charter_of(ballot)
+    if ballot.state != "draft":
+        flash("The rules of a ballot are frozen once it opens.", "error")
+        return redirect(url_for("ballots.show", ballot_id=ballot.id))
+    form = BallotRulesForm() if request.method == "POST" else BallotRulesForm.for_ballot(ballot)
+    status = 200
+    if form.validate_on_submit():
+        rules = form.rules(ballot.kind)
+        if rules is not None:
+            version = form.version.data
+            data = {**rules, "title": (form.title.data or "").strip() or ballot.title}
+            try:
+                ops.update_ballot(
+                    session,
+                    ballot,
+                    actor=user,
+                    data=data,
+                    expected_version=int(version) if (version or "").isdigit() else None,
+                )
+            except StaleVersion as exc:
+                session.rollback()
+                ballot = q.get_ballot(session, ballot_id)
+                form.version.data = str(ballot.version)
+                form.form_errors.append(
+                    "Someone changed this ballot while you were editing it. Your input is kept "
+                    "below; check it against the ballot page and save again to overwrite. "
+                    f"({exc.message})"
+                )
+            except ValidationError as exc:
+                session.rollback()
+                form.show_error(exc.field, exc.message)
+            except (InvalidTransition, Conflict) as exc:
+                session.rollback()
+                form.show_error(None, exc.message)
+            else:
+                session.commit()
+                flash("The ballot's rules are saved.", "success")
+                return redirect(url_for("ballots.show", ballot_id=ballot.id))
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    ballot = q.get_ballot(session, ballot_id)
+    return (
+        render_template(
+            "ballots/edit.html",
+            title=f"Edit {ballot.title}",
+            breadcrumbs=ballot_crumbs(charter, ballot, ("Edit", None)),
+            charter=charter,
+            ballot=ballot,
+            form=form,
+        ),
+        status,
+    )
+
+
+def _lifecycle(ballot_id: int, action: str) -> ResponseReturnValue:
+    """GET: what opening/closing will do, and the button. POST: do it."""
+    user = require_user()
+    session = db()
+    ballot = settled_ballot(ballot_id)
+    ensure_can(user, f"ballot:{action}", ballot)
+    charter = charter_of(ballot)
+    wanted = "draft" if action == "open" else "open"
+    if ballot.state != wanted:
+        flash(
+            "This ballot is already open."
+            if action == "open" and ballot.state == "open"
+            else f"This ballot is {STATE_LABELS[ballot.state].lower()}; it cannot be {action}ed "
+            "now.",
+            "error",
+        )
+        return redirect(url_for("ballots.show", ballot_id=ballot.id))
+    if request.method == "POST":
+        try:
+            if action == "open":
+                ops.open_ballot(session, ballot, actor=user)
+            else:
+                ops.close_ballot(session, ballot, actor=user)
+        except (InvalidTransition, Conflict, ValidationError) as exc:
+            session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("ballots.show", ballot_id=ballot_id))
+        session.commit()
+        if action == "open":
+            flash("The ballot is open: the text is pinned and the roll is fixed.", "success")
+            return redirect(url_for("ballots.show", ballot_id=ballot_id))
+        flash("The ballot is closed and counted.", "success")
+        return redirect(url_for("ballots.results", ballot_id=ballot_id))
+    detail = q.ballot_detail(session, ballot)
+    return render_template(
+        "ballots/lifecycle.html",
+        title=f"{action.title()} {ballot.title}",
+        breadcrumbs=ballot_crumbs(charter, ballot, (f"{action.title()} the ballot", None)),
+        action=action,
+        ballot=ballot,
+        charter=charter,
+        detail=detail,
+        possible_voters=len(overview.possible_agents(session, exclude_id=0)),
+        kind_short=KIND_SHORT,
+    )
+
+
+@bp.route("/ballots/<int:ballot_id>/open", methods=["GET", "POST"])
+def open_ballot(ballot_id: int) -> ResponseReturnValue:
+    return _lifecycle(ballot_id, "open")
+
+
+@bp.route("/ballots/<int:ballot_id>/close", methods=["GET", "POST"])
+def close_ballot(ballot_id: int) -> ResponseReturnValue:
+    return _lifecycle(ballot_id, "close")
+
+
+# --------------------------------------------------------------------------------------------
+# the ballot page and voting
+
+
+def _change_views(text: overview.BallotText) -> dict[str, list[dict[str, Any]]]:
+    views: dict[str, list[dict[str, Any]]] = {}
+    for option in text.options:
+        rows = []
+        for change in option.changes:
+            html = (
+                diff_html(change.old_text, change.new_text)
+                if change.kind == "replace"
+                else diff_html("", change.new_text)
+                if change.kind == "insert"
+                else diff_html(change.old_text, "")
+                if change.kind == "delete"
+                else diff_html(change.old_text, change.old_text)
+            )
+            rows.append({"change": change, "diff": Markup(html)})
+        views[option.option.key] = rows
+    return views
+
+
+def _render_ballot(
+    ballot: Ballot,
+    *,
+    vote: VoteInput | None = None,
+    vote_error: str | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    user = require_user()
+    session = db()
+    charter = charter_of(ballot)
+    detail = q.ballot_detail(session, ballot)
+    text = overview.ballot_text(session, charter, detail)
+    now = utcnow()
+    me = overview.viewer_status(session, ballot, user, now=now)
+    accepting = q.accepting_votes(ballot, now)
+    may_give_proxy = (
+        can(user, "proxy:give")
+        and ballot.state != "closed"
+        and me.proxy_given is None
+        and not me.voted
+        and (ballot.state == "draft" or me.on_roll)
+    )
+    proxy_form = None
+    if may_give_proxy:
+        proxy_form = ProxyForm(data={"ballot_id": str(ballot.id)})
+        proxy_form.agent_id.choices = [
+            (p.id, p.name + (f" ({p.organisation})" if p.organisation else ""))
+            for p in overview.possible_agents(session, exclude_id=user.id)
+        ]
+    labels = option_labels(ballot)
+    return (
+        render_template(
+            "ballots/show.html",
+            title=ballot.title,
+            breadcrumbs=ballot_crumbs(charter, ballot),
+            ballot=ballot,
+            charter=charter,
+            detail=detail,
+            text=text,
+            changes=_change_views(text),
+            my=me,
+            accepting=accepting,
+            vote=vote,
+            vote_error=vote_error,
+            proxy_form=proxy_form,
+            labels=labels,
+            my_ranking_words=ranking_words(me.ranking, labels),
+            amendment_links={
+                o.key: _amendment_url(charter, o.amendment_id, o.amendment_number)
+                for o in detail.options
+            },
+            rank_field=rank_field,
+            choice_labels=CHOICE_LABELS,
+            kind_short=KIND_SHORT,
+            threshold_labels=THRESHOLD_LABELS,
+            secrecy_labels=SECRECY_LABELS,
+            weighting_labels=WEIGHTING_LABELS,
+            unranked_labels=UNRANKED_LABELS,
+            quorum_text=describe_quorum(detail.rules.quorum_kind, detail.rules.quorum_value),
+            ratio_text=ratio_text,
+            fraction_text=fraction_text,
+            outcome_labels=OUTCOME_LABELS,
+            state_labels=STATE_LABELS,
+        ),
+        status,
+    )
+
+
+@bp.get("/ballots/<int:ballot_id>")
+def show(ballot_id: int) -> ResponseReturnValue:
+    user = require_user()
+    ensure_can(user, "ballot:read")
+    return _render_ballot(settled_ballot(ballot_id))
+
+
+@bp.post("/ballots/<int:ballot_id>/vote")
+def vote(ballot_id: int) -> ResponseReturnValue:
+    user = require_user()
+    ensure_can(user, "vote:cast")
+    session = db()
+    ballot = settled_ballot(ballot_id)
+    given = read_vote(ballot, request.form)
+    if not given.ok:
+        return _render_ballot(ballot, vote=given, status=400)
+    try:
+        result = ops.cast_vote(
+            session,
+            ballot.id,
+            actor=user,
+            choice=given.choice,
+            ranking=given.ranking,
+            on_behalf_of=given.on_behalf_of,
+            receipt=given.receipt,
+        )
+    except ValidationError as exc:
+        session.rollback()
+        field = "receipt" if exc.field == "receipt" else "form"
+        given.errors[field] = exc.message
+        return _render_ballot(q.get_ballot(session, ballot_id), vote=given, status=400)
+    except (Conflict, InvalidTransition) as exc:
+        session.rollback()
+        return _render_ballot(
+            q.get_ballot(session, ballot_id), vote=given, vote_error=exc.message, status=409
+        )
+    except PermissionDenied as exc:
+        session.rollback()
+        return _render_ballot(
+            q.get_ballot(session, ballot_id), vote=given, vote_error=exc.message, status=403
+        )
+    session.commit()
+    session_data: dict[str, Any] = {
+        "ballot": ballot_id,
+        "voter": result.voter_id,
+        "changed": result.changed,
+        "choice": given.choice,
+        "ranking": given.ranking,
+    }
+    if result.receipt is not None:
+        session_data["receipt"] = result.receipt
+    # Kept in the signed session cookie for one redirect, then removed: shown once.
+    flask_session[RECEIPT_KEY] = session_data
+    return redirect(url_for("ballots.confirmation", ballot_id=ballot_id))
+
+
+@bp.get("/ballots/<int:ballot_id>/voted")
+def confirmation(ballot_id: int) -> ResponseReturnValue:
+    user = require_user()
+    ensure_can(user, "ballot:read")
+    ballot = q.get_ballot(db(), ballot_id)
+    charter = charter_of(ballot)
+    data = flask_session.get(RECEIPT_KEY)
+    if not isinstance(data, dict) or data.get("ballot") != ballot_id:
+        return redirect(url_for("ballots.show", ballot_id=ballot_id))
+    flask_session.pop(RECEIPT_KEY, None)
+    voter = db().get(User, data.get("voter")) if data.get("voter") != user.id else user
+    labels = option_labels(ballot)
+    return render_template(
+        "ballots/confirmation.html",
+        title="Your vote is recorded",
+        breadcrumbs=ballot_crumbs(charter, ballot, ("Your vote", None)),
+        ballot=ballot,
+        charter=charter,
+        data=data,
+        voter=voter,
+        for_someone_else=voter is not None and voter.id != user.id,
+        choice_label=CHOICE_LABELS.get(data.get("choice") or "", ""),
+        ranking_words=ranking_words(data.get("ranking"), labels),
+    )
+
+
+# The pages of closed ballots and the proxies pages live next to this module, on the same blueprint.
+from charter_engine.web import ballot_proxies, ballot_records  # noqa: E402, F401

@@ -170,3 +170,63 @@ ROUTES: list[Route] = [
 # Endpoints outside this table: static files, and the JSON API (bearer tokens; tested in tests/api).
 EXCLUDED_PREFIXES = ("api.",)
 EXCLUDED_ENDPOINTS = {"static"}
+
+
+# --- voting pages (ballots, votes, proxies, results) -------------------------------------------
+
+from tests.web.ballot_world import build_ballot_world  # noqa: E402
+
+WORLD_BUILDERS.append(build_ballot_world)
+
+VOTER_ACTION = expect(302, 403, 302, 302)
+_CHARTER_BALLOTS = "/charters/{vb_charter.slug}/ballots"
+_RULES = {
+    "threshold": "simple",
+    "quorum_kind": "",
+    "secrecy": "named",
+    "weighting": "member",
+    "allow_change": "y",
+}
+
+ROUTES += [
+    Route("ballots.overview", "GET", "/ballots/", SIGNED_IN_PAGE),
+    Route("ballots.index", "GET", _CHARTER_BALLOTS, SIGNED_IN_PAGE),
+    Route("ballots.create", "GET", _CHARTER_BALLOTS + "/new", STAFF_PAGE),
+    Route(
+        "ballots.create",
+        "POST",
+        _CHARTER_BALLOTS + "/new",
+        STAFF_ACTION,
+        data={**_RULES, "kind": "adoption"},
+    ),
+    Route("ballots.show", "GET", "/ballots/{vb_open.id}", SIGNED_IN_PAGE),
+    Route("ballots.edit", "GET", "/ballots/{vb_draft.id}/edit", STAFF_PAGE),
+    Route("ballots.edit", "POST", "/ballots/{vb_draft.id}/edit", STAFF_ACTION, data=_RULES),
+    Route("ballots.open_ballot", "GET", "/ballots/{vb_draft.id}/open", STAFF_PAGE),
+    Route("ballots.open_ballot", "POST", "/ballots/{vb_draft.id}/open", STAFF_ACTION),
+    Route("ballots.close_ballot", "GET", "/ballots/{vb_open.id}/close", STAFF_PAGE),
+    Route("ballots.close_ballot", "POST", "/ballots/{vb_open.id}/close", STAFF_ACTION),
+    Route(
+        "ballots.vote", "POST", "/ballots/{vb_open.id}/vote", VOTER_ACTION, data={"choice": "yes"}
+    ),
+    # Without a vote just cast there is no confirmation to show: back to the ballot.
+    Route("ballots.confirmation", "GET", "/ballots/{vb_open.id}/voted", everyone(302)),
+    Route("ballots.results", "GET", "/ballots/{vb_closed.id}/results", SIGNED_IN_PAGE),
+    Route("ballots.roll_call", "GET", "/ballots/{vb_closed.id}/roll-call", SIGNED_IN_PAGE),
+    Route("ballots.roll_call_csv", "GET", "/ballots/{vb_closed.id}/roll-call.csv", SIGNED_IN_PAGE),
+    Route("ballots.receipts", "GET", "/ballots/{vb_closed_secret.id}/receipts", SIGNED_IN_PAGE),
+    Route("ballots.proxies", "GET", "/proxies", SIGNED_IN_PAGE),
+    Route(
+        "ballots.give_proxy",
+        "POST",
+        "/proxies",
+        VOTER_ACTION,
+        data=lambda w: {"agent_id": w.target.id},
+    ),
+    Route(
+        "ballots.revoke_proxy",
+        "POST",
+        "/proxies/{vb_proxy.id}/revoke",
+        expect(302, 404, 404, 404, other_member=302),
+    ),
+]

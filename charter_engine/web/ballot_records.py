@@ -1,0 +1,218 @@
+"""The records of a ballot: results with charts, turnout and quorum; the roll call of a named
+ballot (page and CSV); the published list of counted secret ballots with a receipt lookup.
+
+Results are shown to everyone once the ballot closes and, while it is open, only to the secretariat
+and never for secret ballots (see :func:`charter_engine.voting.queries.ballot_results`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+
+from charter_engine.accounts.permissions import ensure_can
+from charter_engine.errors import Conflict, NotFound
+from charter_engine.voting import charts
+from charter_engine.voting import queries as q
+from charter_engine.voting.models import Ballot
+from charter_engine.voting.rules import DEFAULT_OPTION, describe_quorum, fraction_text
+from charter_engine.web.ballot_forms import CHOICE_LABELS, THRESHOLD_LABELS
+from charter_engine.web.ballots import (
+    OUTCOME_LABELS,
+    ballot_crumbs,
+    bp,
+    charter_of,
+    option_labels,
+    ranking_words,
+    settled_ballot,
+)
+from charter_engine.web.context import db
+from charter_engine.web.security import require_user
+
+# --------------------------------------------------------------------------------------------
+# results, roll call, receipts
+
+
+def _charts(found: q.BallotResults, ballot: Ballot) -> list[Markup]:
+    """Server-drawn SVG; the chart module escapes every piece of text it draws."""
+    out = []
+    if found.simple is not None:
+        out.append(Markup(charts.simple_result_svg(found.simple, title=f"Result: {ballot.title}")))
+        out.append(
+            Markup(
+                charts.turnout_svg(
+                    found.simple.participation,
+                    found.roll_weight,
+                    found.quorum,
+                    title="Turnout and quorum",
+                )
+            )
+        )
+    if found.ranked is not None:
+        out.append(
+            Markup(
+                charts.ranked_result_svg(
+                    found.ranked,
+                    labels=option_labels(ballot),
+                    title=f"Pairwise count: {ballot.title}",
+                )
+            )
+        )
+        # On ranked ballots the quorum applies per option (see the rules), not to turnout.
+        out.append(
+            Markup(
+                charts.turnout_svg(
+                    found.ranked.total_weight, found.roll_weight, None, title="Turnout"
+                )
+            )
+        )
+    return out
+
+
+@bp.get("/ballots/<int:ballot_id>/results")
+def results(ballot_id: int) -> ResponseReturnValue:
+    user = require_user()
+    ensure_can(user, "ballot:read")
+    session = db()
+    ballot = settled_ballot(ballot_id)
+    charter = charter_of(ballot)
+    found: q.BallotResults | None = None
+    unavailable = None
+    try:
+        found = q.ballot_results(session, ballot, viewer=user)
+    except Conflict as exc:
+        unavailable = exc.message
+    labels = option_labels(ballot)
+    quorum_needed = None
+    if found is not None:
+        quorum_needed = found.quorum
+    return render_template(
+        "ballots/results.html",
+        title=f"Results: {ballot.title}",
+        breadcrumbs=ballot_crumbs(charter, ballot, ("Results", None)),
+        ballot=ballot,
+        charter=charter,
+        found=found,
+        unavailable=unavailable,
+        charts=_charts(found, ballot) if found else [],
+        labels=labels,
+        quorum_needed=quorum_needed,
+        quorum_text=describe_quorum(
+            q.rules_of(ballot).quorum_kind, q.rules_of(ballot).quorum_value
+        ),
+        fraction_text=fraction_text,
+        outcome_labels=OUTCOME_LABELS,
+        threshold_labels=THRESHOLD_LABELS,
+        default_key=DEFAULT_OPTION,
+    )
+
+
+def _roll_call_rows(ballot: Ballot) -> list[q.RollCallRow] | str:
+    try:
+        return q.roll_call(db(), ballot)
+    except Conflict as exc:
+        return exc.message
+
+
+@bp.get("/ballots/<int:ballot_id>/roll-call")
+def roll_call(ballot_id: int) -> ResponseReturnValue:
+    user = require_user()
+    ensure_can(user, "ballot:read")
+    ballot = settled_ballot(ballot_id)
+    charter = charter_of(ballot)
+    rows = _roll_call_rows(ballot)
+    labels = option_labels(ballot)
+    return render_template(
+        "ballots/roll_call.html",
+        title=f"Roll call: {ballot.title}",
+        breadcrumbs=ballot_crumbs(charter, ballot, ("Roll call", None)),
+        ballot=ballot,
+        charter=charter,
+        rows=rows if isinstance(rows, list) else [],
+        unavailable=rows if isinstance(rows, str) else None,
+        ranking_words=lambda ranking: ranking_words(ranking, labels),
+        choice_labels=CHOICE_LABELS,
+        fraction_text=fraction_text,
+    )
+
+
+def _cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/ballots/<int:ballot_id>/roll-call.csv")
+def roll_call_csv(ballot_id: int) -> ResponseReturnValue:
+    user = require_user()
+    ensure_can(user, "ballot:read")
+    ballot = settled_ballot(ballot_id)
+    rows = _roll_call_rows(ballot)
+    if isinstance(rows, str):
+        flash(rows, "error")
+        return redirect(url_for("ballots.roll_call", ballot_id=ballot_id))
+    labels = option_labels(ballot)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        ["name", "organisation", "weight", "voted", "vote", "cast by proxy", "cast at (UTC)"]
+    )
+    for r in rows:
+        writer.writerow(
+            [
+                _cell(r.name),
+                _cell(r.organisation),
+                fraction_text(r.weight),
+                "yes" if r.voted else "no",
+                _cell(CHOICE_LABELS.get(r.choice or "", "") or ranking_words(r.ranking, labels)),
+                _cell(r.cast_by_name) if r.cast_by_id not in (None, r.voter_id) else "",
+                r.cast_at.isoformat() if r.cast_at else "",
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="ballot-{ballot.id}-roll-call.csv"'},
+    )
+
+
+@bp.get("/ballots/<int:ballot_id>/receipts")
+def receipts(ballot_id: int) -> ResponseReturnValue:
+    user = require_user()
+    ensure_can(user, "ballot:read")
+    session = db()
+    ballot = settled_ballot(ballot_id)
+    charter = charter_of(ballot)
+    code = (request.args.get("code") or "").strip()[:100]
+    unavailable = None
+    counted: list[q.CountedBallot] = []
+    found: q.CountedBallot | None = None
+    lookup_error = None
+    try:
+        counted = q.counted_ballots(session, ballot)
+    except Conflict as exc:
+        unavailable = exc.message
+    if code and unavailable is None:
+        try:
+            found = q.verify_receipt(session, ballot, code)
+        except (NotFound, Conflict) as exc:
+            lookup_error = exc.message
+    labels = option_labels(ballot)
+    return render_template(
+        "ballots/receipts.html",
+        title=f"Counted ballots: {ballot.title}",
+        breadcrumbs=ballot_crumbs(charter, ballot, ("Counted ballots", None)),
+        ballot=ballot,
+        charter=charter,
+        counted=counted,
+        unavailable=unavailable,
+        code=code,
+        found=found,
+        lookup_error=lookup_error,
+        ranking_words=lambda ranking: ranking_words(ranking, labels),
+        choice_labels=CHOICE_LABELS,
+    ), (400 if lookup_error and code else 200)
