@@ -1,7 +1,179 @@
-"""The charter pages: the clause tree of any revision, a clause's history, comparing revisions."""
+"""The charter pages: the clause tree of any revision with its outline and per-clause counts, the
+list of revisions, a comparison of any two revisions (redline, inline or side by side), and a
+clause's page with its history, the diff between any two of its versions and its comments.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from charter_engine.charters.models import Charter
+from charter_engine.charters.queries import (
+    clause_history,
+    compare_revisions,
+    get_revision,
+    list_charters,
+    list_revisions,
+    revision_clauses,
+)
+from charter_engine.web import reading
+from charter_engine.web.context import db
+from charter_engine.web.drafting import (
+    CAUSE_LABELS,
+    STATE_KINDS,
+    STATE_LABELS,
+    int_arg,
+    load_charter,
+    render_diff,
+    render_pieces,
+    view_arg,
+)
+from charter_engine.web.links import register_link
+from charter_engine.web.navigation import register_nav
+from charter_engine.web.security import require_user
 
 bp = Blueprint("charters", __name__, url_prefix="/charters")
+
+register_nav("Charters", "charters.index", permission="charter:read", order=10)
+
+
+def _charter_link(obj: Any) -> str | None:
+    if isinstance(obj, Charter):
+        return url_for("charters.show", slug=obj.slug)
+    charter = db().get(Charter, int(obj)) if str(obj).isdigit() else None
+    return url_for("charters.show", slug=charter.slug) if charter else None
+
+
+register_link("charter", _charter_link)
+
+
+def _revision_causes(revisions: Any) -> tuple[dict[int, Any], dict[int, Any]]:
+    session = db()
+    amendments = reading.amendments_by_id(session, (r.amendment_id for r in revisions))
+    actors = reading.users_by_id(session, (r.actor_id for r in revisions))
+    return amendments, actors
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    require_user()
+    return render_template("charters/index.html", charters=list_charters(db()))
+
+
+@bp.get("/<slug>/")
+def show(slug: str) -> ResponseReturnValue:
+    charter = load_charter(slug)
+    session = db()
+    number = int_arg(request.args.get("revision"))
+    revision = get_revision(session, charter, number)
+    rows = revision_clauses(session, revision)
+    is_head = revision.number == charter.head_revision_number
+    revisions = list_revisions(session, charter)
+    amendments, actors = _revision_causes([revision])
+    return render_template(
+        "charters/show.html",
+        charter=charter,
+        revision=revision,
+        rows=rows,
+        outline=[rc for rc in rows if rc.version.kind == "heading"],
+        is_head=is_head,
+        revisions=revisions,
+        amendment_counts=reading.pending_amendment_counts(session, charter) if is_head else {},
+        comment_counts=reading.comment_counts(session, charter) if is_head else {},
+        cause_amendment=amendments.get(revision.amendment_id or 0),
+        cause_actor=actors.get(revision.actor_id or 0),
+        cause_labels=CAUSE_LABELS,
+    )
+
+
+@bp.get("/<slug>/revisions")
+def revisions(slug: str) -> ResponseReturnValue:
+    charter = load_charter(slug)
+    items = list(reversed(list_revisions(db(), charter)))
+    amendments, actors = _revision_causes(items)
+    return render_template(
+        "charters/revisions.html",
+        charter=charter,
+        revisions=items,
+        amendments=amendments,
+        actors=actors,
+        cause_labels=CAUSE_LABELS,
+    )
+
+
+@bp.get("/<slug>/compare")
+def compare(slug: str) -> ResponseReturnValue:
+    charter = load_charter(slug)
+    session = db()
+    head = charter.head_revision_number
+    to_number = int_arg(request.args.get("to")) or head
+    from_number = int_arg(request.args.get("from"))
+    if from_number is None:
+        from_number = max(1, to_number - 1)
+    view = view_arg(request.args.get("view"))
+    show_all = request.args.get("all") == "1"
+    comparison = compare_revisions(session, charter, from_number, to_number)
+    items = []
+    for clause in comparison.clauses:
+        if clause.status == "unchanged" and not show_all:
+            continue
+        items.append((clause, render_diff(clause.old_text, clause.new_text)))
+    return render_template(
+        "charters/compare.html",
+        charter=charter,
+        comparison=comparison,
+        items=items,
+        counts=comparison.counts(),
+        from_number=from_number,
+        to_number=to_number,
+        view=view,
+        show_all=show_all,
+        revisions=list_revisions(session, charter),
+    )
+
+
+@bp.get("/<slug>/clauses/<int:clause_id>")
+def clause(slug: str, clause_id: int) -> ResponseReturnValue:
+    from charter_engine.web.comments import CommentForm, thread_context
+
+    charter = load_charter(slug)
+    session = db()
+    history = clause_history(session, charter, clause_id)
+    head = get_revision(session, charter)
+    current = reading.clause_in_revision(session, head, clause_id)
+    by_id = {entry.version.id: entry for entry in history}
+    ids = [entry.version.id for entry in history]
+    to_id = int_arg(request.args.get("to"))
+    from_id = int_arg(request.args.get("from"))
+    if to_id not in by_id:
+        to_id = ids[-1]
+    if from_id not in by_id:
+        before = [i for i in ids if i < to_id]
+        from_id = before[-1] if before else to_id
+    view = view_arg(request.args.get("view"))
+    chosen_diff = render_diff(by_id[from_id].version.text, by_id[to_id].version.text)
+    version_id = current.clause_version_id if current is not None else None
+    thread = thread_context(charter, clause_id=clause_id, version_id=version_id)
+    return render_template(
+        "charters/clause.html",
+        charter=charter,
+        clause_id=clause_id,
+        current=current,
+        history=list(reversed(history)),
+        diffs={e.version.id: render_pieces(e.pieces) for e in history if e.pieces is not None},
+        from_id=from_id,
+        to_id=to_id,
+        from_entry=by_id[from_id],
+        to_entry=by_id[to_id],
+        chosen_diff=chosen_diff,
+        view=view,
+        amendments=reading.pending_amendments_on_clause(session, charter, clause_id),
+        thread=thread,
+        comment_form=CommentForm() if current is not None else None,
+        cause_labels=CAUSE_LABELS,
+        state_labels=STATE_LABELS,
+        state_kinds=STATE_KINDS,
+    )

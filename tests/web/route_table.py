@@ -230,3 +230,157 @@ ROUTES += [
         expect(302, 404, 404, 404, other_member=302),
     ),
 ]
+
+
+# --- drafting pages (charter, amendments, comments, desk) --------------------------------------
+
+
+def build_drafting_world(session: Session, world: World) -> None:
+    """A charter; the member's submitted amendment (supported by the other member), a draft, and
+    one in needs_rebase after the other member's overlapping amendment was merged; a comment."""
+    from charter_engine.amendments.operations import (
+        add_backer,
+        merge_amendment,
+        propose_amendment,
+    )
+    from charter_engine.charters.operations import import_charter
+    from charter_engine.charters.queries import get_revision, revision_clauses
+    from charter_engine.comments.operations import create_comment
+
+    world.charter = import_charter(
+        session, title="Drafting Charter", text=DRAFTING_TEXT, actor=world.secretariat
+    )
+    rows = revision_clauses(session, get_revision(session, world.charter))
+    paragraphs = [rc for rc in rows if rc.version.kind == "paragraph"]
+    world.clause_id = paragraphs[0].clause_id
+    conflict_clause = paragraphs[1]
+
+    def replace(clause: Any, text: str) -> list[dict[str, Any]]:
+        return [{"kind": "replace", "clause_id": clause.clause_id, "text": text}]
+
+    world.amendment = propose_amendment(
+        session,
+        world.charter,
+        actor=world.member,
+        title="Say who convenes",
+        changes=replace(paragraphs[0], "The secretariat convenes the Core Group.\n\n"),
+        submit=True,
+    )
+    add_backer(session, world.amendment, actor=world.other_member, kind="supporter")
+    world.draft = propose_amendment(
+        session,
+        world.charter,
+        actor=world.member,
+        title="A draft",
+        changes=[{"kind": "delete", "clause_id": paragraphs[2].clause_id}],
+    )
+    world.conflicted = propose_amendment(
+        session,
+        world.charter,
+        actor=world.member,
+        title="Weighted votes",
+        changes=replace(conflict_clause, "Each organisation has two weighted votes.\n\n"),
+        submit=True,
+    )
+    rival = propose_amendment(
+        session,
+        world.charter,
+        actor=world.other_member,
+        title="Equal votes",
+        changes=replace(conflict_clause, "Each organisation has three equal votes.\n\n"),
+        submit=True,
+    )
+    merge_amendment(session, rival, actor=world.secretariat, editorial=True)
+    assert world.conflicted.state == "needs_rebase"
+    world.comment = create_comment(
+        session,
+        world.charter,
+        actor=world.member,
+        body="A *first* thought.",
+        clause_id=world.clause_id,
+    )
+    session.flush()
+
+
+DRAFTING_TEXT = """# Drafting Charter
+
+## Article 1
+
+The Core Group meets online.
+
+Each organisation has one vote.
+
+Observers may attend.
+"""
+
+WORLD_BUILDERS.append(build_drafting_world)
+
+MEMBER_PAGE = expect(302, 403, 200, 200)  # members and the secretariat; observers only read
+AUTHOR_PAGE = expect(302, 403, 200, 403, other_member=403)
+_C = "/charters/{charter.slug}"
+_A = _C + "/amendments/{amendment.number}"
+
+ROUTES += [
+    # the charter
+    Route("charters.index", "GET", "/charters/", SIGNED_IN_PAGE),
+    Route("charters.show", "GET", _C + "/", SIGNED_IN_PAGE),
+    Route("charters.revisions", "GET", _C + "/revisions", SIGNED_IN_PAGE),
+    Route("charters.compare", "GET", _C + "/compare?from=1&to=2", SIGNED_IN_PAGE),
+    Route("charters.clause", "GET", _C + "/clauses/{clause_id}", SIGNED_IN_PAGE),
+    # amendments
+    Route("amendments.index", "GET", _C + "/amendments/", SIGNED_IN_PAGE),
+    Route("amendments.show", "GET", _A, SIGNED_IN_PAGE),
+    Route("amendments.propose", "GET", _C + "/amendments/new?kind=insert", MEMBER_PAGE),
+    Route("amendments.propose", "POST", _C + "/amendments/new?kind=insert", MEMBER_PAGE),
+    Route(
+        "amendments.preview",
+        "POST",
+        _C + "/amendments/preview",
+        MEMBER_PAGE,
+        data=lambda w: {"clause": w.clause_id, "text": "New words."},
+    ),
+    # Only the author submits; once submitted, a second submit is refused by permission first.
+    Route(
+        "amendments.act",
+        "POST",
+        _C + "/amendments/{draft.number}/act/submit",
+        expect(302, 403, 302, 403, other_member=403),
+    ),
+    # The author cannot back their own amendment; the other member already supports it.
+    Route(
+        "amendments.back",
+        "POST",
+        _A + "/back",
+        expect(302, 403, 403, 302, other_member=302),
+        data={"kind": "cosponsor"},
+    ),
+    Route(
+        "amendments.unback", "POST", _A + "/unback", expect(302, 403, 403, 404, other_member=302)
+    ),
+    Route("amendments.edit", "GET", _A + "/edit", AUTHOR_PAGE),
+    Route("amendments.edit", "POST", _A + "/edit", AUTHOR_PAGE),
+    Route("amendments.resolve", "GET", _C + "/amendments/{conflicted.number}/resolve", AUTHOR_PAGE),
+    # The author's resend restates the amendment on the current text (then it has no conflict).
+    Route(
+        "amendments.resolve",
+        "POST",
+        _C + "/amendments/{conflicted.number}/resolve",
+        expect(302, 403, 302, 403, other_member=403),
+    ),
+    Route("amendments.propose_sub", "GET", _A + "/sub-amendments/new", MEMBER_PAGE),
+    Route("amendments.propose_sub", "POST", _A + "/sub-amendments/new", MEMBER_PAGE),
+    Route("amendments.merge", "GET", _A + "/merge", STAFF_PAGE),
+    Route("amendments.merge", "POST", _A + "/merge", STAFF_ACTION),
+    # comments
+    Route("comments.on_clause", "GET", _C + "/clauses/{clause_id}/comments", MEMBER_PAGE),
+    Route("comments.on_clause", "POST", _C + "/clauses/{clause_id}/comments", MEMBER_PAGE),
+    Route("comments.on_amendment", "GET", _A + "/comments", MEMBER_PAGE),
+    Route("comments.on_amendment", "POST", _A + "/comments", MEMBER_PAGE),
+    Route("comments.reply", "GET", _C + "/comments/{comment.id}/reply", MEMBER_PAGE),
+    Route("comments.reply", "POST", _C + "/comments/{comment.id}/reply", MEMBER_PAGE),
+    Route("comments.show", "GET", "/comments/{comment.id}", SIGNED_IN_ACTION),
+    # the desk
+    Route("desk.index", "GET", "/desk/", STAFF_PAGE),
+    Route("desk.import_charter", "GET", "/desk/import", STAFF_PAGE),
+    Route("desk.import_charter", "POST", "/desk/import", STAFF_PAGE),
+]
