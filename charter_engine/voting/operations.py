@@ -11,6 +11,8 @@ Locks (the design's "row lock between casting and closing"):
 - opening, closing and editing take the ballot row ``FOR UPDATE``; closing therefore waits for
   every cast in flight to commit, and counts them all, and a cast that waited for a close sees the
   ballot closed and is refused;
+- on PostgreSQL each row lock is preceded by the ballot's advisory lock in the same mode, because
+  row share locks let new casters overtake a waiting close (see ``queries.get_ballot``);
 - SQLite has no row locks, but every write transaction begins ``IMMEDIATE`` (see ``db.py``), which
   serialises writers the same way.
 
@@ -768,6 +770,7 @@ def _cast_secret(
                 "This receipt does not match a ballot cast in this vote.", field="receipt"
             )
         row.choice, row.ranking = choice, _ranking_json(ranking)
+        participation.cast_by_id = actor.id
         session.flush()
         return CastResult(ballot.id, voter_id, actor.id, changed=True)
     if receipt is not None:

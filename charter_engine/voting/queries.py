@@ -50,10 +50,23 @@ Lock = Literal["share", "update"] | None
 # ballots
 
 
+# The first key of the ballots' advisory locks on PostgreSQL ("ball" in ASCII).
+BALLOT_LOCK_SPACE = 0x62616C6C
+
+
 def get_ballot(session: Session, ballot_id: object, *, lock: Lock = None) -> Ballot:
-    """The ballot, optionally locked: ``"share"`` while casting, ``"update"`` to change it."""
+    """The ballot, optionally locked: ``"share"`` while casting, ``"update"`` to change it.
+
+    On PostgreSQL the row lock is preceded by the ballot's advisory lock in the same mode. Row
+    share locks do not queue behind a waiting update: a new caster joins the current ones, so a
+    steady stream of votes could keep a close waiting forever. Advisory locks queue fairly: once a
+    close waits, later votes wait behind it (and are then refused, the ballot being closed).
+    """
     if isinstance(ballot_id, bool) or not isinstance(ballot_id, int):
         raise NotFound(f"There is no ballot {ballot_id!r}.")
+    if lock is not None and session.get_bind().dialect.name == "postgresql":
+        gate = func.pg_advisory_xact_lock_shared if lock == "share" else func.pg_advisory_xact_lock
+        session.execute(select(gate(BALLOT_LOCK_SPACE, ballot_id)))
     stmt = select(Ballot).where(Ballot.id == ballot_id)
     if lock is not None:
         stmt = stmt.with_for_update(read=lock == "share").execution_options(populate_existing=True)
