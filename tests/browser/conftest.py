@@ -22,7 +22,13 @@ from typing import Any
 import pytest
 from waitress.server import create_server
 
-from tests.web.conftest import client_as, fast_password_hashing, smtp, world  # noqa: F401
+from tests.web.conftest import (  # noqa: F401
+    client_as,
+    fast_password_hashing,
+    people,
+    smtp,
+    world,
+)
 
 CHROMIUM = Path(os.environ.get("CHARTER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

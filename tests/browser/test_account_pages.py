@@ -14,6 +14,12 @@ from tests.browser.helpers import check_accessibility, save_screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def world(people: SimpleNamespace) -> SimpleNamespace:
+    """Only people and their inbox: these tests count notifications and mails exactly."""
+    return people
+
+
 def test_welcome_and_login_pages_are_accessible(page: Any) -> None:
     page.goto("/")
     assert page.locator("h1").count() == 1

@@ -15,6 +15,12 @@ from tests.browser.helpers import check_accessibility, save_screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def world(people: SimpleNamespace) -> SimpleNamespace:
+    """Only people and their inbox: these tests count notifications and mails exactly."""
+    return people
+
+
 def _wait_for_mail(smtp: Any, address: str, page: Any) -> Any:
     for _ in range(50):
         mails = smtp.to(address)

@@ -7,6 +7,7 @@ import re
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,12 @@ from charter_engine.audit.models import AuditEvent
 from tests.web.support import PASSWORD, csrf_token, login, logout, post
 
 LINK = re.compile(r"https://charter\.example\.org(/\S+)")
+
+
+@pytest.fixture
+def world(people: SimpleNamespace) -> SimpleNamespace:
+    """Only people and their inbox: these tests count notifications and mails exactly."""
+    return people
 
 
 def _link_in(message: Any) -> str:

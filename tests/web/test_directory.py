@@ -5,11 +5,18 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.operations import create_user
 from charter_engine.web.country_map import layout, render_map
 from tests.web.support import post
+
+
+@pytest.fixture
+def world(people: SimpleNamespace) -> SimpleNamespace:
+    """Only people and their inbox: these tests count notifications and mails exactly."""
+    return people
 
 
 def listed(page: str) -> str:

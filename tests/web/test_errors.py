@@ -18,6 +18,12 @@ from tests.web.support import login, post
 
 
 @pytest.fixture
+def world(people: SimpleNamespace) -> SimpleNamespace:
+    """Only people and their inbox: these tests count notifications and mails exactly."""
+    return people
+
+
+@pytest.fixture
 def broken_app(app: Any) -> Any:
     """The app with two extra routes: one that fails after a write, one with a stale edit."""
 

@@ -25,6 +25,12 @@ CLAUSE = "Decisions are taken by simple majority of the votes cast.\n\n"
 DOC = "# Charter\n\n## Decisions\n\n" + CLAUSE + "## Amendments\n\nThis charter may be amended.\n"
 
 
+@pytest.fixture
+def world(people: SimpleNamespace) -> SimpleNamespace:
+    """Only people and their inbox: these tests count notifications and mails exactly."""
+    return people
+
+
 def _settings(app: Any) -> Settings:
     settings: Settings = app.extensions["charter_engine"].settings
     return settings

@@ -6,11 +6,18 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.operations import create_user
 from charter_engine.notifications.models import Notification
 from tests.web.support import login
+
+
+@pytest.fixture
+def world(people: SimpleNamespace) -> SimpleNamespace:
+    """Only people and their inbox: these tests count notifications and mails exactly."""
+    return people
 
 
 def _grow(session: Session, world: SimpleNamespace, start: int, n: int) -> None:
