@@ -4,6 +4,20 @@
 Jinja helpers, the error pages, the notification subscribers and mail after commit, and the
 blueprints. Other features add their blueprint to :data:`BLUEPRINT_MODULES`: each module there has a
 ``bp`` (a :class:`flask.Blueprint`) and may call :func:`charter_engine.web.navigation.register_nav`.
+
+Building a page
+  * Views need a signed-in user unless decorated with ``@public`` (:mod:`.security`); start each view
+    with ``user = require_user()``, load the object, ``ensure_can(user, "x:y", obj)``; commit once.
+  * Templates extend ``base.html``: ``{% set title = ... %}``, ``{% set breadcrumbs = [...] %}``,
+    ``{% block content %}`` with one ``<h1>`` (``ui.page_header``). Macros: ``_macros/ui.html``
+    (page_header, flashes, breadcrumbs, post_button, pagination, time, badge, empty) and
+    ``_macros/forms.html`` (field, errors_summary, form_errors, submit). Buttons shown with
+    ``can(current_user, "x:y", obj)`` or ``may("x:y", obj)``. No inline scripts or styles (CSP).
+  * Forms subclass :class:`.forms.Form`; choices via :func:`.forms.choices`.
+  * A stale edit answers :func:`.errors.render_conflict` (the 409 page keeps the user's input).
+  * User Markdown: ``{{ text|markdown }}`` or :func:`.markdown.render_markdown`.
+  * Link objects with :func:`.links.register_link`; lists with :func:`.pagination.paginate`.
+  * Add every route to ``tests/web/route_table.py``.
 """
 
 from __future__ import annotations
