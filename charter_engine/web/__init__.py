@@ -6,8 +6,9 @@ blueprints. Other features add their blueprint to :data:`BLUEPRINT_MODULES`: eac
 ``bp`` (a :class:`flask.Blueprint`) and may call :func:`charter_engine.web.navigation.register_nav`.
 
 Building a page
-  * Views need a signed-in user unless decorated with ``@public`` (:mod:`.security`); start each view
-    with ``user = require_user()``, load the object, ``ensure_can(user, "x:y", obj)``; commit once.
+  * Views need a signed-in user unless decorated with ``@public`` (:mod:`.security`); a view
+    starts with ``user = require_user()``, loads its object, ``ensure_can(user, "x:y", obj)``,
+    and commits once.
   * Templates extend ``base.html``: ``{% set title = ... %}``, ``{% set breadcrumbs = [...] %}``,
     ``{% block content %}`` with one ``<h1>`` (``ui.page_header``). Macros: ``_macros/ui.html``
     (page_header, flashes, breadcrumbs, post_button, pagination, time, badge, empty) and
