@@ -187,6 +187,7 @@ def _change_views(amendment: Amendment, rows_by_id: dict[int, RevisionClause]) -
 def _spec_views(specs: Sequence[ChangeSpec], rows: Sequence[RevisionClause]) -> list[ChangeView]:
     """Derived or proposed changes (not yet stored) as the preview shows them."""
     by_id = {rc.clause_id: rc for rc in rows}
+    order = {rc.clause_id: index for index, rc in enumerate(rows)}
     out = []
     for position, spec in enumerate(specs):
         clause_id = spec.clause if isinstance(spec.clause, int) else None
@@ -205,6 +206,9 @@ def _spec_views(specs: Sequence[ChangeSpec], rows: Sequence[RevisionClause]) -> 
             title, new = f"Delete {_label(by_id, clause_id)}", None
         else:
             title = f"Move {_label(by_id, clause_id)} to after {_label(by_id, after_id)}"
+            if after_id is not None and order.get(clause_id, -1) == order.get(after_id, -9) + 1:
+                # The engine expresses a change of trailing blank lines at the end as a move.
+                title = f"Adjust the blank lines after {_label(by_id, clause_id)}"
             new = spec.text if spec.text is not None else old
         out.append(ChangeView(position, spec.kind, title, old, new, render_diff(old, new)))
     return out
