@@ -27,6 +27,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
+from werkzeug.routing import BuildError
 
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import can, ensure_can
@@ -148,12 +149,13 @@ def ballot_crumbs(
     return _crumbs(charter, (ballot.title, url_for("ballots.show", ballot_id=ballot.id)), *tail)
 
 
-def _amendment_url(charter: Charter, amendment_id: int | None, number: int | None) -> str | None:
-    if amendment_id is None:
+def _amendment_url(charter: Charter, number: int | None) -> str | None:
+    """The amendment's page (built from the number: no query per option)."""
+    if number is None:
         return None
     try:
-        return object_url("amendment", amendment_id)
-    except Exception:  # another page's link builder that does not take an id
+        return url_for("amendments.show", slug=charter.slug, number=number)
+    except BuildError:  # an app without the amendment pages
         return None
 
 
@@ -480,8 +482,7 @@ def _render_ballot(
             labels=labels,
             my_ranking_words=ranking_words(me.ranking, labels),
             amendment_links={
-                o.key: _amendment_url(charter, o.amendment_id, o.amendment_number)
-                for o in detail.options
+                o.key: _amendment_url(charter, o.amendment_number) for o in detail.options
             },
             rank_field=rank_field,
             choice_labels=CHOICE_LABELS,
@@ -528,7 +529,8 @@ def vote(ballot_id: int) -> ResponseReturnValue:
         )
     except ValidationError as exc:
         session.rollback()
-        field = "receipt" if exc.field == "receipt" else "form"
+        # A receipt error goes next to the receipt field, which only secret ballots have.
+        field = "receipt" if exc.field == "receipt" and ballot.secrecy == "secret" else "form"
         given.errors[field] = exc.message
         return _render_ballot(q.get_ballot(session, ballot_id), vote=given, status=400)
     except (Conflict, InvalidTransition) as exc:
