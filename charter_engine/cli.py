@@ -96,6 +96,10 @@ def handle_errors(func: F) -> F:
 @click.version_option(__version__, prog_name="charter-engine")
 def main() -> None:
     """Charter Engine: draft a charter together."""
+    # Changes made from the command line notify people just as changes made in the browser do.
+    from charter_engine.notifications.operations import install
+
+    install()
 
 
 # --- database ----------------------------------------------------------------------------------
@@ -319,6 +323,52 @@ def ballots_tick(ctx: Context) -> None:
     for ballot_id, action in done:
         click.echo(f"ballot {ballot_id}: {action}")
     click.echo(f"{len(done)} ballot(s) changed")
+
+
+# --- mail --------------------------------------------------------------------------------------
+
+
+@main.group()
+def mail() -> None:
+    """Outgoing mail."""
+
+
+def _deliver(ctx: Context, session: Session) -> None:
+    from charter_engine.notifications.mail import deliver_outbox
+
+    report = deliver_outbox(session, ctx.settings)
+    if report.skipped:
+        click.echo(f"mail not sent: {report.skipped}")
+        return
+    click.echo(f"{report.sent} mail(s) sent, {report.failed} failed")
+    for error in report.errors:
+        click.echo(f"  {error}", err=True)
+    if report.failed:
+        fail(f"{report.failed} mail(s) could not be sent; they stay in the outbox")
+
+
+@mail.command("send")
+@pass_context
+@handle_errors
+def mail_send(ctx: Context) -> None:
+    """Send what waits in the outbox (mail that failed earlier is tried again)."""
+    with ctx.session() as session:
+        _deliver(ctx, session)
+
+
+@mail.command("digest")
+@pass_context
+@handle_errors
+def mail_digest(ctx: Context) -> None:
+    """Queue and send the daily digest of notifications (run it from cron once a day)."""
+    from charter_engine.db import utcnow
+    from charter_engine.notifications.operations import send_digest
+
+    with ctx.session() as session:
+        queued = send_digest(session, utcnow())
+        session.commit()
+        click.echo(f"{queued} digest(s) queued")
+        _deliver(ctx, session)
 
 
 if __name__ == "__main__":  # pragma: no cover

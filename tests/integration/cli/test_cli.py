@@ -111,3 +111,10 @@ def test_demo_then_audit_verify_then_tamper(cli, database_url: str) -> None:  # 
     broken = cli("audit", "verify")
     assert broken.exit_code != 0
     assert "event 4 was altered" in broken.output
+
+
+def test_mail_commands_without_smtp_say_so_and_keep_the_outbox(cli) -> None:  # type: ignore[no-untyped-def]
+    sent = cli("mail", "send")
+    assert sent.exit_code == 0 and "mail not sent" in sent.output
+    digest = cli("mail", "digest")
+    assert digest.exit_code == 0 and "0 digest(s) queued" in digest.output
