@@ -629,7 +629,7 @@ def test_the_overview_lists_ballots_by_state_with_my_status(
 # query counts
 
 
-def _voting_setup(session: Session, world: SimpleNamespace, scale: int) -> dict[str, int]:
+def _voting_setup(session: Session, world: SimpleNamespace, scale: int) -> dict[str, str]:
     """A charter of its own with a ranked ballot on ``2 * scale`` amendments, ``3 * scale`` voters
     who voted, and the member holding ``scale`` proxies."""
     from charter_engine.charters.operations import import_charter
@@ -674,7 +674,7 @@ def _voting_setup(session: Session, world: SimpleNamespace, scale: int) -> dict[
         cast_vote(session, ranked, actor=voter, ranking={keys[i % len(keys)]: 1, "keep": 2})
     cast_vote(session, ranked, actor=world.member, ranking={keys[0]: 1})
     session.commit()
-    return {"ranked": ranked.id, "slug": charter.slug}
+    return {"ranked": str(ranked.id), "slug": charter.slug}
 
 
 @pytest.mark.parametrize(
