@@ -758,3 +758,20 @@ def test_closed_ballot_pages_run_a_bounded_number_of_queries(
             total += queries.count
         counts.append(total)
     assert counts[1] <= counts[0], counts
+
+
+def test_the_demo_has_a_closed_and_an_open_ballot(app: Any, session: Session) -> None:
+    from charter_engine.demo import DEMO_PASSWORD, load_demo
+
+    lines = load_demo(session)
+    session.commit()
+    assert any(line.startswith("closed ballot") and "(adopted)" in line for line in lines)
+    (ranked,) = [line for line in lines if line.startswith("open ranked ballot")]
+    url = ranked.split(" at ", 1)[1]
+    client = app.test_client()
+    login(client, "kenji@demo.example", DEMO_PASSWORD)
+    page = main_of(client.get(url))
+    assert "Keep the current text" in page and "Cast my vote" in page
+    assert "1 of 6 voters have voted" in page
+    closed = main_of(client.get("/ballots/"))
+    assert "Adopted" in closed.split('id="section-closed"', 1)[1]
