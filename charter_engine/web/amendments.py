@@ -206,7 +206,10 @@ def _spec_views(specs: Sequence[ChangeSpec], rows: Sequence[RevisionClause]) -> 
             title, new = f"Delete {_label(by_id, clause_id)}", None
         else:
             title = f"Move {_label(by_id, clause_id)} to after {_label(by_id, after_id)}"
-            if after_id is not None and order.get(clause_id, -1) == order.get(after_id, -9) + 1:
+            if (
+                after_id is not None
+                and order.get(clause_id or -1, -1) == order.get(after_id, -9) + 1
+            ):
                 # The engine expresses a change of trailing blank lines at the end as a move.
                 title = f"Adjust the blank lines after {_label(by_id, clause_id)}"
             new = spec.text if spec.text is not None else old
