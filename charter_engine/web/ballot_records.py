@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from fractions import Fraction
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -105,10 +106,19 @@ def results(ballot_id: int) -> ResponseReturnValue:
             q.rules_of(ballot).quorum_kind, q.rules_of(ballot).quorum_value
         ),
         fraction_text=fraction_text,
+        number_text=number_text,
         outcome_labels=OUTCOME_LABELS,
         threshold_labels=THRESHOLD_LABELS,
         default_key=DEFAULT_OPTION,
     )
+
+
+def number_text(value: object) -> str:
+    """A count of votes for people: whole numbers as they are, fractions as decimals."""
+    exact = Fraction(str(value)) if not isinstance(value, Fraction) else value
+    if exact.denominator == 1:
+        return str(exact.numerator)
+    return f"{float(exact):.2f}".rstrip("0").rstrip(".")
 
 
 def _roll_call_rows(ballot: Ballot) -> list[q.RollCallRow] | str:
