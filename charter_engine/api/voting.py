@@ -230,17 +230,30 @@ def close_ballot(ballot_id: int) -> ResponseReturnValue:
 def cast_vote(ballot_id: int) -> ResponseReturnValue:
     body = json_object()
     _only(body, VOTE_FIELDS)
-    _settled(ballot_id)
     session = db()
-    result = ops.cast_vote(
-        session,
-        ballot_id,
-        actor=actor(),
-        choice=body.get("choice"),
-        ranking=body.get("ranking"),
-        on_behalf_of=body.get("on_behalf_of"),
-        receipt=body.get("receipt"),
-    )
+
+    def cast() -> ops.CastResult:
+        return ops.cast_vote(
+            session,
+            ballot_id,
+            actor=actor(),
+            choice=body.get("choice"),
+            ranking=body.get("ranking"),
+            on_behalf_of=body.get("on_behalf_of"),
+            receipt=body.get("receipt"),
+        )
+
+    try:
+        result = cast()
+    except ops.BallotClosed:
+        # Refused as it should be, unless the ballot's opening time has come and nobody opened
+        # it yet: open it and try once more. (A late vote stays refused; the close happens on
+        # the next read.)
+        session.rollback()
+        if not ops.ballot_due(q.get_ballot(session, ballot_id)):
+            raise
+        _settled(ballot_id)
+        result = cast()
     commit()
     answer: dict[str, Any] = {
         "ballot_id": result.ballot_id,

@@ -16,9 +16,11 @@ Locks (the design's "row lock between casting and closing"):
 - SQLite has no row locks, but every write transaction begins ``IMMEDIATE`` (see ``db.py``), which
   serialises writers the same way.
 
-One vote per voter is the unique constraint on ``votes`` / ``ballot_participations``; a concurrent
-duplicate that slips past the first check fails there and becomes a clear conflict (or, when the
-ballot allows changes, a change).
+One vote per voter is the unique constraint on ``votes`` / ``ballot_participations``. A vote is
+written with ``INSERT ... ON CONFLICT (ballot_id, voter_id) DO NOTHING``: when a row exists, or a
+concurrent request for the same voter commits one first, nothing is inserted and the vote becomes a
+clear conflict (or, when the ballot allows changes, a change of that row). Eligibility is the roll's
+foreign key on the same insert.
 
 Proxies: a member gives their vote to another member for one ballot or, until revoked, for all
 ballots; a proxy for the ballot wins over a standing one. The agent casts for the principal with the
@@ -41,6 +43,8 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -79,7 +83,6 @@ from charter_engine.voting.models import (
     Vote,
 )
 from charter_engine.voting.queries import (
-    applicable_proxy,
     count_ballot,
     get_ballot,
     has_voted,
@@ -603,21 +606,16 @@ def cast_vote(
         )
 
     voter_id = actor.id if on_behalf_of is None else _id(on_behalf_of, "on_behalf_of")
-    proxy = applicable_proxy(session, locked.id, voter_id, lock=True)
+    proxy = _proxy_for_cast(session, locked.id, voter_id)
     if voter_id == actor.id:
         if proxy is not None:
-            agent = session.get(User, proxy.agent_id)
+            agent = session.get(User, proxy[1])
             raise Conflict(
                 f"You gave your vote on this ballot to {agent.name if agent else 'another member'}"
                 " (a proxy). Revoke the proxy to vote yourself."
             )
-    elif proxy is None or proxy.agent_id != actor.id:
+    elif proxy is None or proxy[1] != actor.id:
         raise PermissionDenied("You hold no proxy from that member for this ballot.")
-    if session.get(RollEntry, (locked.id, voter_id)) is None:
-        who = "You are" if voter_id == actor.id else "The member you vote for is"
-        raise PermissionDenied(
-            f"{who} not on the roll of this ballot (the roll was fixed when it opened)."
-        )
 
     if locked.secrecy == "secret":
         result = _cast_secret(
@@ -683,6 +681,52 @@ def _ensure_may_change(ballot: Ballot, actor: User, voter_id: int, cast_by_id: i
         raise AlreadyVoted("That member voted themselves; a proxy does not change their vote.")
 
 
+def _proxy_for_cast(session: Session, ballot_id: int, voter_id: int) -> tuple[int, int] | None:
+    """(proxy id, agent id) of the proxy that applies, locked against a concurrent revocation."""
+    row = session.execute(
+        select(Proxy.id, Proxy.agent_id)
+        .where(
+            Proxy.principal_id == voter_id,
+            Proxy.revoked_at.is_(None),
+            or_(Proxy.ballot_id == ballot_id, Proxy.ballot_id.is_(None)),
+        )
+        .order_by(Proxy.ballot_id.is_(None), Proxy.id)
+        .limit(1)
+        .with_for_update(read=True)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _insert_if_new(
+    session: Session,
+    model: type[Vote] | type[Participation],
+    values: dict[str, Any],
+    *,
+    actor: User,
+) -> bool:
+    """Insert the voter's row unless one exists: ``INSERT ... ON CONFLICT (ballot_id, voter_id)
+    DO NOTHING``. True when the row is new.
+
+    The unique constraint decides: a concurrent insert for the same voter waits for the other
+    transaction and then does nothing, so a double submission never becomes an error. The roll's
+    foreign key refuses a voter who is not on the roll.
+    """
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        dialect_insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["ballot_id", "voter_id"])
+        .returning(model.id)
+    )
+    try:
+        return session.execute(stmt).first() is not None
+    except IntegrityError:
+        who = "You are" if values["voter_id"] == actor.id else "The member you vote for is"
+        raise PermissionDenied(
+            f"{who} not on the roll of this ballot (the roll was fixed when it opened)."
+        ) from None
+
+
 def _cast_named(
     session: Session,
     ballot: Ballot,
@@ -693,46 +737,31 @@ def _cast_named(
     ranking: dict[str, int] | None,
     now: datetime,
 ) -> CastResult:
-    def change(vote: Vote) -> CastResult:
-        _ensure_may_change(ballot, actor, voter_id, vote.cast_by_id)
-        vote.choice, vote.ranking = choice, _ranking_json(ranking)
-        vote.cast_by_id = actor.id
-        vote.changed_at = now
-        vote.change_count += 1
-        session.flush()
-        return CastResult(ballot.id, voter_id, actor.id, changed=True)
-
-    def existing() -> Vote | None:
-        return session.execute(
-            select(Vote)
-            .where(Vote.ballot_id == ballot.id, Vote.voter_id == voter_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalar_one_or_none()
-
-    vote = existing()
-    if vote is not None:
-        return change(vote)
-    try:
-        with _savepoint(session):
-            session.add(
-                Vote(
-                    ballot_id=ballot.id,
-                    voter_id=voter_id,
-                    cast_by_id=actor.id,
-                    choice=choice,
-                    ranking=_ranking_json(ranking),
-                    cast_at=now,
-                )
-            )
-            session.flush()
-    except IntegrityError:
-        # Another request for the same voter committed first.
-        vote = existing()
-        if vote is None:
-            raise
-        return change(vote)
-    return CastResult(ballot.id, voter_id, actor.id, changed=False)
+    values = {
+        "ballot_id": ballot.id,
+        "voter_id": voter_id,
+        "cast_by_id": actor.id,
+        "choice": choice,
+        "ranking": _ranking_json(ranking),
+        "cast_at": now,
+        "change_count": 0,
+    }
+    if _insert_if_new(session, Vote, values, actor=actor):
+        return CastResult(ballot.id, voter_id, actor.id, changed=False)
+    # The voter has voted (perhaps a moment ago, in a request that just committed): a change.
+    vote = session.execute(
+        select(Vote)
+        .where(Vote.ballot_id == ballot.id, Vote.voter_id == voter_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    _ensure_may_change(ballot, actor, voter_id, vote.cast_by_id)
+    vote.choice, vote.ranking = choice, _ranking_json(ranking)
+    vote.cast_by_id = actor.id
+    vote.changed_at = now
+    vote.change_count += 1
+    session.flush()
+    return CastResult(ballot.id, voter_id, actor.id, changed=True)
 
 
 def _cast_secret(
@@ -746,59 +775,55 @@ def _cast_secret(
     receipt: str | None,
     now: datetime,
 ) -> CastResult:
+    if receipt is None:
+        code = _new_receipt()
+        values = {
+            "ballot_id": ballot.id,
+            "voter_id": voter_id,
+            "cast_by_id": actor.id,
+            "cast_at": now,
+        }
+        if _insert_if_new(session, Participation, values, actor=actor):
+            session.execute(
+                insert(SecretBallot).values(
+                    id=secrets.token_hex(16),
+                    ballot_id=ballot.id,
+                    receipt_hash=receipt_hash(ballot.id, code),
+                    choice=choice,
+                    ranking=_ranking_json(ranking),
+                )
+            )
+            return CastResult(ballot.id, voter_id, actor.id, changed=False, receipt=code)
     participation = session.execute(
         select(Participation)
         .where(Participation.ballot_id == ballot.id, Participation.voter_id == voter_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
-    if participation is not None:
-        _ensure_may_change(ballot, actor, voter_id, participation.cast_by_id)
-        if receipt is None:
-            raise _already_voted(ballot, actor, voter_id)
-        row = session.execute(
-            select(SecretBallot)
-            .where(
-                SecretBallot.ballot_id == ballot.id,
-                SecretBallot.receipt_hash == receipt_hash(ballot.id, receipt),
-            )
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalar_one_or_none()
-        if row is None:
-            raise ValidationError(
-                "This receipt does not match a ballot cast in this vote.", field="receipt"
-            )
-        row.choice, row.ranking = choice, _ranking_json(ranking)
-        participation.cast_by_id = actor.id
-        session.flush()
-        return CastResult(ballot.id, voter_id, actor.id, changed=True)
-    if receipt is not None:
+    if participation is None:
         raise ValidationError(
             "There is no vote to change yet; cast your vote without a receipt.", field="receipt"
         )
-    code = _new_receipt()
-    try:
-        with _savepoint(session):
-            session.add(
-                Participation(
-                    ballot_id=ballot.id, voter_id=voter_id, cast_by_id=actor.id, cast_at=now
-                )
-            )
-            session.flush()
-    except IntegrityError:
-        raise _already_voted(ballot, actor, voter_id) from None
-    session.add(
-        SecretBallot(
-            id=secrets.token_hex(16),
-            ballot_id=ballot.id,
-            receipt_hash=receipt_hash(ballot.id, code),
-            choice=choice,
-            ranking=_ranking_json(ranking),
+    _ensure_may_change(ballot, actor, voter_id, participation.cast_by_id)
+    if receipt is None:
+        raise _already_voted(ballot, actor, voter_id)
+    row = session.execute(
+        select(SecretBallot)
+        .where(
+            SecretBallot.ballot_id == ballot.id,
+            SecretBallot.receipt_hash == receipt_hash(ballot.id, receipt),
         )
-    )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if row is None:
+        raise ValidationError(
+            "This receipt does not match a ballot cast in this vote.", field="receipt"
+        )
+    row.choice, row.ranking = choice, _ranking_json(ranking)
+    participation.cast_by_id = actor.id
     session.flush()
-    return CastResult(ballot.id, voter_id, actor.id, changed=False, receipt=code)
+    return CastResult(ballot.id, voter_id, actor.id, changed=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,389 @@
+"""Benchmark of voting on PostgreSQL: votes cast per second through the API, against a baseline.
+
+Both servers are started the same way — waitress in a subprocess on a loopback port, with the same
+number of threads (8, the default of ``charter-engine serve``) — and driven by the same 50
+concurrent clients (threads in this process, one keep-alive connection each) for a fixed number
+of requests:
+
+- the app: ``charter-engine serve``, ``POST /api/v1/ballots/<id>/votes`` (bearer token, JSON),
+  one new vote per request, each by a different voter on one open named ballot;
+- the baseline: a minimal Flask app whose one endpoint inserts one row into a table of the same
+  database with the same engine settings.
+
+It prints requests per second, p50 and p99 latency of both and the ratio (goals: the app at least
+half the baseline's rate, p99 under 100 ms), then times ``count_ranked`` on 10,000 ballots of 10
+options (goal: under 1 s).
+
+Run from the project root: ``.venv/bin/python bench/bench_votes.py [--clients 50]
+[--requests 60]``. The database is ``CHARTER_BENCH_DATABASE_URL`` (default
+``postgresql://postgres@127.0.0.1:5432/charter_bench_votes``); it is created if needed and its
+schema is rebuilt on every run. Everything listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/charter_bench_votes"
+SERVER_THREADS = 8
+WARMUP_REQUESTS = 100
+
+
+# ---------------------------------------------------------------------------------------------
+# the baseline server (run as a subprocess of this script)
+
+
+def baseline_app(url: str) -> Any:
+    from flask import Flask, jsonify, request
+    from sqlalchemy import text
+
+    from charter_engine.db import make_engine
+
+    engine = make_engine(url)
+    app = Flask("baseline")
+
+    @app.post("/insert")
+    def insert() -> Any:
+        body = request.get_json(silent=True) or {}
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO bench_baseline (voter, choice) VALUES (:v, :c)"),
+                {"v": int(body.get("voter", 0)), "c": str(body.get("choice", "yes"))},
+            )
+        return jsonify(ok=True), 201
+
+    return app
+
+
+def serve_baseline(url: str, port: int) -> None:
+    from waitress import serve
+
+    serve(baseline_app(url), host="127.0.0.1", port=port, threads=SERVER_THREADS)
+
+
+# ---------------------------------------------------------------------------------------------
+# set-up
+
+
+def ensure_database(url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from charter_engine.db import make_engine
+
+    target = make_url(make_engine(url).url)
+    admin = make_engine(
+        target.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as conn:
+        found = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
+        ).first()
+        if not found:
+            conn.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
+    admin.dispose()
+
+
+def prepare_database(url: str, voters: int) -> tuple[int, list[str], str]:
+    """A fresh schema, a secretariat, ``voters`` members with tokens and one open ballot."""
+    from sqlalchemy import text
+
+    from charter_engine import migrate
+    from charter_engine.accounts.operations import create_user, issue_token
+    from charter_engine.charters.operations import import_charter
+    from charter_engine.db import make_engine, make_session_factory
+    from charter_engine.voting.operations import create_ballot, open_ballot
+
+    ensure_database(url)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE bench_baseline (id bigserial PRIMARY KEY, voter integer NOT NULL, "
+                "choice varchar(10) NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+            )
+        )
+    with make_session_factory(engine)() as session:
+        staff = create_user(
+            session, email="sec@bench.example", name="Secretariat", role="secretariat"
+        )
+        staff_token = issue_token(session, staff)
+        tokens = []
+        for i in range(voters):
+            user = create_user(
+                session,
+                email=f"voter{i}@bench.example",
+                name=f"Voter {i}",
+                organisation=f"Org {i % 40}",
+            )
+            tokens.append(issue_token(session, user))
+        charter = import_charter(
+            session,
+            title="Bench Charter",
+            actor=staff,
+            text="# Charter\n\n## Article 1\n\nThe Core Group drafts a charter.\n",
+        )
+        ballot = create_ballot(session, charter, actor=staff, kind="adoption")
+        session.commit()
+        open_ballot(session, ballot, actor=staff)
+        session.commit()
+        ballot_id = ballot.id
+    engine.dispose()
+    return ballot_id, tokens, staff_token
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server on port {port} exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"server on port {port} did not start within {seconds} s")
+
+
+def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """Start a server; its output goes to ``log`` (waitress reports its queue depth there)."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=out)
+    try:
+        wait_for(port, process)
+    except SystemExit:
+        print(log.read_text(errors="replace")[-2000:], file=sys.stderr)
+        raise
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+# ---------------------------------------------------------------------------------------------
+# driving
+
+
+@dataclass
+class Run:
+    name: str
+    requests: int
+    seconds: float
+    latencies: list[float]
+    statuses: dict[int, int]
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+
+def drive(
+    name: str, port: int, jobs: list[list[tuple[str, dict[str, str], dict[str, Any]]]]
+) -> Run:
+    """Each client sends its jobs one after the other on one keep-alive connection."""
+    barrier = threading.Barrier(len(jobs) + 1)
+    latencies: list[list[float]] = [[] for _ in jobs]
+    statuses: list[dict[int, int]] = [{} for _ in jobs]
+
+    def client(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        barrier.wait()
+        for path, headers, body in jobs[i]:
+            started = time.perf_counter()
+            conn.request("POST", path, body=json.dumps(body), headers=headers)
+            response = conn.getresponse()
+            response.read()
+            latencies[i].append(time.perf_counter() - started)
+            statuses[i][response.status] = statuses[i].get(response.status, 0) + 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join(timeout=600)
+    seconds = time.perf_counter() - started
+    merged: dict[int, int] = {}
+    for counts in statuses:
+        for status, n in counts.items():
+            merged[status] = merged.get(status, 0) + n
+    flat = [x for xs in latencies for x in xs]
+    return Run(name, len(flat), seconds, flat, merged)
+
+
+def vote_jobs(
+    ballot_id: int, tokens: list[str], clients: int
+) -> list[list[tuple[str, dict[str, str], dict[str, Any]]]]:
+    rng = random.Random(1)
+    jobs: list[list[tuple[str, dict[str, str], dict[str, Any]]]] = [[] for _ in range(clients)]
+    for i, token in enumerate(tokens):
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        choice = rng.choice(["yes", "no", "abstain"])
+        jobs[i % clients].append(
+            (f"/api/v1/ballots/{ballot_id}/votes", headers, {"choice": choice})
+        )
+    return jobs
+
+
+def insert_jobs(
+    count: int, clients: int, offset: int = 0
+) -> list[list[tuple[str, dict[str, str], dict[str, Any]]]]:
+    headers = {"Content-Type": "application/json"}
+    jobs: list[list[tuple[str, dict[str, str], dict[str, Any]]]] = [[] for _ in range(clients)]
+    for i in range(count):
+        jobs[i % clients].append(("/insert", headers, {"voter": offset + i, "choice": "yes"}))
+    return jobs
+
+
+def report(run: Run) -> None:
+    print(
+        f"{run.name:<10} {run.requests:>6} requests in {run.seconds:6.2f} s: "
+        f"{run.rate:8.1f}/s   p50 {run.percentile(0.50):6.1f} ms   "
+        f"p99 {run.percentile(0.99):6.1f} ms   statuses {dict(sorted(run.statuses.items()))}"
+    )
+
+
+def bench_tally(ballots: int = 10_000, options: int = 10) -> float:
+    from charter_engine.voting.tally import count_ranked
+
+    rng = random.Random(2)
+    names = [f"O{i}" for i in range(options - 1)] + ["keep"]
+    data = []
+    for _ in range(ballots):
+        ranked = rng.sample(names, rng.randint(1, options))
+        data.append({o: rng.randint(1, len(ranked)) for o in ranked})
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        count_ranked(names, data, default="keep", majority={"O0": 3}, quorum=100)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=60, help="per client")
+    parser.add_argument("--baseline-server", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    url = os.environ.get("CHARTER_BENCH_DATABASE_URL", DEFAULT_URL)
+    if args.baseline_server:
+        serve_baseline(url, args.baseline_server)
+        return
+    if not url.startswith("postgres"):
+        raise SystemExit("this benchmark runs on PostgreSQL (CHARTER_BENCH_DATABASE_URL)")
+
+    total = args.clients * args.requests
+    print(f"preparing {url}: {total + WARMUP_REQUESTS} voters ...", flush=True)
+    ballot_id, tokens, _staff = prepare_database(url, total + WARMUP_REQUESTS)
+    warm_tokens, tokens = tokens[:WARMUP_REQUESTS], tokens[WARMUP_REQUESTS:]
+
+    with tempfile.TemporaryDirectory() as instance:
+        env = {
+            **os.environ,
+            "CHARTER_DATABASE_URL": url,
+            "CHARTER_INSTANCE_DIR": instance,
+            "CHARTER_SECRET_KEY": "bench",
+        }
+        app_port, base_port = free_port(), free_port()
+        app_server = start(
+            [
+                str(Path(sys.executable).parent / "charter-engine"),
+                "serve",
+                "--port",
+                str(app_port),
+                "--threads",
+                str(SERVER_THREADS),
+            ],
+            env,
+            app_port,
+            Path(instance) / "app.log",
+        )
+        try:
+            drive("warm-up", app_port, vote_jobs(ballot_id, warm_tokens, 10))
+            app_run = drive("app", app_port, vote_jobs(ballot_id, tokens, args.clients))
+        finally:
+            stop(app_server)
+        base_server = start(
+            [sys.executable, __file__, "--baseline-server", str(base_port)],
+            env,
+            base_port,
+            Path(instance) / "baseline.log",
+        )
+        try:
+            drive("warm-up", base_port, insert_jobs(WARMUP_REQUESTS, 10, offset=10**6))
+            base_run = drive("baseline", base_port, insert_jobs(total, args.clients))
+        finally:
+            stop(base_server)
+
+    from sqlalchemy import text
+
+    from charter_engine.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT count(*) FROM votes WHERE ballot_id = :b"), {"b": ballot_id}
+        ).scalar_one()
+    engine.dispose()
+
+    print(
+        f"\n{args.clients} concurrent clients, {args.requests} requests each, "
+        f"servers: waitress with {SERVER_THREADS} threads, PostgreSQL"
+    )
+    report(app_run)
+    report(base_run)
+    ratio = app_run.rate / base_run.rate
+    print(
+        f"app / baseline rate: {ratio:.2f} (goal >= 0.5)   app p99: "
+        f"{app_run.percentile(0.99):.1f} ms (goal < 100 ms)"
+    )
+    accepted = app_run.statuses.get(201, 0)
+    print(f"votes stored: {stored} (accepted {accepted} + warm-up {WARMUP_REQUESTS})")
+    seconds = bench_tally()
+    print(f"count_ranked, 10,000 ballots x 10 options: {seconds * 1000:.0f} ms (goal < 1000 ms)")
+
+
+if __name__ == "__main__":
+    main()
