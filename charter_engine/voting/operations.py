@@ -35,7 +35,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -1158,19 +1158,3 @@ def revoke_proxy(
         payload={"agent": proxy.agent_id, "ballot": proxy.ballot_id},
     )
     return proxy
-
-
-def proxies_for_ballot(session: Session, ballot: Ballot) -> Sequence[Proxy]:
-    """Active proxies that apply to this ballot (for the secretariat's overview)."""
-    return (
-        session.execute(
-            select(Proxy)
-            .where(
-                Proxy.revoked_at.is_(None),
-                or_(Proxy.ballot_id == ballot.id, Proxy.ballot_id.is_(None)),
-            )
-            .order_by(Proxy.principal_id, Proxy.id)
-        )
-        .scalars()
-        .all()
-    )

@@ -211,6 +211,57 @@ def option_keys(ballot: Ballot) -> list[str]:
     return [o.key for o in ballot.options]
 
 
+def pinned_text(session: Session, ballot: Ballot) -> str | None:
+    """The full charter text the ballot pinned when it opened (None while it is a draft)."""
+    if ballot.revision_number is None:
+        return None
+    from charter_engine.charters.queries import get_revision, revision_text
+
+    charter = session.get(Charter, ballot.charter_id)
+    assert charter is not None
+    return revision_text(session, get_revision(session, charter, ballot.revision_number))
+
+
+def ballot_actions(user: User | None, ballot: Ballot, *, now: datetime) -> list[str]:
+    """What ``user`` may do with the ballot now — the buttons and links a page shows.
+
+    Among: ``edit`` and ``open`` (draft, secretariat), ``close`` (open, secretariat), ``vote``
+    (open and accepting, for participants: whether *they* can vote is in :func:`voter_status`),
+    ``results`` (closed, or running results of a named ballot for the secretariat),
+    ``roll_call`` (closed named ballot) and ``counted`` (closed secret ballot).
+    """
+    actions = []
+    if ballot.state == "draft":
+        actions += [a for a in ("edit", "open") if can(user, f"ballot:{a}", ballot)]
+    if ballot.state == "open":
+        if can(user, "ballot:close", ballot):
+            actions.append("close")
+        if accepting_votes(ballot, now) and can(user, "vote:cast", ballot):
+            actions.append("vote")
+        if ballot.secrecy == "named" and can(user, "ballot:results_early", ballot):
+            actions.append("results")
+    if ballot.state == "closed" and can(user, "ballot:read", ballot):
+        actions.append("results")
+        actions.append("roll_call" if ballot.secrecy == "named" else "counted")
+    return actions
+
+
+def proxies_for_ballot(session: Session, ballot: Ballot) -> Sequence[Proxy]:
+    """Active proxies that apply to this ballot (for the secretariat's overview)."""
+    return (
+        session.execute(
+            select(Proxy)
+            .where(
+                Proxy.revoked_at.is_(None),
+                or_(Proxy.ballot_id == ballot.id, Proxy.ballot_id.is_(None)),
+            )
+            .order_by(Proxy.principal_id, Proxy.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # proxies and a voter's status
 

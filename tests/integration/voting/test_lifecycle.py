@@ -480,3 +480,35 @@ def test_voter_status_tells_a_member_where_they_stand(
     status = voter_status(session, ballot, person, now=utcnow())
     assert status.voted and status.choice == "abstain" and not status.can_vote_now
     assert get_ballot(session, ballot.id).state == "open"
+
+
+def test_pages_know_which_actions_to_offer(
+    session: Session,
+    charter: Any,
+    voters: Any,
+    make_ballot: Any,
+    secretariat: Any,
+    create_user: Any,
+) -> None:
+    from charter_engine.db import utcnow
+    from charter_engine.voting.queries import ballot_actions, pinned_text
+
+    (member,) = voters(1)
+    observer = create_user("observer")
+    ballot = make_ballot("adoption", open_now=False)
+    now = utcnow()
+    assert ballot_actions(secretariat, ballot, now=now) == ["edit", "open"]
+    assert ballot_actions(member, ballot, now=now) == []
+    assert pinned_text(session, ballot) is None
+    open_ballot(session, ballot, actor=secretariat)
+    session.commit()
+    assert ballot_actions(secretariat, ballot, now=now) == ["close", "vote", "results"]
+    assert ballot_actions(member, ballot, now=now) == ["vote"]
+    assert ballot_actions(observer, ballot, now=now) == []
+    assert pinned_text(session, ballot) == revision_text(
+        session,
+        get_revision(session, session.get(Charter, charter.id)),  # type: ignore[arg-type]
+    )
+    close_ballot(session, ballot, actor=secretariat)
+    session.commit()
+    assert ballot_actions(observer, ballot, now=now) == ["results", "roll_call"]
