@@ -150,6 +150,8 @@ def test_the_whole_story(
     # --- Kenji comments on a passage he selects, then proposes a competing amendment ---------
     kenji.goto(charter_url)
     kenji.get_by_role("link", name=re.compile(r"History and comments of § 1\.2\.1$")).click()
+    kenji.wait_for_url(re.compile(r"/clauses/\d+$"))
+    kenji.wait_for_load_state("load")  # the selection script is ready
     passage = "simple majority of the votes cast"
     kenji.evaluate(
         """(passage) => {
