@@ -51,10 +51,14 @@ def live(app: Any) -> Iterator[Http]:
     server = create_server(app, host="127.0.0.1", port=0, threads=40)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield Http(server.effective_port)  # type: ignore[union-attr]
-    server.task_dispatcher.shutdown()
-    server.close()
-    thread.join(timeout=10)
+    try:
+        yield Http(server.effective_port)  # type: ignore[union-attr]
+    finally:
+        server.task_dispatcher.shutdown()
+        # The listening socket and every connection still open, so none is left to the GC.
+        for channel in list(server._map.values()):
+            channel.close()
+        thread.join(timeout=10)
 
 
 def _together(count: int, work: Callable[[int], Any]) -> list[Any]:
