@@ -306,23 +306,37 @@ def _tree(
     """Parent, depth and display number of each clause, derived from heading levels and order.
 
     A clause belongs to the nearest preceding heading of a lower level; numbers count siblings.
+    A document that opens with its only top-level heading has a title: the title is not
+    numbered, and what it contains is numbered 1, 2, 3 … as people expect.
     """
     stack: list[tuple[int, int, str]] = []  # (heading level, clause id, number)
     child_counts: dict[int | None, int] = {}
     out = []
+    title = _title_clause(versions)
     for version in versions:
         level = version.level if version.kind == "heading" else 99
         while stack and stack[-1][0] >= level:
             stack.pop()
         parent_id = stack[-1][1] if stack else None
         parent_number = stack[-1][2] if stack else ""
-        index = child_counts.get(parent_id, 0) + 1
-        child_counts[parent_id] = index
-        number = f"{parent_number}.{index}" if parent_number else str(index)
+        if version.clause_id == title:
+            number = ""
+        else:
+            index = child_counts.get(parent_id, 0) + 1
+            child_counts[parent_id] = index
+            number = f"{parent_number}.{index}" if parent_number else str(index)
         out.append((version, parent_id, len(stack), number))
         if version.kind == "heading":
             stack.append((level, version.clause_id, number))
     return out
+
+
+def _title_clause(versions: Sequence[ClauseVersion]) -> int | None:
+    if not versions or versions[0].kind != "heading":
+        return None
+    top = versions[0].level
+    others = [v for v in versions[1:] if v.kind == "heading" and v.level <= top]
+    return None if others else versions[0].clause_id
 
 
 def editorial_change(

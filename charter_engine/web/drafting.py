@@ -16,6 +16,7 @@ from charter_engine.charters.queries import get_charter
 from charter_engine.text import diff_html, render_diff_html, side_by_side_html
 from charter_engine.web.context import db
 from charter_engine.web.security import require_user
+from charter_engine.web.templating import section
 
 STATE_LABELS = {
     "draft": "Draft",
@@ -104,7 +105,7 @@ def clause_label(rc: RevisionClause | None) -> str:
     if rc is None:
         return "a clause no longer in the text"
     heading = rc.version.heading
-    return f"§ {rc.number}" + (f" {heading}" if heading else "")
+    return section(rc.number) + (f" {heading}" if heading else "")
 
 
 def clause_excerpt(text: str, limit: int = 80) -> str:
@@ -117,9 +118,9 @@ def clause_choices(rows: Sequence[RevisionClause]) -> list[tuple[str, str]]:
     out = []
     for rc in rows:
         label = (
-            f"§ {rc.number} {rc.version.heading}"
+            f"{section(rc.number)} {rc.version.heading}"
             if rc.version.heading
-            else f"§ {rc.number} {clause_excerpt(rc.version.text, 60)}"
+            else f"{section(rc.number)} {clause_excerpt(rc.version.text, 60)}"
         )
         out.append((str(rc.clause_id), label))
     return out

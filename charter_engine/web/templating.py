@@ -26,6 +26,11 @@ from charter_engine.web.markdown import render_markdown
 from charter_engine.web.navigation import nav_items
 
 
+def section(number: str | None) -> str:
+    """How a clause number reads: "§ 2.1"; the unnumbered title of a charter is "Title"."""
+    return f"§ {number}" if number else "Title"
+
+
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
@@ -84,5 +89,6 @@ def init_templating(app: Flask) -> None:
         isotime=iso,
         markdown=render_markdown,
         country=country_name,
+        section=section,
     )
     env.globals.update(nav_items=nav_items, now=utcnow, object_url=object_url)

@@ -216,8 +216,8 @@ def test_whole_document_edit_shows_the_derived_changes_before_saving(
     page = _text(post(client, url, {**body, "intent": "submit"}))
     assert _count(session, world.charter) == 4
     assert "The changes found in your text (2)" in page
-    assert "Change the text of § 1.1.1" in page
-    assert "Insert a new clause after § 1.1.2" in page
+    assert "Change the text of § 1.1" in page
+    assert "Insert a new clause after § 1.2" in page
     assert '<ins class="diff-ins">in Geneva</ins>' in page or "in Geneva" in page
     previewed = re.search(r'name="previewed" type="hidden" value="([0-9a-f]{64})"', page)
     assert previewed, "the preview carries the digest of the text it showed"

@@ -90,9 +90,9 @@ def test_import_preview_stores_nothing_then_save_imports(
     # Saving before a preview shows the preview instead.
     assert "How the charter will be split (5 clauses, read as Markdown)" in page
     assert re.search(
-        r"<td>§ 1\.2</td>\s*<td>heading \(level 2\)</td>\s*<td><strong>Article 2</strong>", page
+        r"<td>§ 2</td>\s*<td>heading \(level 2\)</td>\s*<td><strong>Article 2</strong>", page
     )
-    assert re.search(r"<td>§ 1\.2\.1</td>\s*<td>paragraph</td>\s*<td>We vote\.</td>", page)
+    assert re.search(r"<td>§ 2\.1</td>\s*<td>paragraph</td>\s*<td>We vote\.</td>", page)
     assert _charters(session) == before
     assert "We meet." in page  # the text stays in the form
     digest = re.search(r'name="previewed" type="hidden" value="([0-9a-f]{64})"', page)

@@ -65,3 +65,31 @@ def test_replaying_the_history_as_merged_amendments_reproduces_every_version(
     # And every revision on the way is still exactly reconstructable.
     for number in range(1, charter.head_revision_number + 1):
         assert revision_text(session, get_revision(session, charter, number))
+
+
+def test_numbers_follow_the_outline_and_a_title_is_not_numbered(
+    session: Session, secretariat: Any
+) -> None:
+    from charter_engine.charters.queries import revision_clauses
+
+    text = (
+        "# Charter\n\nPreamble.\n\n## Members\n\nWho.\n\n### Observers\n\nMay read.\n\n"
+        "## Votes\n\nHow.\n"
+    )
+    charter = import_charter(session, title="Numbers", text=text, actor=secretariat)
+    rows = revision_clauses(session, get_revision(session, charter))
+    assert [(r.number, r.depth) for r in rows] == [
+        ("", 0),
+        ("1", 1),
+        ("2", 1),
+        ("2.1", 2),
+        ("2.2", 2),
+        ("2.2.1", 3),
+        ("3", 1),
+        ("3.1", 2),
+    ]
+    two_titles = import_charter(
+        session, title="Two", text="# One\n\nA.\n\n# Two\n\nB.\n", actor=secretariat
+    )
+    rows = revision_clauses(session, get_revision(session, two_titles))
+    assert [r.number for r in rows] == ["1", "1.1", "2", "2.1"]
