@@ -30,9 +30,6 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     is_sqlite = connection.dialect.name == "sqlite"
-    if not is_sqlite:
-        # A migration waits at most this long for a lock instead of stalling the site.
-        connection.exec_driver_sql("SET lock_timeout = '10s'")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -40,6 +37,11 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         compare_type=True,
     )
     with context.begin_transaction():
+        if not is_sqlite:
+            # A migration waits at most this long for a lock instead of stalling the site. Set
+            # inside the migration's transaction: a statement before it would start a transaction
+            # of its own that Alembic then never commits.
+            connection.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
         context.run_migrations()
 
 

@@ -67,3 +67,13 @@ def test_single_head_and_every_revision_walks_up_and_down(empty_engine: Engine) 
 def _current_heads(engine: Engine) -> tuple[str, ...]:
     with engine.connect() as conn:
         return tuple(MigrationContext.configure(conn).get_current_heads())
+
+
+def test_alembic_from_the_command_line_commits_its_work(empty_engine: Engine) -> None:
+    """``alembic upgrade heads`` (which opens its own connection from the URL) really commits."""
+    from alembic import command
+
+    url = empty_engine.url.render_as_string(hide_password=False)
+    command.upgrade(migrate.alembic_config(url=url), "heads")
+    assert _current_heads(empty_engine) != ()
+    assert set(Base.metadata.tables) <= set(inspect(empty_engine).get_table_names())
