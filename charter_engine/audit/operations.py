@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from charter_engine.audit.models import AuditEvent, AuditHead
 from charter_engine.db import utcnow
@@ -121,11 +121,31 @@ def _append_pending(session: Session) -> None:
     session.flush()
 
 
-def _discard_pending(session: Session, *_args: Any) -> None:
+_SAVEPOINTS = "charter_engine.pending_audit_savepoints"
+
+
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        marks = session.info.setdefault(_SAVEPOINTS, {})
+        marks[id(transaction)] = len(session.info.get(_PENDING, []))
+
+
+def _discard_pending(session: Session, previous_transaction: SessionTransaction) -> None:
+    """A rollback discards the events of the work it undoes, and only those.
+
+    Rolling back a savepoint (``begin_nested``) keeps the events queued before it began.
+    """
+    if previous_transaction.nested:
+        mark = session.info.get(_SAVEPOINTS, {}).pop(id(previous_transaction), None)
+        if mark is not None and _PENDING in session.info:
+            del session.info[_PENDING][mark:]
+        return
     session.info.pop(_PENDING, None)
+    session.info.pop(_SAVEPOINTS, None)
 
 
 event.listen(Session, "before_commit", _append_pending)
+event.listen(Session, "after_transaction_create", _mark_savepoint)
 event.listen(Session, "after_soft_rollback", _discard_pending)
 
 

@@ -62,3 +62,17 @@ def test_deleted_last_event_is_named(session: Session, create_user: Any) -> None
     session.commit()
     result = verify_chain(session)
     assert not result.ok and result.first_broken_seq == 3
+
+
+def test_a_savepoint_rollback_discards_only_the_events_inside_it(session: Session) -> None:
+    record_event(session, "kept.before", actor_id=None, object_type="test", object_id=1)
+    savepoint = session.begin_nested()
+    record_event(session, "discarded.inside", actor_id=None, object_type="test", object_id=2)
+    savepoint.rollback()
+    with session.begin_nested():
+        record_event(session, "kept.inside", actor_id=None, object_type="test", object_id=3)
+    record_event(session, "kept.after", actor_id=None, object_type="test", object_id=4)
+    session.commit()
+    actions = session.execute(select(AuditEvent.action).order_by(AuditEvent.seq)).scalars().all()
+    assert actions == ["kept.before", "kept.inside", "kept.after"]
+    assert verify_chain(session).ok
