@@ -35,8 +35,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -60,7 +59,6 @@ from charter_engine.amendments.operations import (
     transition_amendment,
 )
 from charter_engine.amendments.workflow import next_state
-from charter_engine.audit.operations import _PENDING as _PENDING_AUDIT
 from charter_engine.audit.operations import record_event
 from charter_engine.charters.models import Charter
 from charter_engine.charters.queries import get_charter_for_update, get_revision, revision_clauses
@@ -124,22 +122,6 @@ class AlreadyVoted(Conflict):
 
 # --------------------------------------------------------------------------------------------
 # helpers
-
-
-@contextmanager
-def _savepoint(session: Session) -> Iterator[None]:
-    """A SAVEPOINT that, when it rolls back, keeps the audit events queued before it.
-
-    (Any rollback, a savepoint's included, drops the session's queued audit events; the events
-    queued before the savepoint describe changes that are still part of the transaction.)
-    """
-    queued = list(session.info.get(_PENDING_AUDIT, []))
-    try:
-        with session.begin_nested():
-            yield
-    except BaseException:
-        session.info[_PENDING_AUDIT] = queued
-        raise
 
 
 def _now(now: datetime | None) -> datetime:
@@ -973,7 +955,7 @@ def _decide_amendments(
     amendment = amendments[winner.amendment_id]
     body["adopted_amendment"] = amendment.id
     try:
-        with _savepoint(session):
+        with session.begin_nested():
             transition_amendment(session, amendment, "adopt", actor=actor, system=True)
             merged = merge_amendment(session, amendment, actor=actor, system=True)
             body["merged_revision"] = merged.number if merged is not None else None
@@ -1036,7 +1018,7 @@ def tick_ballots(session: Session, *, now: datetime | None = None) -> list[tuple
     done: list[tuple[int, str]] = []
     for ballot_id in due:
         try:
-            with _savepoint(session):
+            with session.begin_nested():
                 action = settle_ballot(session, ballot_id, now=now)
         except CharterError as exc:
             done.append((ballot_id, f"failed: {exc.message}"))
@@ -1100,7 +1082,7 @@ def give_proxy(
         created_at=_now(now),
     )
     try:
-        with _savepoint(session):
+        with session.begin_nested():
             session.add(proxy)
             session.flush()
     except IntegrityError:
