@@ -1,8 +1,8 @@
 """Where the shared real-world test data lives (charter histories, real merges, real elections).
 
-The data sits in ``../shared/data`` beside the project checkout; ``CHARTER_SHARED_DATA`` overrides it.
-Tests that need it skip with a clear message when it is absent, unless ``CI`` is set, where a missing
-folder is a failure.
+The data sits in ``../shared/data`` beside the project checkout; ``CHARTER_SHARED_DATA`` overrides
+it. Tests that need it skip with a clear message when it is absent, unless ``CI`` is set, where a
+missing folder is a failure.
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ def db() -> Session:
     session: Session | None = g.get("_db")
     if session is None:
         session = state().session_factory()
-        if request and request.method in READ_METHODS and session.get_bind().dialect.name == "sqlite":
+        is_sqlite = session.get_bind().dialect.name == "sqlite"
+        if request and request.method in READ_METHODS and is_sqlite:
             session.connection(execution_options={"sqlite_begin": "DEFERRED"})
         g._db = session
     return session
