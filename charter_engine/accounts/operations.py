@@ -119,12 +119,16 @@ def issue_token(session: Session, user: User, *, name: str = "api") -> str:
 def user_for_token(session: Session, token: str) -> User | None:
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
+    # One query for token and user: this runs on every API request.
     row = session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _hash_token(token))
-    ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or not row.user.active:
+        select(ApiToken.revoked_at, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _hash_token(token))
+    ).first()
+    if row is None or row.revoked_at is not None or not row.User.active:
         return None
-    return row.user
+    user: User = row.User
+    return user
 
 
 def revoke_token(session: Session, token_row: ApiToken) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from charter_engine.audit.models import AuditEvent, AuditHead
@@ -106,19 +106,31 @@ def _append_pending(session: Session) -> None:
         return
     for callback in _SUBSCRIBERS:
         callback(session, pending)
-    # Everything else first, so the head lock is the last lock this transaction takes.
+    # Everything else first, so the head lock is the last lock this transaction takes, and it is
+    # held for as few round trips as possible: every writer waits for it.
     session.flush()
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
-    seq, prev = head.seq, head.hash
+    # Taking the lock and reserving the sequence numbers is one statement; the old hash comes back.
+    last, prev = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + len(pending))
+        .returning(AuditHead.seq, AuditHead.hash)
+    ).one()
+    seq = last - len(pending)
+    rows = []
     for item in pending:
         seq += 1
         digest = event_hash(seq=seq, prev_hash=prev, **item)
-        session.add(AuditEvent(seq=seq, prev_hash=prev, hash=digest, **item))
+        rows.append({"seq": seq, "prev_hash": prev, "hash": digest, **item})
         prev = digest
-    head.seq, head.hash = seq, prev
-    session.flush()
+    insert_events = insert(AuditEvent).values(rows)
+    set_head = update(AuditHead).where(AuditHead.id == 1).values(hash=prev)
+    if session.get_bind().dialect.name == "postgresql":
+        # One round trip for both: a data-modifying CTE.
+        session.execute(set_head.add_cte(insert_events.cte("appended")))
+    else:
+        session.execute(insert_events)
+        session.execute(set_head)
 
 
 _SAVEPOINTS = "charter_engine.pending_audit_savepoints"
