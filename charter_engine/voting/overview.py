@@ -3,8 +3,6 @@
 - :func:`ballot_text`: the exact text a ballot is about — the clauses of the pinned revision (the
   head while the ballot is a draft) and, per option, each change of its amendment next to the
   clause text it replaces;
-- :func:`viewer_status`: what one person may do on a ballot — :func:`queries.voter_status` with the
-  proxies they hold read by :func:`held_proxies` (four queries however many they hold);
 - :func:`ballots_voted`: which of several ballots a person has voted on;
 - :func:`possible_agents` and :func:`votable_amendments`: the choices offered by the forms.
 
@@ -13,27 +11,20 @@ Nothing here changes data.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from fractions import Fraction
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
 from charter_engine.amendments.models import Amendment
 from charter_engine.charters.models import Charter, Revision, RevisionClause
 from charter_engine.charters.queries import get_revision, revision_clauses
-from charter_engine.voting.models import Ballot, Participation, Proxy, RollEntry, Vote
+from charter_engine.voting.models import Ballot, Participation, Vote
 from charter_engine.voting.queries import (
     BallotDetail,
-    HeldProxy,
     OptionView,
-    VoterStatus,
-    accepting_votes,
-    applicable_proxy,
 )
 from charter_engine.voting.rules import ELIGIBLE_ROLES
 
@@ -105,67 +96,6 @@ def ballot_text(session: Session, charter: Charter, detail: BallotDetail) -> Bal
     return BallotText(revision, pinned, clauses, tuple(options))
 
 
-def held_proxies(session: Session, ballot: Ballot, agent_id: int) -> list[HeldProxy]:
-    """The members whose vote on ``ballot`` ``agent_id`` casts, as the cast operation decides it:
-    a proxy given for this ballot wins over a standing one given to someone else."""
-    relevant = or_(Proxy.ballot_id == ballot.id, Proxy.ballot_id.is_(None))
-    held = session.execute(
-        select(Proxy, User)
-        .join(User, User.id == Proxy.principal_id)
-        .where(Proxy.agent_id == agent_id, Proxy.revoked_at.is_(None), relevant)
-        .order_by(User.name, Proxy.id)
-    ).all()
-    if not held:
-        return []
-    principal_ids = sorted({p.principal_id for p, _u in held})
-    applicable: dict[int, Proxy] = {}
-    for proxy in session.execute(
-        select(Proxy)
-        .where(
-            Proxy.principal_id.in_(principal_ids),
-            Proxy.revoked_at.is_(None),
-            relevant,
-        )
-        .order_by(Proxy.ballot_id.is_(None), Proxy.id)
-    ).scalars():
-        applicable.setdefault(proxy.principal_id, proxy)
-    on_roll = set(
-        session.execute(
-            select(RollEntry.user_id).where(
-                RollEntry.ballot_id == ballot.id, RollEntry.user_id.in_(principal_ids)
-            )
-        ).scalars()
-    )
-    voted = ballots_voters(session, ballot, principal_ids)
-    out = []
-    for proxy, principal in held:
-        chosen = applicable.get(principal.id)
-        if chosen is None or chosen.id != proxy.id:
-            continue
-        out.append(
-            HeldProxy(
-                proxy_id=proxy.id,
-                principal_id=principal.id,
-                principal_name=principal.name,
-                on_roll=principal.id in on_roll,
-                voted=principal.id in voted,
-            )
-        )
-    return out
-
-
-def ballots_voters(session: Session, ballot: Ballot, voter_ids: Sequence[int]) -> set[int]:
-    """Which of ``voter_ids`` have a vote on ``ballot`` (one query)."""
-    table = Participation if ballot.secrecy == "secret" else Vote
-    return set(
-        session.execute(
-            select(table.voter_id).where(
-                table.ballot_id == ballot.id, table.voter_id.in_(list(voter_ids))
-            )
-        ).scalars()
-    )
-
-
 def ballots_voted(session: Session, ballot_ids: Sequence[int], user_id: int) -> set[int]:
     """Which of ``ballot_ids`` ``user_id`` has voted on, named or secret (two queries)."""
     if not ballot_ids:
@@ -213,49 +143,6 @@ def votable_amendments(session: Session, charter: Charter) -> Sequence[Amendment
         )
         .scalars()
         .all()
-    )
-
-
-def viewer_status(session: Session, ballot: Ballot, user: User, *, now: datetime) -> VoterStatus:
-    """The same answer as :func:`charter_engine.voting.queries.voter_status`, in a fixed number
-    of queries."""
-    roll = session.get(RollEntry, (ballot.id, user.id))
-    vote: Vote | None = None
-    participation: Participation | None = None
-    if ballot.secrecy == "named":
-        vote = session.execute(
-            select(Vote).where(Vote.ballot_id == ballot.id, Vote.voter_id == user.id)
-        ).scalar_one_or_none()
-    else:
-        participation = session.execute(
-            select(Participation).where(
-                Participation.ballot_id == ballot.id, Participation.voter_id == user.id
-            )
-        ).scalar_one_or_none()
-    cast = vote or participation
-    proxy = applicable_proxy(session, ballot.id, user.id)
-    agent = session.get(User, proxy.agent_id) if proxy else None
-    reason = None
-    if not accepting_votes(ballot, now):
-        reason = "The ballot is not open for votes."
-    elif ballot.state == "open" and roll is None:
-        reason = "You are not on the roll of this ballot."
-    elif proxy is not None:
-        reason = f"You gave your vote to {agent.name if agent else 'another member'} (proxy)."
-    elif cast is not None and not ballot.allow_change:
-        reason = "You have voted; this ballot does not allow changing a vote."
-    return VoterStatus(
-        on_roll=roll is not None,
-        weight=Fraction(roll.weight_num, roll.weight_den) if roll else None,
-        voted=cast is not None,
-        choice=vote.choice if vote else None,
-        ranking=json.loads(vote.ranking) if vote and vote.ranking else None,
-        cast_by_id=cast.cast_by_id if cast else None,
-        proxy_given=proxy,
-        proxy_agent_name=agent.name if agent else None,
-        proxies_held=tuple(held_proxies(session, ballot, user.id)),
-        can_vote_now=reason is None,
-        reason=reason,
     )
 
 

@@ -338,6 +338,67 @@ class VoterStatus:
     reason: str | None
 
 
+def held_proxies(session: Session, ballot: Ballot, agent_id: int) -> list[HeldProxy]:
+    """The members whose vote on ``ballot`` ``agent_id`` casts, as the cast operation decides it:
+    a proxy given for this ballot wins over a standing one given to someone else."""
+    relevant = or_(Proxy.ballot_id == ballot.id, Proxy.ballot_id.is_(None))
+    held = session.execute(
+        select(Proxy, User)
+        .join(User, User.id == Proxy.principal_id)
+        .where(Proxy.agent_id == agent_id, Proxy.revoked_at.is_(None), relevant)
+        .order_by(User.name, Proxy.id)
+    ).all()
+    if not held:
+        return []
+    principal_ids = sorted({p.principal_id for p, _u in held})
+    applicable: dict[int, Proxy] = {}
+    for proxy in session.execute(
+        select(Proxy)
+        .where(
+            Proxy.principal_id.in_(principal_ids),
+            Proxy.revoked_at.is_(None),
+            relevant,
+        )
+        .order_by(Proxy.ballot_id.is_(None), Proxy.id)
+    ).scalars():
+        applicable.setdefault(proxy.principal_id, proxy)
+    on_roll = set(
+        session.execute(
+            select(RollEntry.user_id).where(
+                RollEntry.ballot_id == ballot.id, RollEntry.user_id.in_(principal_ids)
+            )
+        ).scalars()
+    )
+    voted = ballots_voters(session, ballot, principal_ids)
+    out = []
+    for proxy, principal in held:
+        chosen = applicable.get(principal.id)
+        if chosen is None or chosen.id != proxy.id:
+            continue
+        out.append(
+            HeldProxy(
+                proxy_id=proxy.id,
+                principal_id=principal.id,
+                principal_name=principal.name,
+                on_roll=principal.id in on_roll,
+                voted=principal.id in voted,
+            )
+        )
+    return out
+
+
+def ballots_voters(session: Session, ballot: Ballot, voter_ids: Sequence[int]) -> set[int]:
+    """Which of ``voter_ids`` have a vote on ``ballot`` (one query)."""
+    table = Participation if ballot.secrecy == "secret" else Vote
+    return set(
+        session.execute(
+            select(table.voter_id).where(
+                table.ballot_id == ballot.id, table.voter_id.in_(list(voter_ids))
+            )
+        ).scalars()
+    )
+
+
 def voter_status(session: Session, ballot: Ballot, user: User, *, now: datetime) -> VoterStatus:
     roll = session.get(RollEntry, (ballot.id, user.id))
     named = ballot.secrecy == "named"
@@ -356,30 +417,7 @@ def voter_status(session: Session, ballot: Ballot, user: User, *, now: datetime)
     cast = vote or participation
     proxy = applicable_proxy(session, ballot.id, user.id)
     agent = session.get(User, proxy.agent_id) if proxy else None
-    held_rows = session.execute(
-        select(Proxy, User)
-        .join(User, User.id == Proxy.principal_id)
-        .where(
-            Proxy.agent_id == user.id,
-            Proxy.revoked_at.is_(None),
-            or_(Proxy.ballot_id == ballot.id, Proxy.ballot_id.is_(None)),
-        )
-        .order_by(Proxy.id)
-    ).all()
-    held = []
-    for p, principal in held_rows:
-        applies = applicable_proxy(session, ballot.id, principal.id)
-        if applies is None or applies.id != p.id:
-            continue  # a proxy for this ballot given to someone else wins over this standing one
-        held.append(
-            HeldProxy(
-                proxy_id=p.id,
-                principal_id=principal.id,
-                principal_name=principal.name,
-                on_roll=session.get(RollEntry, (ballot.id, principal.id)) is not None,
-                voted=has_voted(session, ballot, principal.id),
-            )
-        )
+    held = held_proxies(session, ballot, user.id)
     reason = None
     if not accepting_votes(ballot, now):
         reason = "The ballot is not open for votes."

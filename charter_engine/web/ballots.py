@@ -447,7 +447,7 @@ def _render_ballot(
     detail = q.ballot_detail(session, ballot)
     text = overview.ballot_text(session, charter, detail)
     now = utcnow()
-    me = overview.viewer_status(session, ballot, user, now=now)
+    me = q.voter_status(session, ballot, user, now=now)
     accepting = q.accepting_votes(ballot, now)
     may_give_proxy = (
         can(user, "proxy:give")
