@@ -46,7 +46,7 @@ from charter_engine.errors import (
     StaleVersion,
     ValidationError,
 )
-from charter_engine.text import merge3, split_document
+from charter_engine.text import MergeResult, merge3, split_document
 
 if TYPE_CHECKING:
     from charter_engine.accounts.models import User
@@ -734,13 +734,10 @@ def _rebase_one(
             result = merge3(base_text, change.new_text, current.text)
             if result.text is None:
                 conflicts.append(
-                    _conflict(
+                    _merge_conflict(
                         change,
                         "The clause was changed meanwhile where this amendment changes it.",
-                        passages=[
-                            {"base": c.base, "ours": c.ours, "theirs": c.theirs}
-                            for c in result.conflicts
-                        ],
+                        result,
                         current=current.text,
                     )
                 )
@@ -787,6 +784,14 @@ def _conflict(
         "current": current,
         "passages": passages or [],
     }
+
+
+def _merge_conflict(
+    change: AmendmentChange, reason: str, result: MergeResult, *, current: str
+) -> dict[str, Any]:
+    """A conflict report with the base / proposed / current passages the merge could not join."""
+    passages = [{"base": c.base, "ours": c.ours, "theirs": c.theirs} for c in result.conflicts]
+    return _conflict(change, reason, passages=passages, current=current)
 
 
 def amendment_conflicts(amendment: Amendment) -> list[dict[str, Any]]:
@@ -922,13 +927,10 @@ def _merge_into_parent(
         result = merge3(base, change.new_text, aim.new_text)
         if result.text is None:
             problems.append(
-                _conflict(
+                _merge_conflict(
                     change,
                     "The amendment's text changed meanwhile where this sub-amendment changes it.",
-                    passages=[
-                        {"base": c.base, "ours": c.ours, "theirs": c.theirs}
-                        for c in result.conflicts
-                    ],
+                    result,
                     current=aim.new_text,
                 )
             )
