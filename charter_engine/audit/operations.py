@@ -81,10 +81,6 @@ def record_event(
     )
 
 
-def pending_events(session: Session) -> list[dict[str, Any]]:
-    return list(session.info.get(_PENDING, []))
-
-
 Subscriber = Callable[[Session, list[dict[str, Any]]], None]
 _SUBSCRIBERS: list[Subscriber] = []
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.permissions import ensure_can
@@ -398,11 +398,3 @@ def editorial_change(
 
     rebase_pending(session, charter, revision, actor=actor)
     return revision
-
-
-def revision_count(session: Session, charter: Charter) -> int:
-    return int(
-        session.execute(
-            select(func.count()).select_from(Revision).where(Revision.charter_id == charter.id)
-        ).scalar_one()
-    )
