@@ -14,14 +14,13 @@ Helpers (accessibility checks, screenshots, signing in) are in :mod:`tests.brows
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from waitress.server import create_server
 
+from tests.live import serving
 from tests.web.conftest import (  # noqa: F401
     client_as,
     fast_password_hashing,
@@ -45,19 +44,11 @@ CHROMIUM_ARGS = [
 def live_server(app: Any) -> Iterator[str]:
     # waitress, as in production: it closes each response once sent, which is when the mail
     # queued by a request is delivered.
-    server = create_server(app, host="127.0.0.1", port=0, threads=4, ident="charter-test")
-    url = f"http://127.0.0.1:{server.effective_port}"
-    state = app.extensions["charter_engine"]
-    state.settings = state.settings.with_overrides(base_url=url)
-    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
-    thread.start()
-    try:
+    with serving(app, threads=4) as port:
+        url = f"http://127.0.0.1:{port}"
+        state = app.extensions["charter_engine"]
+        state.settings = state.settings.with_overrides(base_url=url)
         yield url
-    finally:
-        server.task_dispatcher.shutdown()
-        for channel in list(server._map.values()):
-            channel.close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

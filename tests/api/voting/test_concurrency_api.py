@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.live import serving
+
 pytestmark = pytest.mark.slow
 
 SAME_VOTER_THREADS = 32
@@ -46,19 +48,8 @@ class Http:
 
 @pytest.fixture
 def live(app: Any) -> Iterator[Http]:
-    from waitress.server import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=40)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield Http(server.effective_port)  # type: ignore[union-attr]
-    finally:
-        server.task_dispatcher.shutdown()
-        # The listening socket and every connection still open, so none is left to the GC.
-        for channel in list(server._map.values()):
-            channel.close()
-        thread.join(timeout=10)
+    with serving(app, threads=40) as port:
+        yield Http(port)
 
 
 def _together(count: int, work: Callable[[int], Any]) -> list[Any]:
