@@ -8,7 +8,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -116,15 +116,18 @@ def issue_token(session: Session, user: User, *, name: str = "api") -> str:
     return token
 
 
+# One query for token and user, built once: this runs on every API request.
+_TOKEN_USER = (
+    select(ApiToken.revoked_at, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    # One query for token and user: this runs on every API request.
-    row = session.execute(
-        select(ApiToken.revoked_at, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _hash_token(token))
-    ).first()
+    row = session.execute(_TOKEN_USER, {"token_hash": _hash_token(token)}).first()
     if row is None or row.revoked_at is not None or not row.User.active:
         return None
     user: User = row.User

@@ -22,6 +22,7 @@ from charter_engine.api.openapi import error_responses, json_body, json_response
 from charter_engine.charters.queries import get_charter
 from charter_engine.db import utcnow
 from charter_engine.errors import CharterError
+from charter_engine.voting import casting
 from charter_engine.voting import operations as ops
 from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot, Proxy
@@ -232,8 +233,8 @@ def cast_vote(ballot_id: int) -> ResponseReturnValue:
     _only(body, VOTE_FIELDS)
     session = db()
 
-    def cast() -> ops.CastResult:
-        return ops.cast_vote(
+    def cast() -> casting.CastResult:
+        return casting.cast_vote(
             session,
             ballot_id,
             actor=actor(),
@@ -245,7 +246,7 @@ def cast_vote(ballot_id: int) -> ResponseReturnValue:
 
     try:
         result = cast()
-    except ops.BallotClosed:
+    except casting.BallotClosed:
         # Refused as it should be, unless the ballot's opening time has come and nobody opened
         # it yet: open it and try once more. (A late vote stays refused; the close happens on
         # the next read.)

@@ -1,5 +1,5 @@
-"""Ballot operations: create and edit a draft, open (pin the text, freeze the roll), cast and change
-votes, close and count (and merge what was adopted), proxies, and the scheduler's tick.
+"""Ballot operations: create and edit a draft, open (pin the text, freeze the roll), close and count
+(and merge what was adopted), proxies, and the scheduler's tick. Casting is in :mod:`.casting`.
 
 Like every operation these check permission and state, change rows, queue the audit event and
 never commit; the caller is the unit of work.
@@ -16,11 +16,8 @@ Locks (the design's "row lock between casting and closing"):
 - SQLite has no row locks, but every write transaction begins ``IMMEDIATE`` (see ``db.py``), which
   serialises writers the same way.
 
-One vote per voter is the unique constraint on ``votes`` / ``ballot_participations``. A vote is
-written with ``INSERT ... ON CONFLICT (ballot_id, voter_id) DO NOTHING``: when a row exists, or a
-concurrent request for the same voter commits one first, nothing is inserted and the vote becomes a
-clear conflict (or, when the ballot allows changes, a change of that row). Eligibility is the roll's
-foreign key on the same insert.
+One vote per voter is the unique constraint on ``votes`` / ``ballot_participations`` (see
+:mod:`.casting`).
 
 Proxies: a member gives their vote to another member for one ballot or, until revoked, for all
 ballots; a proxy for the ballot wins over a standing one. The agent casts for the principal with the
@@ -32,18 +29,13 @@ proxy can always be revoked, and votes it already cast stand.
 
 from __future__ import annotations
 
-import base64
 import json
-import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,21 +63,17 @@ from charter_engine.errors import (
     PermissionDenied,
     ValidationError,
 )
+from charter_engine.voting.casting import AlreadyVoted
 from charter_engine.voting.models import (
     Ballot,
     BallotOption,
-    Participation,
     Proxy,
     RollEntry,
-    SecretBallot,
-    Vote,
 )
 from charter_engine.voting.queries import (
     count_ballot,
     get_ballot,
     has_voted,
-    option_keys,
-    receipt_hash,
     rules_of,
 )
 from charter_engine.voting.results import Count, count_to_json
@@ -101,24 +89,11 @@ from charter_engine.voting.rules import (
     check_schedule,
     due_action,
     ensure_rules_editable,
-    parse_choice,
     parse_majorities,
-    parse_ranking,
     parse_rules,
     ratio_text,
     roll_weights,
 )
-
-
-class BallotClosed(Conflict):
-    """A vote arrived when the ballot takes no votes (not open yet, closed, past its time)."""
-
-    code = "ballot_closed"
-
-
-class AlreadyVoted(Conflict):
-    code = "already_voted"
-
 
 # --------------------------------------------------------------------------------------------
 # helpers
@@ -514,298 +489,6 @@ def _pin_amendments(
         ensure_no_open_vote(session, charter.id, touched_clause_ids(amendment))
         pairs.append((amendment, option))
     return sorted(pairs, key=lambda pair: pair[1].position)
-
-
-# --------------------------------------------------------------------------------------------
-# casting
-
-
-@dataclass(frozen=True)
-class CastResult:
-    ballot_id: int
-    voter_id: int
-    cast_by_id: int
-    changed: bool
-    receipt: str | None = None
-
-
-def _new_receipt() -> str:
-    raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii")
-    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
-
-
-def _closed_message(ballot: Ballot, now: datetime) -> str:
-    if ballot.state == "draft":
-        when = f" It opens at {ballot.opens_at.isoformat()}." if ballot.opens_at else ""
-        return "This ballot is not open yet." + when
-    if ballot.state == "closed":
-        return "This ballot is closed; votes are no longer accepted."
-    assert ballot.closes_at is not None
-    return f"Voting closed at {ballot.closes_at.isoformat()}; votes are no longer accepted."
-
-
-def cast_vote(
-    session: Session,
-    ballot: Ballot | int,
-    *,
-    actor: User,
-    choice: object = None,
-    ranking: object = None,
-    on_behalf_of: object = None,
-    receipt: object = None,
-    now: datetime | None = None,
-) -> CastResult:
-    """Cast or change a vote: ``choice`` ("yes" | "no" | "abstain") on amendment and adoption
-    ballots, ``ranking`` ({option key: rank}) on ranked ballots. ``on_behalf_of`` casts for a member
-    whose proxy ``actor`` holds. On a secret ballot the first vote returns a receipt code (shown
-    once); changing a secret vote needs that receipt."""
-    ensure_can(actor, "vote:cast")
-    now = _now(now)
-    ballot_id = ballot if isinstance(ballot, int) else ballot.id
-    locked = get_ballot(session, ballot_id, lock="share")
-    if locked.state != "open" or (locked.closes_at is not None and now >= locked.closes_at):
-        raise BallotClosed(_closed_message(locked, now))
-
-    if locked.kind == "ranked":
-        if choice is not None:
-            raise ValidationError("A ranked ballot takes a ranking, not a choice.", field="choice")
-        parsed_ranking: dict[str, int] | None = parse_ranking(ranking, option_keys(locked))
-        parsed_choice = None
-    else:
-        if ranking is not None:
-            raise ValidationError(
-                "This ballot takes a choice (yes, no or abstain), not a ranking.", field="ranking"
-            )
-        parsed_choice = parse_choice(choice)
-        parsed_ranking = None
-    if receipt is not None and (not isinstance(receipt, str) or not receipt.strip()):
-        raise ValidationError(
-            "The receipt is the code you were given when you voted.", field="receipt"
-        )
-    if receipt is not None and locked.secrecy != "secret":
-        raise ValidationError(
-            "Receipts belong to secret ballots; this ballot is named.", field="receipt"
-        )
-
-    voter_id = actor.id if on_behalf_of is None else _id(on_behalf_of, "on_behalf_of")
-    proxy = _proxy_for_cast(session, locked.id, voter_id)
-    if voter_id == actor.id:
-        if proxy is not None:
-            agent = session.get(User, proxy[1])
-            raise Conflict(
-                f"You gave your vote on this ballot to {agent.name if agent else 'another member'}"
-                " (a proxy). Revoke the proxy to vote yourself."
-            )
-    elif proxy is None or proxy[1] != actor.id:
-        raise PermissionDenied("You hold no proxy from that member for this ballot.")
-
-    if locked.secrecy == "secret":
-        result = _cast_secret(
-            session,
-            locked,
-            actor=actor,
-            voter_id=voter_id,
-            choice=parsed_choice,
-            ranking=parsed_ranking,
-            receipt=receipt if isinstance(receipt, str) else None,
-            now=now,
-        )
-    else:
-        result = _cast_named(
-            session,
-            locked,
-            actor=actor,
-            voter_id=voter_id,
-            choice=parsed_choice,
-            ranking=parsed_ranking,
-            now=now,
-        )
-    payload: dict[str, Any] = {"ballot": locked.id, "voter": voter_id}
-    if voter_id != actor.id:
-        payload["proxy"] = True
-    if locked.secrecy == "secret":
-        payload["secret"] = True
-    else:
-        payload["choice"] = parsed_choice
-        payload["ranking"] = parsed_ranking
-    record_event(
-        session,
-        "vote.changed" if result.changed else "vote.cast",
-        actor_id=actor.id,
-        object_type="ballot",
-        object_id=locked.id,
-        payload=payload,
-    )
-    return result
-
-
-def _ranking_json(ranking: dict[str, int] | None) -> str | None:
-    return None if ranking is None else json.dumps(ranking, sort_keys=True, separators=(",", ":"))
-
-
-def _already_voted(ballot: Ballot, actor: User, voter_id: int) -> AlreadyVoted:
-    who = "You have" if voter_id == actor.id else "The vote of the member you represent has"
-    verb = "voted" if voter_id == actor.id else "been cast"
-    if not ballot.allow_change:
-        return AlreadyVoted(
-            f"{who} already {verb} on this ballot; this ballot does not allow changing a vote."
-        )
-    return AlreadyVoted(
-        f"{who} already {verb} on this ballot. To change a secret vote, send the receipt given "
-        "when it was cast."
-    )
-
-
-def _ensure_may_change(ballot: Ballot, actor: User, voter_id: int, cast_by_id: int) -> None:
-    if not ballot.allow_change:
-        raise _already_voted(ballot, actor, voter_id)
-    if actor.id != voter_id and cast_by_id == voter_id:
-        raise AlreadyVoted("That member voted themselves; a proxy does not change their vote.")
-
-
-def _proxy_for_cast(session: Session, ballot_id: int, voter_id: int) -> tuple[int, int] | None:
-    """(proxy id, agent id) of the proxy that applies, locked against a concurrent revocation."""
-    row = session.execute(
-        select(Proxy.id, Proxy.agent_id)
-        .where(
-            Proxy.principal_id == voter_id,
-            Proxy.revoked_at.is_(None),
-            or_(Proxy.ballot_id == ballot_id, Proxy.ballot_id.is_(None)),
-        )
-        .order_by(Proxy.ballot_id.is_(None), Proxy.id)
-        .limit(1)
-        .with_for_update(read=True)
-    ).first()
-    return None if row is None else (row[0], row[1])
-
-
-def _insert_if_new(
-    session: Session,
-    model: type[Vote] | type[Participation],
-    values: dict[str, Any],
-    *,
-    actor: User,
-) -> bool:
-    """Insert the voter's row unless one exists: ``INSERT ... ON CONFLICT (ballot_id, voter_id)
-    DO NOTHING``. True when the row is new.
-
-    The unique constraint decides: a concurrent insert for the same voter waits for the other
-    transaction and then does nothing, so a double submission never becomes an error. The roll's
-    foreign key refuses a voter who is not on the roll.
-    """
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        dialect_insert(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["ballot_id", "voter_id"])
-        .returning(model.id)
-    )
-    try:
-        return session.execute(stmt).first() is not None
-    except IntegrityError:
-        who = "You are" if values["voter_id"] == actor.id else "The member you vote for is"
-        raise PermissionDenied(
-            f"{who} not on the roll of this ballot (the roll was fixed when it opened)."
-        ) from None
-
-
-def _cast_named(
-    session: Session,
-    ballot: Ballot,
-    *,
-    actor: User,
-    voter_id: int,
-    choice: str | None,
-    ranking: dict[str, int] | None,
-    now: datetime,
-) -> CastResult:
-    values = {
-        "ballot_id": ballot.id,
-        "voter_id": voter_id,
-        "cast_by_id": actor.id,
-        "choice": choice,
-        "ranking": _ranking_json(ranking),
-        "cast_at": now,
-        "change_count": 0,
-    }
-    if _insert_if_new(session, Vote, values, actor=actor):
-        return CastResult(ballot.id, voter_id, actor.id, changed=False)
-    # The voter has voted (perhaps a moment ago, in a request that just committed): a change.
-    vote = session.execute(
-        select(Vote)
-        .where(Vote.ballot_id == ballot.id, Vote.voter_id == voter_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    _ensure_may_change(ballot, actor, voter_id, vote.cast_by_id)
-    vote.choice, vote.ranking = choice, _ranking_json(ranking)
-    vote.cast_by_id = actor.id
-    vote.changed_at = now
-    vote.change_count += 1
-    session.flush()
-    return CastResult(ballot.id, voter_id, actor.id, changed=True)
-
-
-def _cast_secret(
-    session: Session,
-    ballot: Ballot,
-    *,
-    actor: User,
-    voter_id: int,
-    choice: str | None,
-    ranking: dict[str, int] | None,
-    receipt: str | None,
-    now: datetime,
-) -> CastResult:
-    if receipt is None:
-        code = _new_receipt()
-        values = {
-            "ballot_id": ballot.id,
-            "voter_id": voter_id,
-            "cast_by_id": actor.id,
-            "cast_at": now,
-        }
-        if _insert_if_new(session, Participation, values, actor=actor):
-            session.execute(
-                insert(SecretBallot).values(
-                    id=secrets.token_hex(16),
-                    ballot_id=ballot.id,
-                    receipt_hash=receipt_hash(ballot.id, code),
-                    choice=choice,
-                    ranking=_ranking_json(ranking),
-                )
-            )
-            return CastResult(ballot.id, voter_id, actor.id, changed=False, receipt=code)
-    participation = session.execute(
-        select(Participation)
-        .where(Participation.ballot_id == ballot.id, Participation.voter_id == voter_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if participation is None:
-        raise ValidationError(
-            "There is no vote to change yet; cast your vote without a receipt.", field="receipt"
-        )
-    _ensure_may_change(ballot, actor, voter_id, participation.cast_by_id)
-    if receipt is None:
-        raise _already_voted(ballot, actor, voter_id)
-    row = session.execute(
-        select(SecretBallot)
-        .where(
-            SecretBallot.ballot_id == ballot.id,
-            SecretBallot.receipt_hash == receipt_hash(ballot.id, receipt),
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if row is None:
-        raise ValidationError(
-            "This receipt does not match a ballot cast in this vote.", field="receipt"
-        )
-    row.choice, row.ranking = choice, _ranking_json(ranking)
-    participation.cast_by_id = actor.id
-    session.flush()
-    return CastResult(ballot.id, voter_id, actor.id, changed=True)
 
 
 # --------------------------------------------------------------------------------------------

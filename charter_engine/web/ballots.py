@@ -44,8 +44,8 @@ from charter_engine.errors import (
     ValidationError,
 )
 from charter_engine.text.render import diff_html
+from charter_engine.voting import casting, overview
 from charter_engine.voting import operations as ops
-from charter_engine.voting import overview
 from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot
 from charter_engine.voting.rules import (
@@ -518,7 +518,7 @@ def vote(ballot_id: int) -> ResponseReturnValue:
     if not given.ok:
         return _render_ballot(ballot, vote=given, status=400)
     try:
-        result = ops.cast_vote(
+        result = casting.cast_vote(
             session,
             ballot.id,
             actor=user,

@@ -60,8 +60,8 @@ def propose(
 
 def build_ballot_world(session: Session, world: Any) -> None:
     from charter_engine.charters.operations import import_charter
+    from charter_engine.voting.casting import cast_vote
     from charter_engine.voting.operations import (
-        cast_vote,
         close_ballot,
         create_ballot,
         give_proxy,

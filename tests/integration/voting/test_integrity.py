@@ -10,8 +10,8 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from charter_engine.voting.casting import cast_vote
 from charter_engine.voting.models import Ballot, Participation, Vote
-from charter_engine.voting.operations import cast_vote
 
 
 def _refused(session: Session, row: Any) -> None:

@@ -17,14 +17,9 @@ from charter_engine.errors import (
     PermissionDenied,
     ValidationError,
 )
+from charter_engine.voting.casting import AlreadyVoted, cast_vote
 from charter_engine.voting.models import Proxy, Vote
-from charter_engine.voting.operations import (
-    AlreadyVoted,
-    cast_vote,
-    close_ballot,
-    give_proxy,
-    revoke_proxy,
-)
+from charter_engine.voting.operations import close_ballot, give_proxy, revoke_proxy
 from charter_engine.voting.queries import list_proxies, roll_call, voter_status
 
 

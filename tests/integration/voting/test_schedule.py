@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 from charter_engine.amendments.operations import get_amendment
 from charter_engine.db import utcnow
 from charter_engine.errors import InvalidTransition, ValidationError
+from charter_engine.voting.casting import BallotClosed, cast_vote
 from charter_engine.voting.operations import (
-    BallotClosed,
     ballot_due,
-    cast_vote,
     create_ballot,
     open_ballot,
     settle_ballot,

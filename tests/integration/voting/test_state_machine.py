@@ -26,11 +26,9 @@ from charter_engine.accounts.models import User
 from charter_engine.charters.operations import import_charter
 from charter_engine.db import utcnow
 from charter_engine.errors import CharterError, Conflict, InvalidTransition, PermissionDenied
+from charter_engine.voting.casting import AlreadyVoted, BallotClosed, cast_vote
 from charter_engine.voting.models import Participation, Proxy, Vote
 from charter_engine.voting.operations import (
-    AlreadyVoted,
-    BallotClosed,
-    cast_vote,
     close_ballot,
     create_ballot,
     give_proxy,

@@ -1,0 +1,542 @@
+"""Casting and changing votes: the busiest path of the application.
+
+When a ballot opens, the whole membership may vote within minutes, so a vote is a short
+transaction with few round trips and statements built once, at import:
+
+1. on PostgreSQL, the ballot's advisory lock in share mode (see ``queries.get_ballot``: it keeps a
+   steady stream of votes from starving a close);
+2. the ballot row ``FOR SHARE`` with its state, kind, secrecy and closing time, and whether any
+   proxy might apply to the voter; the state and time are checked under that lock, so a close
+   (which takes the row ``FOR UPDATE``) waits for this vote to commit and counts it, or this vote
+   waits for the close and is refused;
+3. the proxy row, locked against a concurrent revocation, only when a proxy may apply;
+4. ``INSERT ... ON CONFLICT (ballot_id, voter_id) DO NOTHING``: the unique constraint keeps one vote
+   per voter (a concurrent insert for the same voter waits for the other transaction, then does
+   nothing), the roll's foreign key refuses a voter who is not on the roll. When nothing was
+   inserted the voter has voted, and the vote becomes a change (if the ballot allows it) under a
+   row lock;
+5. the audit event, written when the transaction commits and chained by the audit log shortly
+   after, in batches, so that concurrent votes never queue behind each other for the chain.
+
+Secret ballots write who voted (``ballot_participations``) and what was voted (``secret_ballots``,
+found again only by the hash of the voter's receipt) separately.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    Insert,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from charter_engine.accounts.models import User
+from charter_engine.accounts.permissions import ensure_can
+from charter_engine.audit.operations import record_event
+from charter_engine.db import utcnow
+from charter_engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from charter_engine.voting.models import (
+    Ballot,
+    BallotOption,
+    Participation,
+    Proxy,
+    SecretBallot,
+    Vote,
+)
+from charter_engine.voting.queries import BALLOT_LOCK_SPACE, receipt_hash
+from charter_engine.voting.rules import CHOICES, parse_choice, parse_ranking
+
+
+class BallotClosed(Conflict):
+    """A vote arrived when the ballot takes no votes (not open yet, closed, past its time)."""
+
+    code = "ballot_closed"
+
+
+class AlreadyVoted(Conflict):
+    code = "already_voted"
+
+
+@dataclass(frozen=True)
+class CastResult:
+    ballot_id: int
+    voter_id: int
+    cast_by_id: int
+    changed: bool
+    receipt: str | None = None
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What a vote needs of its ballot, read under the ballot's share lock."""
+
+    id: int
+    state: str
+    kind: str
+    secrecy: str
+    allow_change: bool
+    opens_at: datetime | None
+    closes_at: datetime | None
+    # Some unrevoked proxy names the voter as principal (read without a lock; see cast_vote).
+    proxied: bool
+
+
+_ballots = cast(Table, Ballot.__table__)
+_options = cast(Table, BallotOption.__table__)
+_proxies = cast(Table, Proxy.__table__)
+_votes = cast(Table, Vote.__table__)
+_participations = cast(Table, Participation.__table__)
+_secret_ballots = cast(Table, SecretBallot.__table__)
+
+_GATE = select(
+    func.pg_advisory_xact_lock_shared(BALLOT_LOCK_SPACE, bindparam("ballot_id", type_=Integer))
+)
+
+_TARGET = (
+    select(
+        _ballots.c.id,
+        _ballots.c.state,
+        _ballots.c.kind,
+        _ballots.c.secrecy,
+        _ballots.c.allow_change,
+        _ballots.c.opens_at,
+        _ballots.c.closes_at,
+        exists()
+        .where(
+            _proxies.c.principal_id == bindparam("voter_id"),
+            _proxies.c.revoked_at.is_(None),
+            or_(_proxies.c.ballot_id == _ballots.c.id, _proxies.c.ballot_id.is_(None)),
+        )
+        .label("proxied"),
+    )
+    .where(_ballots.c.id == bindparam("ballot_id"))
+    .with_for_update(read=True, of=_ballots)
+)
+
+_OPTION_KEYS = (
+    select(_options.c.key)
+    .where(_options.c.ballot_id == bindparam("ballot_id"))
+    .order_by(_options.c.position)
+)
+
+# The proxy that applies (one for this ballot wins over a standing one), locked against a
+# concurrent revocation.
+_PROXY = (
+    select(_proxies.c.id, _proxies.c.agent_id)
+    .where(
+        _proxies.c.principal_id == bindparam("voter_id"),
+        _proxies.c.revoked_at.is_(None),
+        or_(_proxies.c.ballot_id == bindparam("ballot_id"), _proxies.c.ballot_id.is_(None)),
+    )
+    .order_by(_proxies.c.ballot_id.is_(None), _proxies.c.id)
+    .limit(1)
+    .with_for_update(read=True)
+)
+
+_INSERT_SECRET_BALLOT = insert(_secret_ballots)
+
+# The usual vote in one statement: a member's own first vote on an open named ballot that takes a
+# choice, when no proxy names them. The ballot row is taken FOR SHARE and re-checked under the
+# lock (a close that commits first makes the condition false); on PostgreSQL the ballot's advisory
+# gate is taken first, as an init-plan evaluated once before the row is locked. When nothing is
+# inserted, the general path below finds out why (it may be a change, or a clear refusal).
+_OWN_VOTE_COLUMNS = (
+    "ballot_id",
+    "voter_id",
+    "cast_by_id",
+    "choice",
+    "ranking",
+    "cast_at",
+    "change_count",
+)
+_FAST: dict[str, Insert] = {}
+
+
+def _own_vote_stmt(dialect: str) -> Insert:
+    stmt = _FAST.get(dialect)
+    if stmt is not None:
+        return stmt
+    voter = bindparam("voter_id", type_=Integer)
+    now = bindparam("now", type_=_votes.c.cast_at.type)
+    conditions = [
+        _ballots.c.id == bindparam("ballot_id", type_=Integer),
+        _ballots.c.state == "open",
+        or_(_ballots.c.closes_at.is_(None), _ballots.c.closes_at > now),
+        _ballots.c.kind != "ranked",
+        _ballots.c.secrecy == "named",
+        ~exists().where(
+            _proxies.c.principal_id == voter,
+            _proxies.c.revoked_at.is_(None),
+            or_(_proxies.c.ballot_id == _ballots.c.id, _proxies.c.ballot_id.is_(None)),
+        ),
+    ]
+    if dialect == "postgresql":
+        conditions.insert(0, _GATE.scalar_subquery().is_not(None))
+    rows = (
+        select(
+            _ballots.c.id,
+            voter,
+            voter,
+            bindparam("choice", type_=String),
+            null(),
+            now,
+            literal(0),
+        )
+        .where(*conditions)
+        .with_for_update(read=True, of=_ballots)
+    )
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        dialect_insert(_votes)
+        .from_select(_OWN_VOTE_COLUMNS, rows)
+        .on_conflict_do_nothing(index_elements=["ballot_id", "voter_id"])
+        .returning(_votes.c.id)
+    )
+    _FAST[dialect] = stmt
+    return stmt
+
+
+_INSERTS: dict[tuple[str, str], Insert] = {}
+
+
+def _insert_if_new_stmt(dialect: str, table: Table) -> Insert:
+    """``INSERT ... ON CONFLICT (ballot_id, voter_id) DO NOTHING RETURNING id``, built once."""
+    key = (dialect, table.name)
+    stmt = _INSERTS.get(key)
+    if stmt is None:
+        dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = (
+            dialect_insert(table)
+            .on_conflict_do_nothing(index_elements=["ballot_id", "voter_id"])
+            .returning(table.c.id)
+        )
+        _INSERTS[key] = stmt
+    return stmt
+
+
+def _new_receipt() -> str:
+    raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii")
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def closed_message(ballot: Ballot | _Target, now: datetime) -> str:
+    if ballot.state == "draft":
+        when = f" It opens at {ballot.opens_at.isoformat()}." if ballot.opens_at else ""
+        return "This ballot is not open yet." + when
+    if ballot.state == "closed":
+        return "This ballot is closed; votes are no longer accepted."
+    assert ballot.closes_at is not None
+    return f"Voting closed at {ballot.closes_at.isoformat()}; votes are no longer accepted."
+
+
+def _voter_id(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(
+            "on_behalf_of must be an id (a positive whole number).", field="on_behalf_of"
+        )
+    return value
+
+
+def _lock_target(session: Session, ballot_id: int, voter_id: int) -> _Target:
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(_GATE, {"ballot_id": ballot_id})
+    row = conn.execute(_TARGET, {"ballot_id": ballot_id, "voter_id": voter_id}).first()
+    if row is None:
+        raise NotFound(f"There is no ballot {ballot_id}.")
+    return _Target(*row)
+
+
+def cast_vote(
+    session: Session,
+    ballot: Ballot | int,
+    *,
+    actor: User,
+    choice: object = None,
+    ranking: object = None,
+    on_behalf_of: object = None,
+    receipt: object = None,
+    now: datetime | None = None,
+) -> CastResult:
+    """Cast or change a vote: ``choice`` ("yes" | "no" | "abstain") on amendment and adoption
+    ballots, ``ranking`` ({option key: rank}) on ranked ballots. ``on_behalf_of`` casts for a member
+    whose proxy ``actor`` holds. On a secret ballot the first vote returns a receipt code (shown
+    once); changing a secret vote needs that receipt."""
+    ensure_can(actor, "vote:cast")
+    now = utcnow() if now is None else now
+    ballot_id = ballot if isinstance(ballot, int) else ballot.id
+    if isinstance(ballot_id, bool) or not isinstance(ballot_id, int):
+        raise NotFound(f"There is no ballot {ballot_id!r}.")
+    usual = on_behalf_of is None and receipt is None and ranking is None and choice in CHOICES
+    if usual and _insert_own_vote(session, ballot_id, actor=actor, choice=str(choice), now=now):
+        record_event(
+            session,
+            "vote.cast",
+            actor_id=actor.id,
+            object_type="ballot",
+            object_id=ballot_id,
+            payload={"ballot": ballot_id, "voter": actor.id, "choice": choice, "ranking": None},
+        )
+        return CastResult(ballot_id, actor.id, actor.id, changed=False)
+    voter_id = actor.id if on_behalf_of is None else _voter_id(on_behalf_of)
+    target = _lock_target(session, ballot_id, voter_id)
+    if target.state != "open" or (target.closes_at is not None and now >= target.closes_at):
+        raise BallotClosed(closed_message(target, now))
+
+    if target.kind == "ranked":
+        if choice is not None:
+            raise ValidationError("A ranked ballot takes a ranking, not a choice.", field="choice")
+        keys = session.connection().execute(_OPTION_KEYS, {"ballot_id": target.id}).scalars()
+        parsed_ranking: dict[str, int] | None = parse_ranking(ranking, list(keys))
+        parsed_choice = None
+    else:
+        if ranking is not None:
+            raise ValidationError(
+                "This ballot takes a choice (yes, no or abstain), not a ranking.", field="ranking"
+            )
+        parsed_choice = parse_choice(choice)
+        parsed_ranking = None
+    if receipt is not None and (not isinstance(receipt, str) or not receipt.strip()):
+        raise ValidationError(
+            "The receipt is the code you were given when you voted.", field="receipt"
+        )
+    if receipt is not None and target.secrecy != "secret":
+        raise ValidationError(
+            "Receipts belong to secret ballots; this ballot is named.", field="receipt"
+        )
+
+    # Without any proxy naming the voter (the usual case) there is nothing to lock: a proxy given
+    # while this vote is in flight comes after it, and finds the vote cast.
+    proxy = _proxy_for_cast(session, target.id, voter_id) if target.proxied else None
+    if voter_id == actor.id:
+        if proxy is not None:
+            agent = session.get(User, proxy[1])
+            raise Conflict(
+                f"You gave your vote on this ballot to {agent.name if agent else 'another member'}"
+                " (a proxy). Revoke the proxy to vote yourself."
+            )
+    elif proxy is None or proxy[1] != actor.id:
+        raise PermissionDenied("You hold no proxy from that member for this ballot.")
+
+    if target.secrecy == "secret":
+        result = _cast_secret(
+            session,
+            target,
+            actor=actor,
+            voter_id=voter_id,
+            choice=parsed_choice,
+            ranking=parsed_ranking,
+            receipt=receipt if isinstance(receipt, str) else None,
+            now=now,
+        )
+    else:
+        result = _cast_named(
+            session,
+            target,
+            actor=actor,
+            voter_id=voter_id,
+            choice=parsed_choice,
+            ranking=parsed_ranking,
+            now=now,
+        )
+    payload: dict[str, Any] = {"ballot": target.id, "voter": voter_id}
+    if voter_id != actor.id:
+        payload["proxy"] = True
+    if target.secrecy == "secret":
+        payload["secret"] = True
+    else:
+        payload["choice"] = parsed_choice
+        payload["ranking"] = parsed_ranking
+    record_event(
+        session,
+        "vote.changed" if result.changed else "vote.cast",
+        actor_id=actor.id,
+        object_type="ballot",
+        object_id=target.id,
+        payload=payload,
+    )
+    return result
+
+
+def _ranking_json(ranking: dict[str, int] | None) -> str | None:
+    return None if ranking is None else json.dumps(ranking, sort_keys=True, separators=(",", ":"))
+
+
+def _already_voted(ballot: _Target, actor: User, voter_id: int) -> AlreadyVoted:
+    who = "You have" if voter_id == actor.id else "The vote of the member you represent has"
+    verb = "voted" if voter_id == actor.id else "been cast"
+    if not ballot.allow_change:
+        return AlreadyVoted(
+            f"{who} already {verb} on this ballot; this ballot does not allow changing a vote."
+        )
+    return AlreadyVoted(
+        f"{who} already {verb} on this ballot. To change a secret vote, send the receipt given "
+        "when it was cast."
+    )
+
+
+def _ensure_may_change(ballot: _Target, actor: User, voter_id: int, cast_by_id: int) -> None:
+    if not ballot.allow_change:
+        raise _already_voted(ballot, actor, voter_id)
+    if actor.id != voter_id and cast_by_id == voter_id:
+        raise AlreadyVoted("That member voted themselves; a proxy does not change their vote.")
+
+
+def _proxy_for_cast(session: Session, ballot_id: int, voter_id: int) -> tuple[int, int] | None:
+    """(proxy id, agent id) of the proxy that applies, locked against a concurrent revocation."""
+    row = (
+        session.connection().execute(_PROXY, {"ballot_id": ballot_id, "voter_id": voter_id}).first()
+    )
+    return None if row is None else (row[0], row[1])
+
+
+def _insert_if_new(session: Session, table: Table, values: dict[str, Any], *, actor: User) -> bool:
+    """Insert the voter's row unless one exists; True when the row is new.
+
+    A double submission never becomes an error: the second insert does nothing. The roll's foreign
+    key refuses a voter who is not on the roll.
+    """
+    conn = session.connection()
+    try:
+        inserted = conn.execute(_insert_if_new_stmt(conn.dialect.name, table), values).first()
+    except IntegrityError:
+        who = "You are" if values["voter_id"] == actor.id else "The member you vote for is"
+        raise PermissionDenied(
+            f"{who} not on the roll of this ballot (the roll was fixed when it opened)."
+        ) from None
+    return inserted is not None
+
+
+def _insert_own_vote(
+    session: Session, ballot_id: int, *, actor: User, choice: str, now: datetime
+) -> bool:
+    """The usual vote in one statement (see ``_own_vote_stmt``); True when it was cast."""
+    conn = session.connection()
+    params = {"ballot_id": ballot_id, "voter_id": actor.id, "choice": choice, "now": now}
+    try:
+        inserted = conn.execute(_own_vote_stmt(conn.dialect.name), params).first()
+    except IntegrityError:
+        raise PermissionDenied(
+            "You are not on the roll of this ballot (the roll was fixed when it opened)."
+        ) from None
+    return inserted is not None
+
+
+def _cast_named(
+    session: Session,
+    ballot: _Target,
+    *,
+    actor: User,
+    voter_id: int,
+    choice: str | None,
+    ranking: dict[str, int] | None,
+    now: datetime,
+) -> CastResult:
+    values = {
+        "ballot_id": ballot.id,
+        "voter_id": voter_id,
+        "cast_by_id": actor.id,
+        "choice": choice,
+        "ranking": _ranking_json(ranking),
+        "cast_at": now,
+        "change_count": 0,
+    }
+    if _insert_if_new(session, _votes, values, actor=actor):
+        return CastResult(ballot.id, voter_id, actor.id, changed=False)
+    # The voter has voted (perhaps a moment ago, in a request that just committed): a change.
+    vote = session.execute(
+        select(Vote)
+        .where(Vote.ballot_id == ballot.id, Vote.voter_id == voter_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    _ensure_may_change(ballot, actor, voter_id, vote.cast_by_id)
+    vote.choice, vote.ranking = choice, _ranking_json(ranking)
+    vote.cast_by_id = actor.id
+    vote.changed_at = now
+    vote.change_count += 1
+    session.flush()
+    return CastResult(ballot.id, voter_id, actor.id, changed=True)
+
+
+def _cast_secret(
+    session: Session,
+    ballot: _Target,
+    *,
+    actor: User,
+    voter_id: int,
+    choice: str | None,
+    ranking: dict[str, int] | None,
+    receipt: str | None,
+    now: datetime,
+) -> CastResult:
+    if receipt is None:
+        code = _new_receipt()
+        values = {
+            "ballot_id": ballot.id,
+            "voter_id": voter_id,
+            "cast_by_id": actor.id,
+            "cast_at": now,
+        }
+        if _insert_if_new(session, _participations, values, actor=actor):
+            session.connection().execute(
+                _INSERT_SECRET_BALLOT,
+                {
+                    "id": secrets.token_hex(16),
+                    "ballot_id": ballot.id,
+                    "receipt_hash": receipt_hash(ballot.id, code),
+                    "choice": choice,
+                    "ranking": _ranking_json(ranking),
+                },
+            )
+            return CastResult(ballot.id, voter_id, actor.id, changed=False, receipt=code)
+    participation = session.execute(
+        select(Participation)
+        .where(Participation.ballot_id == ballot.id, Participation.voter_id == voter_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if participation is None:
+        raise ValidationError(
+            "There is no vote to change yet; cast your vote without a receipt.", field="receipt"
+        )
+    _ensure_may_change(ballot, actor, voter_id, participation.cast_by_id)
+    if receipt is None:
+        raise _already_voted(ballot, actor, voter_id)
+    row = session.execute(
+        select(SecretBallot)
+        .where(
+            SecretBallot.ballot_id == ballot.id,
+            SecretBallot.receipt_hash == receipt_hash(ballot.id, receipt),
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if row is None:
+        raise ValidationError(
+            "This receipt does not match a ballot cast in this vote.", field="receipt"
+        )
+    row.choice, row.ranking = choice, _ranking_json(ranking)
+    participation.cast_by_id = actor.id
+    session.flush()
+    return CastResult(ballot.id, voter_id, actor.id, changed=True)
