@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
+from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -116,22 +118,37 @@ def issue_token(session: Session, user: User, *, name: str = "api") -> str:
     return token
 
 
-# One query for token and user, built once: this runs on every API request.
-_TOKEN_USER = (
-    select(ApiToken.revoked_at, User)
-    .join(User, User.id == ApiToken.user_id)
-    .where(ApiToken.token_hash == bindparam("token_hash"))
+@dataclass(frozen=True)
+class TokenHolder:
+    """The account an API token belongs to: what every request needs to know, read without
+    loading the account (permissions need only id, role and active)."""
+
+    id: int
+    role: str
+    active: bool
+
+
+# One query for token and account, built once: this runs on every API request.
+_users = cast(Table, User.__table__)
+_tokens = cast(Table, ApiToken.__table__)
+_TOKEN_HOLDER = (
+    select(_users.c.id, _users.c.role, _users.c.active)
+    .select_from(_tokens.join(_users, _users.c.id == _tokens.c.user_id))
+    .where(
+        _tokens.c.token_hash == bindparam("token_hash"),
+        _tokens.c.revoked_at.is_(None),
+        _users.c.active.is_(True),
+    )
 )
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def token_holder(session: Session, token: str) -> TokenHolder | None:
+    """The active account of an unrevoked token, or None."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = session.execute(_TOKEN_USER, {"token_hash": _hash_token(token)}).first()
-    if row is None or row.revoked_at is not None or not row.User.active:
-        return None
-    user: User = row.User
-    return user
+    conn = session.connection()
+    row = conn.execute(_TOKEN_HOLDER, {"token_hash": _hash_token(token)}).first()
+    return None if row is None else TokenHolder(row[0], row[1], row[2])
 
 
 def revoke_token(session: Session, token_row: ApiToken) -> None:

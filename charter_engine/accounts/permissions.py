@@ -11,9 +11,16 @@ from typing import Any, Protocol
 
 
 class Actor(Protocol):
-    id: int
-    role: str
-    active: bool
+    """Whoever acts: an account, or the token holder an API request authenticated."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def active(self) -> bool: ...
 
 
 def _is_staff(user: Actor) -> bool:

@@ -2,7 +2,7 @@
 secretariat's deactivation, reactivation and role changes.
 
 Deactivation bumps the session generation, so the person is signed out on their next request and
-their API tokens stop working (``user_for_token`` refuses inactive accounts).
+their API tokens stop working (``token_holder`` refuses inactive accounts).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from charter_engine import __version__
 from charter_engine.accounts.models import User
-from charter_engine.accounts.operations import user_for_token
+from charter_engine.accounts.operations import TokenHolder, token_holder
 from charter_engine.api import api_bp
 from charter_engine.api.openapi import document, json_response, register_paths
 from charter_engine.errors import CharterError
@@ -82,25 +82,37 @@ def _unrouted() -> ResponseReturnValue | None:
 
 @api_bp.before_request
 def authenticate() -> ResponseReturnValue | None:
-    g.actor = None
+    g.holder = None
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return error_response(401, "unauthorized", "Use 'Authorization: Bearer <token>'.")
-        user = user_for_token(db(), token.strip())
-        if user is None:
+        holder = token_holder(db(), token.strip())
+        if holder is None:
             return error_response(
                 401, "unauthorized", "The token is unknown, revoked or its account is inactive."
             )
-        g.actor = user
-    if g.actor is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        g.holder = holder
+    if g.holder is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return error_response(401, "unauthorized", "This API needs a bearer token.")
     return None
 
 
+def holder() -> TokenHolder:
+    """The authenticated account's id and role, enough for permission checks."""
+    found: TokenHolder = g.holder
+    return found
+
+
 def actor() -> User:
-    user: User = g.actor
+    """The authenticated account, loaded on first use (the token check does not load it)."""
+    user: User | None = g.get("actor")
+    if user is None:
+        user = db().get(User, holder().id)
+        if user is None or not user.active:
+            abort_json(401, "unauthorized", "The token's account is inactive.")
+        g.actor = user
     return user
 
 

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from charter_engine.accounts.models import User
 from charter_engine.api import api_bp
-from charter_engine.api.core import abort_json, actor, commit, json_object
+from charter_engine.api.core import abort_json, actor, commit, holder, json_object
 from charter_engine.api.openapi import error_responses, json_body, json_response, register_paths
 from charter_engine.charters.queries import get_charter
 from charter_engine.db import utcnow
@@ -237,7 +237,7 @@ def cast_vote(ballot_id: int) -> ResponseReturnValue:
         return casting.cast_vote(
             session,
             ballot_id,
-            actor=actor(),
+            actor=holder(),
             choice=body.get("choice"),
             ranking=body.get("ranking"),
             on_behalf_of=body.get("on_behalf_of"),

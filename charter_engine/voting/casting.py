@@ -51,7 +51,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
-from charter_engine.accounts.permissions import ensure_can
+from charter_engine.accounts.permissions import Actor, ensure_can
 from charter_engine.audit.operations import record_event
 from charter_engine.db import utcnow
 from charter_engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -271,7 +271,7 @@ def cast_vote(
     session: Session,
     ballot: Ballot | int,
     *,
-    actor: User,
+    actor: Actor,
     choice: object = None,
     ranking: object = None,
     on_behalf_of: object = None,
@@ -382,7 +382,7 @@ def _ranking_json(ranking: dict[str, int] | None) -> str | None:
     return None if ranking is None else json.dumps(ranking, sort_keys=True, separators=(",", ":"))
 
 
-def _already_voted(ballot: _Target, actor: User, voter_id: int) -> AlreadyVoted:
+def _already_voted(ballot: _Target, actor: Actor, voter_id: int) -> AlreadyVoted:
     who = "You have" if voter_id == actor.id else "The vote of the member you represent has"
     verb = "voted" if voter_id == actor.id else "been cast"
     if not ballot.allow_change:
@@ -395,7 +395,7 @@ def _already_voted(ballot: _Target, actor: User, voter_id: int) -> AlreadyVoted:
     )
 
 
-def _ensure_may_change(ballot: _Target, actor: User, voter_id: int, cast_by_id: int) -> None:
+def _ensure_may_change(ballot: _Target, actor: Actor, voter_id: int, cast_by_id: int) -> None:
     if not ballot.allow_change:
         raise _already_voted(ballot, actor, voter_id)
     if actor.id != voter_id and cast_by_id == voter_id:
@@ -410,7 +410,7 @@ def _proxy_for_cast(session: Session, ballot_id: int, voter_id: int) -> tuple[in
     return None if row is None else (row[0], row[1])
 
 
-def _insert_if_new(session: Session, table: Table, values: dict[str, Any], *, actor: User) -> bool:
+def _insert_if_new(session: Session, table: Table, values: dict[str, Any], *, actor: Actor) -> bool:
     """Insert the voter's row unless one exists; True when the row is new.
 
     A double submission never becomes an error: the second insert does nothing. The roll's foreign
@@ -428,7 +428,7 @@ def _insert_if_new(session: Session, table: Table, values: dict[str, Any], *, ac
 
 
 def _insert_own_vote(
-    session: Session, ballot_id: int, *, actor: User, choice: str, now: datetime
+    session: Session, ballot_id: int, *, actor: Actor, choice: str, now: datetime
 ) -> bool:
     """The usual vote in one statement (see ``_own_vote_stmt``); True when it was cast."""
     conn = session.connection()
@@ -446,7 +446,7 @@ def _cast_named(
     session: Session,
     ballot: _Target,
     *,
-    actor: User,
+    actor: Actor,
     voter_id: int,
     choice: str | None,
     ranking: dict[str, int] | None,
@@ -483,7 +483,7 @@ def _cast_secret(
     session: Session,
     ballot: _Target,
     *,
-    actor: User,
+    actor: Actor,
     voter_id: int,
     choice: str | None,
     ranking: dict[str, int] | None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from flask import current_app, g, request
 from sqlalchemy import Engine
@@ -46,7 +45,3 @@ def close_db(_exc: BaseException | None = None) -> None:
     session: Session | None = g.pop("_db", None)
     if session is not None:
         session.close()
-
-
-def current_actor() -> Any:
-    return g.get("actor")
