@@ -95,5 +95,8 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(
+    engine: Engine, *, info: dict[str, Any] | None = None
+) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``info`` is copied into each session's ``Session.info``."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info)

@@ -1,28 +1,47 @@
-"""Recording and verifying the audit log.
+"""Recording, chaining and verifying the audit log.
 
-Operations call :func:`record_event`; the events wait in the session and are appended to the chain
-just before the transaction commits, under a lock on the chain's head row. Appending last keeps that
-lock short (it serialises only the final step of concurrent writers) and guarantees that an event is
-written if and only if the change it describes is committed.
+Operations call :func:`record_event`; the events wait in the session and are written just before the
+transaction commits, so an event is written if and only if the change it describes is committed.
+They reach the hash chain in one of two ways:
+
+* **At once** (the default). Under a lock on the chain's single head row, each event gets the next
+  sequence number and the hash of the event before it. Appending last keeps that lock short, but
+  every writer still holds it until its COMMIT is durable, so these writers run one at a time.
+* **Later** (``record_event(..., chain_later=True)``, for the hot path: votes). When the session
+  carries a chainer (``session.info[AUDIT_CHAINER]``, an
+  :class:`~charter_engine.audit.chainer.AuditChainer`) and every event of the transaction asks for
+  it, the events are inserted with no sequence number and no hashes, without touching the head;
+  after the commit the chainer is poked and links them moments later, in batches
+  (:func:`chain_pending`). Sessions without a chainer (the command line, scripts) always chain at
+  once.
+
+Whoever chains at once first chains the events that are waiting, so every event reaches the chain in
+one of the two ways and the chain's order follows the order of the commits as closely as it can.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Row, Table, bindparam, event, func, insert, select, true, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from charter_engine.audit.models import AuditEvent, AuditHead
 from charter_engine.db import utcnow
 
 GENESIS_HASH = "0" * 64
+# ``session.info`` key of the chainer that links the events a session recorded with chain_later.
+AUDIT_CHAINER = "charter_engine.audit_chainer"
 _PENDING = "charter_engine.pending_audit"
+_POKE_AFTER_COMMIT = "charter_engine.audit_poke_after_commit"
+
+# What an event's hash covers besides its place in the chain (seq, prev_hash).
+_MATERIAL = ("occurred_at", "actor_id", "action", "object_type", "object_id", "payload")
 
 
 def canonical_json(payload: Any) -> str:
@@ -57,6 +76,12 @@ def event_hash(
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class _Queued:
+    row: dict[str, Any]
+    chain_later: bool
+
+
 def record_event(
     session: Session,
     action: str,
@@ -65,20 +90,25 @@ def record_event(
     object_type: str,
     object_id: int | str | None,
     payload: dict[str, Any] | None = None,
+    chain_later: bool = False,
 ) -> None:
-    """Queue an audit event; it is chained and written when the session commits."""
+    """Queue an audit event; it is written when the session commits.
+
+    ``chain_later`` lets the event be written without waiting for the chain's lock, to be chained
+    moments after the commit. It takes effect only when the session has a chainer and every event of
+    the transaction asks for it; otherwise the event is chained at once, as always.
+    """
     # Tie the event to a transaction, so that a rollback (which ends it) discards the event.
     session.connection()
-    session.info.setdefault(_PENDING, []).append(
-        {
-            "occurred_at": utcnow(),
-            "actor_id": actor_id,
-            "action": action,
-            "object_type": object_type,
-            "object_id": None if object_id is None else str(object_id),
-            "payload": canonical_json(payload or {}),
-        }
-    )
+    row = {
+        "occurred_at": utcnow(),
+        "actor_id": actor_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "payload": canonical_json(payload or {}),
+    }
+    session.info.setdefault(_PENDING, []).append(_Queued(row, chain_later))
 
 
 Subscriber = Callable[[Session, list[dict[str, Any]]], None]
@@ -89,7 +119,8 @@ def subscribe(callback: Subscriber) -> Subscriber:
     """Call ``callback(session, events)`` with a transaction's events just before they are written.
 
     This is how side effects that follow from changes (notifications, mail in the outbox) are
-    added to the same transaction without the operations knowing about them.
+    added to the same transaction without the operations knowing about them. Events chained later
+    are passed too, before they are written.
     """
     if callback not in _SUBSCRIBERS:
         _SUBSCRIBERS.append(callback)
@@ -97,36 +128,136 @@ def subscribe(callback: Subscriber) -> Subscriber:
 
 
 def _append_pending(session: Session) -> None:
-    pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
+    pending: list[_Queued] = session.info.pop(_PENDING, [])
     if not pending:
         return
+    events = [queued.row for queued in pending]
     for callback in _SUBSCRIBERS:
-        callback(session, pending)
-    # Everything else first, so the head lock is the last lock this transaction takes, and it is
-    # held for as few round trips as possible: every writer waits for it.
+        callback(session, events)
+    # Everything else first: the head lock, when taken, is the last lock of this transaction.
     session.flush()
-    # Taking the lock and reserving the sequence numbers is one statement; the old hash comes back.
-    last, prev = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + len(pending))
-        .returning(AuditHead.seq, AuditHead.hash)
-    ).one()
-    seq = last - len(pending)
+    if session.info.get(AUDIT_CHAINER) is not None and all(q.chain_later for q in pending):
+        # No lock and one statement: the columns of the chain stay NULL until the chainer runs.
+        session.execute(insert(AuditEvent).values(events))
+        session.info[_POKE_AFTER_COMMIT] = True
+        return
+    _append_chained(session, events)
+
+
+def _append_chained(session: Session, events: list[dict[str, Any]]) -> None:
+    """Chain the waiting events, then ``events``, and move the head past them (head lock held).
+
+    Every writer waits for the lock, so it is held for as few round trips as possible: one when
+    nothing waits (PostgreSQL), two more statements on SQLite, one more when events wait.
+    """
+    seq, prev, waiting = _lock_head(session, limit=None)
+    prev = _link_waiting(session, seq, prev, waiting)
+    seq += len(waiting)
     rows = []
-    for item in pending:
+    for item in events:
         seq += 1
         digest = event_hash(seq=seq, prev_hash=prev, **item)
         rows.append({"seq": seq, "prev_hash": prev, "hash": digest, **item})
         prev = digest
     insert_events = insert(AuditEvent).values(rows)
-    set_head = update(AuditHead).where(AuditHead.id == 1).values(hash=prev)
+    set_head = update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev)
     if session.get_bind().dialect.name == "postgresql":
         # One round trip for both: a data-modifying CTE.
         session.execute(set_head.add_cte(insert_events.cte("appended")))
     else:
         session.execute(insert_events)
         session.execute(set_head)
+
+
+def chain_pending(session: Session, *, limit: int = 1000) -> int:
+    """Chain up to ``limit`` events that were recorded but not chained yet, oldest (by id) first.
+
+    Takes the head lock until the caller commits, which it should do at once. Returns how many
+    events were chained (0 when none were waiting).
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    seq, prev, waiting = _lock_head(session, limit=limit)
+    if not waiting:
+        return 0
+    prev = _link_waiting(session, seq, prev, waiting)
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(seq=seq + len(waiting), hash=prev)
+    )
+    return len(waiting)
+
+
+def _lock_head(session: Session, *, limit: int | None) -> tuple[int, str, Sequence[Row[Any]]]:
+    """Lock the head; return its seq and hash and the first ``limit`` waiting events (id order).
+
+    One statement locks the head and reads the waiting events. On PostgreSQL a statement that had
+    to wait for the lock read the events from the snapshot it took *before* waiting, in which some
+    may still look unchained although the previous holder has just chained them. Chaining always
+    moves the head, so the statement also reads the head as of that snapshot: when it differs from
+    the head it locked, the events are read again, now under the lock. SQLite writers hold the
+    database from BEGIN IMMEDIATE, so there the two always agree.
+    """
+    events = AuditEvent.__table__
+    head = AuditHead.__table__
+    seen = head.alias("head_before_lock")
+    waiting = (
+        select(events.c.id, *(events.c[name] for name in _MATERIAL))
+        .where(events.c.seq.is_(None))
+        .order_by(events.c.id)
+        .limit(limit)
+        .subquery("waiting")
+    )
+    stmt = (
+        select(
+            head.c.seq,
+            head.c.hash,
+            select(seen.c.seq).where(seen.c.id == 1).scalar_subquery().label("seq_before_lock"),
+            *waiting.c,
+        )
+        .select_from(head.outerjoin(waiting, true()))
+        .where(head.c.id == 1)
+        .order_by(waiting.c.id)
+        .with_for_update(of=head, key_share=True)
+    )
+    for _attempt in range(2):
+        rows = session.execute(stmt).all()
+        if not rows:
+            raise RuntimeError("the audit chain's head row is missing")
+        first = rows[0]
+        if first.seq == first.seq_before_lock:
+            return first.seq, first.hash, [row for row in rows if row.id is not None]
+    # Unreachable: the second read runs under the lock, when nobody can move the head.
+    raise RuntimeError("the audit chain's head moved while it was locked")
+
+
+_EVENTS = cast(Table, AuditEvent.__table__)
+# A Core statement, run as one executemany (psycopg pipelines it), outside the ORM's unit of work.
+_SET_LINK = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("event_id"))
+    .values(
+        seq=bindparam("link_seq"),
+        prev_hash=bindparam("link_prev_hash"),
+        hash=bindparam("link_hash"),
+    )
+)
+
+
+def _link_waiting(session: Session, seq: int, prev: str, waiting: Sequence[Row[Any]]) -> str:
+    """Give the waiting events the places after (seq, prev) in one executemany; the last hash."""
+    if not waiting:
+        return prev
+    links = []
+    for row in waiting:
+        seq += 1
+        material = {name: row._mapping[name] for name in _MATERIAL}
+        digest = event_hash(seq=seq, prev_hash=prev, **material)
+        links.append(
+            {"event_id": row.id, "link_seq": seq, "link_prev_hash": prev, "link_hash": digest}
+        )
+        prev = digest
+    session.execute(_SET_LINK, links)
+    return prev
 
 
 _SAVEPOINTS = "charter_engine.pending_audit_savepoints"
@@ -150,9 +281,21 @@ def _discard_pending(session: Session, previous_transaction: SessionTransaction)
         return
     session.info.pop(_PENDING, None)
     session.info.pop(_SAVEPOINTS, None)
+    session.info.pop(_POKE_AFTER_COMMIT, None)
+
+
+def _poke_chainer(session: Session) -> None:
+    """After the transaction that wrote events to be chained later commits, wake the chainer."""
+    if session.in_nested_transaction():
+        return  # a savepoint was released: nothing is visible to the chainer before the COMMIT
+    if session.info.pop(_POKE_AFTER_COMMIT, False):
+        chainer = session.info.get(AUDIT_CHAINER)
+        if chainer is not None:
+            chainer.poke()
 
 
 event.listen(Session, "before_commit", _append_pending)
+event.listen(Session, "after_commit", _poke_chainer)
 event.listen(Session, "after_transaction_create", _mark_savepoint)
 event.listen(Session, "after_soft_rollback", _discard_pending)
 
@@ -163,12 +306,25 @@ class VerifyResult:
     checked: int
     first_broken_seq: int | None = None
     reason: str | None = None
+    # Events recorded but not chained yet: not covered by the chain until the chainer links them.
+    unchained: int = 0
 
 
 def verify_chain(session: Session, *, batch_size: int = 5000) -> VerifyResult:
-    """Walk the chain in order and name the first event that was altered, removed or inserted."""
+    """Walk the chain in order and name the first event that was altered, removed or inserted.
+
+    Events that are recorded but not chained yet are not part of the walk; their number is
+    reported. Run it in one snapshot (see ``charter-engine audit verify``) when others write.
+    """
+    unchained = session.execute(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None))
+    ).scalar_one()
     expected_seq, prev = 1, GENESIS_HASH
     checked = 0
+
+    def broken(seq: int | None, reason: str) -> VerifyResult:
+        return VerifyResult(False, checked, seq, reason, unchained)
+
     while True:
         rows = (
             session.execute(
@@ -184,15 +340,13 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> VerifyResult:
             break
         for ev in rows:
             if ev.seq != expected_seq:
-                return VerifyResult(
-                    False, checked, expected_seq, f"event {expected_seq} is missing"
-                )
+                return broken(expected_seq, f"event {expected_seq} is missing")
+            assert ev.prev_hash is not None and ev.hash is not None  # the CHECK constraint
+            seq = expected_seq
             if ev.prev_hash != prev:
-                return VerifyResult(
-                    False, checked, ev.seq, f"event {ev.seq} does not link to event {ev.seq - 1}"
-                )
+                return broken(seq, f"event {seq} does not link to event {seq - 1}")
             digest = event_hash(
-                seq=ev.seq,
+                seq=seq,
                 occurred_at=ev.occurred_at,
                 actor_id=ev.actor_id,
                 action=ev.action,
@@ -202,17 +356,15 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> VerifyResult:
                 prev_hash=ev.prev_hash,
             )
             if digest != ev.hash:
-                return VerifyResult(False, checked, ev.seq, f"event {ev.seq} was altered")
+                return broken(seq, f"event {seq} was altered")
             prev = ev.hash
             expected_seq += 1
             checked += 1
         session.expunge_all()
     head = session.get(AuditHead, 1)
     if head is None:
-        return VerifyResult(False, checked, None, "the chain head row is missing")
+        return broken(None, "the chain head row is missing")
     if head.seq != checked or head.hash != prev:
         missing = checked + 1
-        return VerifyResult(
-            False, checked, missing, f"event {missing} is missing (the chain head is at {head.seq})"
-        )
-    return VerifyResult(True, checked)
+        return broken(missing, f"event {missing} is missing (the chain head is at {head.seq})")
+    return VerifyResult(True, checked, unchained=unchained)

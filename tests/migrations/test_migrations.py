@@ -77,3 +77,40 @@ def test_alembic_from_the_command_line_commits_its_work(empty_engine: Engine) ->
     command.upgrade(migrate.alembic_config(url=url), "heads")
     assert _current_heads(empty_engine) != ()
     assert set(Base.metadata.tables) <= set(inspect(empty_engine).get_table_names())
+
+
+def test_downgrading_past_chain_later_keeps_every_event(empty_engine: Engine) -> None:
+    """Events not chained yet have no place in the older schema: the downgrade refuses until they
+    are chained, then keeps them all; upgrading again finds the same chain."""
+    from charter_engine.audit.chainer import AUDIT_CHAINER
+    from charter_engine.audit.operations import chain_pending, record_event, verify_chain
+    from charter_engine.db import make_session_factory
+    from charter_engine.errors import Conflict
+
+    class NoThread:
+        def poke(self) -> None:
+            pass
+
+    migrate.upgrade(empty_engine)
+    with make_session_factory(empty_engine, info={AUDIT_CHAINER: NoThread()})() as session:
+        record_event(session, "kept", actor_id=None, object_type="test", object_id=1)
+        session.commit()
+        for i in range(2):
+            record_event(
+                session, "waiting", actor_id=None, object_type="test", object_id=i, chain_later=True
+            )
+        session.commit()
+    with pytest.raises(Conflict, match="2 audit event"):
+        migrate.downgrade(empty_engine, "0004_merge")
+    assert _current_heads(empty_engine) == ("0005_audit_chain_later",)
+
+    with make_session_factory(empty_engine)() as session:
+        assert chain_pending(session) == 2
+        session.commit()
+    migrate.downgrade(empty_engine, "0004_merge")
+    columns = {c["name"]: c for c in inspect(empty_engine).get_columns("audit_events")}
+    assert not any(columns[name]["nullable"] for name in ("seq", "prev_hash", "hash"))
+    migrate.upgrade(empty_engine)
+    with make_session_factory(empty_engine)() as session:
+        result = verify_chain(session)
+    assert result.ok and result.checked == 3 and result.unchained == 0
