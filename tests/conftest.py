@@ -130,7 +130,15 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
         }
     )
     yield app
-    app.extensions["charter_engine"].engine.dispose()
+    app.extensions["charter_engine"].close()
+
+
+def chain_audit_events(app: Any) -> int:
+    """Chain the audit events the app's requests recorded to be chained later (votes), as its
+    chainer does moments after each commit; a test calls it before it reads the audit log or
+    compares database snapshots. Returns how many events were chained."""
+    chained: int = app.extensions["charter_engine"].chainer.flush()
+    return chained
 
 
 @pytest.fixture

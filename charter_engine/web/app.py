@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import Engine
 
+from charter_engine.audit.chainer import AUDIT_CHAINER, AuditChainer
 from charter_engine.config import load_settings
-from charter_engine.db import make_engine, make_session_factory
+from charter_engine.db import is_sqlite, make_engine, make_session_factory
 from charter_engine.web.context import AppState, close_db
 from charter_engine.web.extensions import csrf, login_manager
 
@@ -35,7 +37,15 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update({k.upper(): v for k, v in settings.extra.items()})
     engine = make_engine(settings.database_url)
-    app.extensions["charter_engine"] = AppState(settings, engine, make_session_factory(engine))
+    chainer_engine = _chainer_engine(settings.database_url, engine)
+    chainer = AuditChainer(make_session_factory(chainer_engine))
+    session_factory = make_session_factory(engine, info={AUDIT_CHAINER: chainer})
+    app.extensions["charter_engine"] = AppState(
+        settings, engine, session_factory, chainer, chainer_engine
+    )
+    # Events a previous process committed but did not live to chain are chained now, in the
+    # chainer's thread: creating the app itself still runs no query.
+    chainer.poke()
     app.teardown_appcontext(close_db)
 
     csrf.init_app(app)
@@ -50,3 +60,13 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
     register_web(app)
     return app
+
+
+def _chainer_engine(url: str, engine: Engine) -> Engine:
+    """The chainer's own small pool, so that chaining never waits for a connection that requests
+    hold under load (an in-memory SQLite database exists only in the app's engine)."""
+    if ":memory:" in url or url == "sqlite://":
+        return engine
+    if is_sqlite(url):
+        return make_engine(url)
+    return make_engine(url, pool_size=2, max_overflow=2)

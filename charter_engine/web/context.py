@@ -8,6 +8,7 @@ from flask import current_app, g, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from charter_engine.audit.chainer import AuditChainer
 from charter_engine.config import Settings
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -18,6 +19,16 @@ class AppState:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    # Links the audit events that requests record with chain_later (votes) after they commit.
+    chainer: AuditChainer
+    chainer_engine: Engine
+
+    def close(self) -> None:
+        """Stop the chainer and close every database connection (events left waiting stay so)."""
+        self.chainer.close()
+        if self.chainer_engine is not self.engine:
+            self.chainer_engine.dispose()
+        self.engine.dispose()
 
 
 def state() -> AppState:

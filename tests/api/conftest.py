@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from charter_engine.db import Base
+from tests.conftest import chain_audit_events
 
 
 @dataclass
@@ -107,10 +108,14 @@ def charter_slug(create_charter: Callable[..., Any]) -> str:
 
 
 @pytest.fixture
-def snapshot(engine: Engine) -> Callable[[], dict[str, Any]]:
-    """Row counts of every table, the audit chain's head and every mutable row's state."""
+def snapshot(app: Any, engine: Engine) -> Callable[[], dict[str, Any]]:
+    """Row counts of every table, the audit chain's head and every mutable row's state.
+
+    Audit events that requests left to be chained later are chained first, so the head does not
+    move between two snapshots because the app's chainer ran in between."""
 
     def take() -> dict[str, Any]:
+        chain_audit_events(app)
         conn = engine.connect().execution_options(sqlite_begin="DEFERRED")
         try:
             out: dict[str, Any] = {}
