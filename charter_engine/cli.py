@@ -7,6 +7,7 @@ clear line on stderr and a non-zero exit.
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,8 +15,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from charter_engine import __version__
@@ -37,13 +38,17 @@ class Context:
         return self._settings
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def engine(self) -> Iterator[Engine]:
         engine = make_engine(self.settings.database_url)
         try:
-            with make_session_factory(engine)() as session:
-                yield session
+            yield engine
         finally:
             engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.engine() as engine, make_session_factory(engine)() as session:
+            yield session
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
@@ -80,7 +85,7 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except CharterError as exc:
             fail(exc.message)
-        except OperationalError as exc:
+        except (OperationalError, ProgrammingError) as exc:
             fail(
                 f"database error: {exc.orig}. "
                 "Is the database set up? Run 'charter-engine db upgrade'."
@@ -260,8 +265,23 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
     from charter_engine.web.app import create_app
 
     app = create_app()
+    state = app.extensions["charter_engine"]
+    # A stop request ends the server loop the way Ctrl+C does, so the shutdown below runs too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     click.echo(f"Charter Engine is running at http://{host}:{port}/ (Ctrl+C to stop)")
-    serve(app, host=host, port=port, threads=threads, ident="charter-engine")
+    try:
+        serve(app, host=host, port=port, threads=threads, ident="charter-engine")
+    finally:
+        # Chain the audit events of the last requests now rather than at the next start.
+        try:
+            state.chainer.flush()
+        except Exception as exc:
+            click.echo(
+                f"audit events left unchained ({exc.__class__.__name__}); "
+                "run 'charter-engine audit chain'",
+                err=True,
+            )
+        state.close()
 
 
 @main.command("demo")
@@ -291,14 +311,42 @@ def audit() -> None:
 @pass_context
 @handle_errors
 def audit_verify(ctx: Context) -> None:
-    """Check the hash chain; names the first tampered or missing event."""
+    """Check the hash chain; names the first tampered or missing event. Never writes."""
     from charter_engine.audit.operations import verify_chain
 
     with ctx.session() as session:
+        # One snapshot for the whole walk, so events chained meanwhile by a running server do
+        # not look like a broken chain; on SQLite a deferred BEGIN also keeps writers unblocked.
+        if session.get_bind().dialect.name == "sqlite":
+            session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        else:
+            session.connection(
+                execution_options={
+                    "isolation_level": "REPEATABLE READ",
+                    "postgresql_readonly": True,
+                }
+            )
         result = verify_chain(session)
     if not result.ok:
         fail(f"audit chain broken: {result.reason} ({result.checked} events verified before it)")
     click.echo(f"audit chain intact: {result.checked} events verified")
+    if result.unchained:
+        click.echo(
+            f"{result.unchained} recent event(s) are recorded but not chained yet; the server "
+            "chains them within a second (with no server running: 'charter-engine audit chain')"
+        )
+
+
+@audit.command("chain")
+@pass_context
+@handle_errors
+def audit_chain(ctx: Context) -> None:
+    """Chain the events recorded but not chained yet (a running server does it by itself)."""
+    from charter_engine.audit.chainer import AuditChainer
+
+    with ctx.engine() as engine:
+        chained = AuditChainer(make_session_factory(engine)).flush()
+    click.echo(f"{chained} audit event(s) chained")
 
 
 # --- ballots -----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -111,6 +112,61 @@ def test_demo_then_audit_verify_then_tamper(cli, database_url: str) -> None:  # 
     broken = cli("audit", "verify")
     assert broken.exit_code != 0
     assert "event 4 was altered" in broken.output
+
+
+def _record_deferred_events(database_url: str, count: int) -> None:
+    """Events recorded as a server records votes, committed but not chained yet (no chainer)."""
+    from charter_engine.audit.chainer import AUDIT_CHAINER
+    from charter_engine.audit.operations import record_event
+    from charter_engine.db import make_session_factory
+
+    class NoThread:
+        def poke(self) -> None:
+            pass
+
+    engine = make_engine(database_url)
+    with make_session_factory(engine, info={AUDIT_CHAINER: NoThread()})() as session:
+        for i in range(count):
+            record_event(
+                session,
+                "vote.cast",
+                actor_id=None,
+                object_type="ballot",
+                object_id=i,
+                chain_later=True,
+            )
+        session.commit()
+    engine.dispose()
+
+
+def test_audit_verify_counts_unchained_events_and_audit_chain_links_them(
+    cli: Any, database_url: str
+) -> None:
+    cli("create-user", "sec@example.org", "--name", "Sec", "--role", "secretariat")
+    _record_deferred_events(database_url, 3)
+    verified = cli("audit", "verify")
+    assert verified.exit_code == 0, verified.output
+    assert "audit chain intact: 1 events verified" in verified.output
+    assert "3 recent event(s) are recorded but not chained yet" in verified.output
+    refused = cli("db", "downgrade", "0004_merge")
+    assert refused.exit_code != 0 and "3 audit event(s) are not chained yet" in refused.output
+    assert "Traceback" not in refused.output
+    chained = cli("audit", "chain")
+    assert chained.exit_code == 0 and "3 audit event(s) chained" in chained.output
+    verified = cli("audit", "verify")
+    assert verified.exit_code == 0 and "audit chain intact: 4 events verified" in verified.output
+    assert "not chained yet" not in verified.output
+    assert "0 audit event(s) chained" in cli("audit", "chain").output
+
+
+def test_audit_commands_on_a_database_without_schema_fail_in_one_line(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHARTER_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    for command in ("chain", "verify"):
+        result = cli("audit", command)
+        assert result.exit_code != 0
+        assert "charter-engine db upgrade" in result.output and "Traceback" not in result.output
 
 
 def test_mail_commands_without_smtp_say_so_and_keep_the_outbox(cli) -> None:  # type: ignore[no-untyped-def]
