@@ -28,7 +28,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, event, func, insert, select, true, update
+from sqlalchemy import (
+    FromClause,
+    Insert,
+    Row,
+    Table,
+    bindparam,
+    event,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session, SessionTransaction
 
 from charter_engine.audit.models import AuditEvent, AuditHead
@@ -80,6 +92,27 @@ def event_hash(
 class _Queued:
     row: dict[str, Any]
     chain_later: bool
+    # Inserted (unchained) by the operation's own statement; see ``insert_event_from``.
+    written: bool = False
+
+
+def event_row(
+    action: str,
+    *,
+    actor_id: int | None,
+    object_type: str,
+    object_id: int | str | None,
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of an event as it is written (before it is chained)."""
+    return {
+        "occurred_at": utcnow(),
+        "actor_id": actor_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "payload": canonical_json(payload or {}),
+    }
 
 
 def record_event(
@@ -98,17 +131,52 @@ def record_event(
     moments after the commit. It takes effect only when the session has a chainer and every event of
     the transaction asks for it; otherwise the event is chained at once, as always.
     """
+    row = event_row(
+        action, actor_id=actor_id, object_type=object_type, object_id=object_id, payload=payload
+    )
+    record_row(session, row, chain_later=chain_later)
+
+
+def record_row(
+    session: Session, row: dict[str, Any], *, chain_later: bool = False, written: bool = False
+) -> None:
+    """Queue an event made with :func:`event_row`, as :func:`record_event` does.
+
+    ``written`` says the operation's own statement already inserted it, unchained, in this
+    transaction (see :func:`insert_event_from`): subscribers still see it at commit, and it is
+    chained with the waiting events — at once when the session has no chainer, moments later when
+    it has.
+    """
     # Tie the event to a transaction, so that a rollback (which ends it) discards the event.
     session.connection()
-    row = {
-        "occurred_at": utcnow(),
-        "actor_id": actor_id,
-        "action": action,
-        "object_type": object_type,
-        "object_id": None if object_id is None else str(object_id),
-        "payload": canonical_json(payload or {}),
-    }
-    session.info.setdefault(_PENDING, []).append(_Queued(row, chain_later))
+    queued = _Queued(row, chain_later=chain_later or written, written=written)
+    session.info.setdefault(_PENDING, []).append(queued)
+
+
+_events_table = cast(Table, AuditEvent.__table__)
+
+
+def insert_event_from(source: FromClause) -> Insert:
+    """``INSERT INTO audit_events (...) SELECT <the event> FROM source RETURNING id``: one unchained
+    event for each row of ``source`` (a CTE of the operation's own statement, which returns at most
+    one row).
+
+    For a hot path on PostgreSQL that writes its change and its event in one round trip. Execute it
+    with ``event_params(row)`` (``row`` from :func:`event_row`); when it returns a row, queue the
+    event with ``record_row(session, row, written=True)``.
+    """
+    columns = [_events_table.c[name] for name in _MATERIAL]
+    values = select(*(bindparam(f"event_{c.name}", type_=c.type) for c in columns))
+    return (
+        insert(_events_table)
+        .from_select(list(_MATERIAL), values.select_from(source))
+        .returning(_events_table.c.id)
+    )
+
+
+def event_params(row: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of :func:`insert_event_from` for an event row."""
+    return {f"event_{name}": row[name] for name in _MATERIAL}
 
 
 Subscriber = Callable[[Session, list[dict[str, Any]]], None]
@@ -134,21 +202,28 @@ def _append_pending(session: Session) -> None:
     events = [queued.row for queued in pending]
     for callback in _SUBSCRIBERS:
         callback(session, events)
+    unwritten = [queued.row for queued in pending if not queued.written]
     # Everything else first: the head lock, when taken, is the last lock of this transaction.
     session.flush()
     if session.info.get(AUDIT_CHAINER) is not None and all(q.chain_later for q in pending):
         # No lock and one statement: the columns of the chain stay NULL until the chainer runs.
-        session.execute(insert(AuditEvent).values(events))
+        if unwritten:
+            session.connection().execute(_INSERT_UNCHAINED, unwritten)
         session.info[_POKE_AFTER_COMMIT] = True
         return
-    _append_chained(session, events)
+    _append_chained(session, unwritten)
+
+
+# Built once: the path of every vote.
+_INSERT_UNCHAINED = insert(_events_table)
 
 
 def _append_chained(session: Session, events: list[dict[str, Any]]) -> None:
     """Chain the waiting events, then ``events``, and move the head past them (head lock held).
 
     Every writer waits for the lock, so it is held for as few round trips as possible: one when
-    nothing waits (PostgreSQL), two more statements on SQLite, one more when events wait.
+    nothing waits (PostgreSQL), two more statements on SQLite, one more when events wait. Events
+    this transaction wrote itself (:func:`recorded_by_statement`) are among the waiting ones.
     """
     seq, prev, waiting = _lock_head(session, limit=None)
     prev = _link_waiting(session, seq, prev, waiting)
@@ -159,8 +234,11 @@ def _append_chained(session: Session, events: list[dict[str, Any]]) -> None:
         digest = event_hash(seq=seq, prev_hash=prev, **item)
         rows.append({"seq": seq, "prev_hash": prev, "hash": digest, **item})
         prev = digest
-    insert_events = insert(AuditEvent).values(rows)
     set_head = update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev)
+    if not rows:
+        session.execute(set_head)
+        return
+    insert_events = insert(AuditEvent).values(rows)
     if session.get_bind().dialect.name == "postgresql":
         # One round trip for both: a data-modifying CTE.
         session.execute(set_head.add_cte(insert_events.cte("appended")))
