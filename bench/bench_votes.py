@@ -207,6 +207,8 @@ class Run:
     seconds: float
     latencies: list[float]
     statuses: dict[int, int]
+    server_cpu: float = 0.0  # seconds of CPU the server process used during the run
+    database_cpu: float = 0.0  # seconds of CPU the PostgreSQL backends used during the run
 
     @property
     def rate(self) -> float:
@@ -281,8 +283,49 @@ def report(run: Run) -> None:
     print(
         f"{run.name:<10} {run.requests:>6} requests in {run.seconds:6.2f} s: "
         f"{run.rate:8.1f}/s   p50 {run.percentile(0.50):6.1f} ms   "
-        f"p99 {run.percentile(0.99):6.1f} ms   statuses {dict(sorted(run.statuses.items()))}"
+        f"p99 {run.percentile(0.99):6.1f} ms   statuses {dict(sorted(run.statuses.items()))}   "
+        f"CPU per request: server {run.server_cpu / run.requests * 1000:.2f} ms, "
+        f"PostgreSQL {run.database_cpu / run.requests * 1000:.2f} ms"
     )
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a process has used so far, from /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL backends connected to the benchmark's database (they run on this host)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def measured(
+    name: str,
+    url: str,
+    server: subprocess.Popen[bytes],
+    port: int,
+    jobs: list[list[tuple[str, dict[str, str], dict[str, Any]]]],
+) -> Run:
+    """``drive`` the server, and count the CPU it and the database backends used meanwhile."""
+    before_db = {pid: process_cpu(pid) for pid in backend_pids(url)}
+    before_server = process_cpu(server.pid)
+    run = drive(name, port, jobs)
+    run.server_cpu = process_cpu(server.pid) - before_server
+    # Backends stay connected in the servers' pools; one started during the run counts from 0.
+    run.database_cpu = sum(process_cpu(pid) - before_db.get(pid, 0.0) for pid in backend_pids(url))
+    return run
 
 
 def bench_tally(ballots: int = 10_000, options: int = 10) -> float:
@@ -360,8 +403,8 @@ def main() -> None:
                 batch = tokens[r * per_round : (r + 1) * per_round]
                 votes = vote_jobs(ballot_id, batch, args.clients)
                 inserts = insert_jobs(per_round, args.clients, r * per_round)
-                app_runs.append(drive("app", app_port, votes))
-                base_runs.append(drive("baseline", base_port, inserts))
+                app_runs.append(measured("app", url, app_server, app_port, votes))
+                base_runs.append(measured("baseline", url, base_server, base_port, inserts))
         finally:
             stop(app_server)
             stop(base_server)

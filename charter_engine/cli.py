@@ -262,9 +262,11 @@ def serve_cmd(host: str, port: int, threads: int) -> None:
     """Serve the web app and the API with a production WSGI server (waitress)."""
     from waitress import serve
 
+    from charter_engine.db import DEFAULT_POOL_SIZE
     from charter_engine.web.app import create_app
 
-    app = create_app()
+    # One database connection per server thread, and two to spare.
+    app = create_app({"db_pool_size": max(threads + 2, DEFAULT_POOL_SIZE)})
     state = app.extensions["charter_engine"]
     # A stop request ends the server loop the way Ctrl+C does, so the shutdown below runs too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

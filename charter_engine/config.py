@@ -52,6 +52,8 @@ class Settings:
     invitation_max_age: int = 14 * 24 * 3600
     reset_max_age: int = 2 * 3600
     testing: bool = False
+    # PostgreSQL connections kept open per process; at least the server's threads.
+    db_pool_size: int = 10
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **overrides: Any) -> Settings:

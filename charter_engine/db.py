@@ -61,6 +61,10 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+# Connections a PostgreSQL engine keeps open: the server's default 8 threads and some to spare.
+DEFAULT_POOL_SIZE = 10
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the project's per-backend settings."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -74,6 +78,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # Enough connections kept open for every server thread: a pool smaller than the number of
+    # threads opens and closes a connection (a new PostgreSQL backend) for many requests.
+    kwargs.setdefault("pool_size", DEFAULT_POOL_SIZE)
     return create_engine(url, **kwargs)
 
 

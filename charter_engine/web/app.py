@@ -36,7 +36,8 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.config.update({k.upper(): v for k, v in settings.extra.items()})
-    engine = make_engine(settings.database_url)
+    pool = {} if is_sqlite(settings.database_url) else {"pool_size": settings.db_pool_size}
+    engine = make_engine(settings.database_url, **pool)
     chainer_engine = _chainer_engine(settings.database_url, engine)
     chainer = AuditChainer(make_session_factory(chainer_engine))
     session_factory = make_session_factory(engine, info={AUDIT_CHAINER: chainer})
