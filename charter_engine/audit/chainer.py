@@ -3,7 +3,7 @@
 A process that serves requests owns one :class:`AuditChainer` and gives it to its sessions as
 ``session.info[AUDIT_CHAINER]``. A transaction that wrote events to be chained later pokes it after
 its COMMIT; poking only sets a flag, and a single background thread, started on the first poke,
-waits a few milliseconds to gather more events, then chains everything that waits, in batches, each
+waits a tenth of a second to gather more events, then chains everything that waits, in batches, each
 in its own short transaction. Nothing is lost if the process stops in between: the events are
 committed, and the next chainer, any write that chains at once, or ``charter-engine audit chain``
 links them.
@@ -42,7 +42,7 @@ class AuditChainer:
         session_factory: Callable[[], Session],
         *,
         batch_size: int = 1000,
-        gather_delay: float = 0.03,
+        gather_delay: float = 0.1,
         retry_delay: float = 1.0,
     ) -> None:
         self._session_factory = session_factory

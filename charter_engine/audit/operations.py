@@ -31,7 +31,9 @@ from typing import Any, cast
 from sqlalchemy import (
     FromClause,
     Insert,
+    Integer,
     Row,
+    Select,
     Table,
     bindparam,
     event,
@@ -153,7 +155,14 @@ def record_row(
     session.info.setdefault(_PENDING, []).append(queued)
 
 
-_events_table = cast(Table, AuditEvent.__table__)
+_EVENTS = cast(Table, AuditEvent.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
+# The head moved past newly chained events: built once, run by every chaining.
+_SET_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+)
 
 
 def insert_event_from(source: FromClause) -> Insert:
@@ -165,12 +174,12 @@ def insert_event_from(source: FromClause) -> Insert:
     with ``event_params(row)`` (``row`` from :func:`event_row`); when it returns a row, queue the
     event with ``record_row(session, row, written=True)``.
     """
-    columns = [_events_table.c[name] for name in _MATERIAL]
+    columns = [_EVENTS.c[name] for name in _MATERIAL]
     values = select(*(bindparam(f"event_{c.name}", type_=c.type) for c in columns))
     return (
-        insert(_events_table)
+        insert(_EVENTS)
         .from_select(list(_MATERIAL), values.select_from(source))
-        .returning(_events_table.c.id)
+        .returning(_EVENTS.c.id)
     )
 
 
@@ -215,7 +224,7 @@ def _append_pending(session: Session) -> None:
 
 
 # Built once: the path of every vote.
-_INSERT_UNCHAINED = insert(_events_table)
+_INSERT_UNCHAINED = insert(_EVENTS)
 
 
 def _append_chained(session: Session, events: list[dict[str, Any]]) -> None:
@@ -259,30 +268,25 @@ def chain_pending(session: Session, *, limit: int = 1000) -> int:
     if not waiting:
         return 0
     prev = _link_waiting(session, seq, prev, waiting)
-    session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=seq + len(waiting), hash=prev)
-    )
+    session.connection().execute(_SET_HEAD, {"head_seq": seq + len(waiting), "head_hash": prev})
     return len(waiting)
 
 
-def _lock_head(session: Session, *, limit: int | None) -> tuple[int, str, Sequence[Row[Any]]]:
-    """Lock the head; return its seq and hash and the first ``limit`` waiting events (id order).
+_LOCK_HEAD: dict[bool, Select[Any]] = {}
 
-    One statement locks the head and reads the waiting events. On PostgreSQL a statement that had
-    to wait for the lock read the events from the snapshot it took *before* waiting, in which some
-    may still look unchained although the previous holder has just chained them. Chaining always
-    moves the head, so the statement also reads the head as of that snapshot: when it differs from
-    the head it locked, the events are read again, now under the lock. SQLite writers hold the
-    database from BEGIN IMMEDIATE, so there the two always agree.
-    """
-    events = AuditEvent.__table__
-    head = AuditHead.__table__
+
+def _lock_head_stmt(*, limited: bool) -> Select[Any]:
+    """The statement of :func:`_lock_head`, built once (with or without a ``limit`` parameter)."""
+    found = _LOCK_HEAD.get(limited)
+    if found is not None:
+        return found
+    events, head = _EVENTS, _HEAD
     seen = head.alias("head_before_lock")
     waiting = (
         select(events.c.id, *(events.c[name] for name in _MATERIAL))
         .where(events.c.seq.is_(None))
         .order_by(events.c.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer) if limited else None)
         .subquery("waiting")
     )
     stmt = (
@@ -297,8 +301,24 @@ def _lock_head(session: Session, *, limit: int | None) -> tuple[int, str, Sequen
         .order_by(waiting.c.id)
         .with_for_update(of=head, key_share=True)
     )
+    _LOCK_HEAD[limited] = stmt
+    return stmt
+
+
+def _lock_head(session: Session, *, limit: int | None) -> tuple[int, str, Sequence[Row[Any]]]:
+    """Lock the head; return its seq and hash and the first ``limit`` waiting events (id order).
+
+    One statement locks the head and reads the waiting events. On PostgreSQL a statement that had
+    to wait for the lock read the events from the snapshot it took *before* waiting, in which some
+    may still look unchained although the previous holder has just chained them. Chaining always
+    moves the head, so the statement also reads the head as of that snapshot: when it differs from
+    the head it locked, the events are read again, now under the lock. SQLite writers hold the
+    database from BEGIN IMMEDIATE, so there the two always agree.
+    """
+    stmt = _lock_head_stmt(limited=limit is not None)
+    params = {} if limit is None else {"limit": limit}
     for _attempt in range(2):
-        rows = session.execute(stmt).all()
+        rows = session.connection().execute(stmt, params).all()
         if not rows:
             raise RuntimeError("the audit chain's head row is missing")
         first = rows[0]
@@ -308,7 +328,6 @@ def _lock_head(session: Session, *, limit: int | None) -> tuple[int, str, Sequen
     raise RuntimeError("the audit chain's head moved while it was locked")
 
 
-_EVENTS = cast(Table, AuditEvent.__table__)
 # A Core statement, run as one executemany (psycopg pipelines it), outside the ORM's unit of work.
 _SET_LINK = (
     update(_EVENTS)
@@ -439,7 +458,7 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> VerifyResult:
             expected_seq += 1
             checked += 1
         session.expunge_all()
-    head = session.get(AuditHead, 1)
+    head = session.get(AuditHead, 1, populate_existing=True)
     if head is None:
         return broken(None, "the chain head row is missing")
     if head.seq != checked or head.hash != prev:
