@@ -232,7 +232,7 @@ def _append_chained(session: Session, events: list[dict[str, Any]]) -> None:
 
     Every writer waits for the lock, so it is held for as few round trips as possible: one when
     nothing waits (PostgreSQL), two more statements on SQLite, one more when events wait. Events
-    this transaction wrote itself (:func:`recorded_by_statement`) are among the waiting ones.
+    this transaction wrote itself (``record_row(..., written=True)``) are among the waiting ones.
     """
     seq, prev, waiting = _lock_head(session, limit=None)
     prev = _link_waiting(session, seq, prev, waiting)
