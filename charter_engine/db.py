@@ -2,8 +2,9 @@
 
 SQLite is configured for concurrent use: WAL, foreign keys on, a busy timeout and
 ``BEGIN IMMEDIATE`` for write transactions (plain ``BEGIN`` lets two writers start and then fail
-with "database is locked"). Read-only units of work may ask for a deferred begin with
-``session.connection(execution_options={"sqlite_begin": "DEFERRED"})`` before their first query.
+with "database is locked"). Read-only units of work ask for a deferred begin with
+:func:`begin_reading` before their first query. A deferred transaction that later writes cannot wait
+for another writer (SQLite answers "database is locked" at once), so only reads use it.
 """
 
 from __future__ import annotations
@@ -100,6 +101,13 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def begin_reading(session: Session) -> None:
+    """Start ``session``'s next transaction as a read: on SQLite with a deferred ``BEGIN``, which
+    never waits for (nor blocks) a writer. Call it before the transaction's first query."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
 
 
 def make_session_factory(

@@ -22,7 +22,8 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from charter_engine.audit.operations import AUDIT_CHAINER, chain_pending
+from charter_engine.audit.operations import AUDIT_CHAINER, chain_pending, has_waiting
+from charter_engine.db import begin_reading
 
 __all__ = ["AUDIT_CHAINER", "AuditChainer"]
 
@@ -118,6 +119,11 @@ class AuditChainer:
 
     def _chain_batch(self) -> int:
         with self._session_factory() as session:
+            # A read first: the head lock (on SQLite, the whole database) only when there is work.
+            begin_reading(session)
+            if not has_waiting(session):
+                return 0
+            session.rollback()
             chained = chain_pending(session, limit=self.batch_size)
             session.commit()
         return chained

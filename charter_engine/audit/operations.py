@@ -230,9 +230,10 @@ _INSERT_UNCHAINED = insert(_EVENTS)
 def _append_chained(session: Session, events: list[dict[str, Any]]) -> None:
     """Chain the waiting events, then ``events``, and move the head past them (head lock held).
 
-    Every writer waits for the lock, so it is held for as few round trips as possible: one when
-    nothing waits (PostgreSQL), two more statements on SQLite, one more when events wait. Events
-    this transaction wrote itself (``record_row(..., written=True)``) are among the waiting ones.
+    Every writer waits for the lock, so it is held for as few round trips as possible: the lock,
+    then on PostgreSQL one statement for the events and the head (two on SQLite), and one more
+    when events wait. Events this transaction wrote itself (``record_row(..., written=True)``)
+    are among the waiting ones.
     """
     seq, prev, waiting = _lock_head(session, limit=None)
     prev = _link_waiting(session, seq, prev, waiting)
@@ -243,17 +244,27 @@ def _append_chained(session: Session, events: list[dict[str, Any]]) -> None:
         digest = event_hash(seq=seq, prev_hash=prev, **item)
         rows.append({"seq": seq, "prev_hash": prev, "hash": digest, **item})
         prev = digest
-    set_head = update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev)
-    if not rows:
-        session.execute(set_head)
+    if not waiting and not rows:
         return
-    insert_events = insert(AuditEvent).values(rows)
+    head = {"head_seq": seq, "head_hash": prev}
+    if not rows:
+        session.connection().execute(_SET_HEAD, head)
+        return
+    insert_events = insert(_EVENTS).values(rows)
     if session.get_bind().dialect.name == "postgresql":
         # One round trip for both: a data-modifying CTE.
-        session.execute(set_head.add_cte(insert_events.cte("appended")))
+        session.connection().execute(_SET_HEAD.add_cte(insert_events.cte("appended")), head)
     else:
-        session.execute(insert_events)
-        session.execute(set_head)
+        session.connection().execute(insert_events)
+        session.connection().execute(_SET_HEAD, head)
+
+
+_ANY_WAITING = select(select(_EVENTS.c.id).where(_EVENTS.c.seq.is_(None)).exists())
+
+
+def has_waiting(session: Session) -> bool:
+    """Whether any event waits to be chained (a read that takes no lock)."""
+    return bool(session.connection().execute(_ANY_WAITING).scalar())
 
 
 def chain_pending(session: Session, *, limit: int = 1000) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from charter_engine.audit.chainer import AuditChainer
 from charter_engine.config import Settings
+from charter_engine.db import begin_reading
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -45,9 +46,8 @@ def db() -> Session:
     session: Session | None = g.get("_db")
     if session is None:
         session = state().session_factory()
-        is_sqlite = session.get_bind().dialect.name == "sqlite"
-        if request and request.method in READ_METHODS and is_sqlite:
-            session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        if request and request.method in READ_METHODS:
+            begin_reading(session)
         g._db = session
     return session
 

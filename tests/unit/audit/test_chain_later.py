@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, select, text
+from sqlalchemy import Engine, event, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -309,3 +309,20 @@ def test_the_chainer_thread_survives_an_error_and_tries_again(
         chainer.close()
     assert failures["left"] == 0
     _assert_chain_whole(session, 2)
+
+
+def test_with_nothing_waiting_the_chainer_takes_no_lock(
+    chainer: AuditChainer, session: Session
+) -> None:
+    """Every app pokes its chainer once when it starts; with nothing to chain that must not take
+    the head lock (on SQLite, the database): a request that read and then writes would be refused
+    at once. Here a writer holds the lock, and the chainer must not wait for it."""
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+    outcome: list[int] = []
+    worker = threading.Thread(target=lambda: outcome.append(chainer.flush()), daemon=True)
+    worker.start()
+    worker.join(10)
+    finished_while_locked = list(outcome)
+    session.rollback()
+    worker.join(30)
+    assert finished_while_locked == [0]
