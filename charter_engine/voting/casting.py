@@ -424,11 +424,16 @@ def _insert_if_new(session: Session, table: Table, values: dict[str, Any], *, ac
     try:
         inserted = conn.execute(_insert_if_new_stmt(conn.dialect.name, table), values).first()
     except IntegrityError:
-        who = "You are" if values["voter_id"] == actor.id else "The member you vote for is"
-        raise PermissionDenied(
-            f"{who} not on the roll of this ballot (the roll was fixed when it opened)."
-        ) from None
+        raise _not_on_roll(own=values["voter_id"] == actor.id) from None
     return inserted is not None
+
+
+def _not_on_roll(*, own: bool) -> PermissionDenied:
+    """The refusal when the roll's foreign key turned a vote down."""
+    who = "You are" if own else "The member you vote for is"
+    return PermissionDenied(
+        f"{who} not on the roll of this ballot (the roll was fixed when it opened)."
+    )
 
 
 def _insert_own_vote(
@@ -450,9 +455,7 @@ def _insert_own_vote(
     try:
         inserted = conn.execute(_own_vote_stmt(dialect), params).first() is not None
     except IntegrityError:
-        raise PermissionDenied(
-            "You are not on the roll of this ballot (the roll was fixed when it opened)."
-        ) from None
+        raise _not_on_roll(own=True) from None
     if inserted:
         # On PostgreSQL the statement wrote the event too; SQLite writes it at commit.
         record_row(session, event, chain_later=True, written=dialect == "postgresql")
