@@ -83,6 +83,7 @@ RULES: dict[str, Callable[[Actor, Any], bool]] = {
     "ballot:read": _reader,
     "ballot:create": _staff,
     "ballot:edit": _staff,
+    "ballot:delete": _staff,
     "ballot:open": _staff,
     "ballot:close": _staff,
     "ballot:results_early": _staff,

@@ -17,7 +17,14 @@ from flask.typing import ResponseReturnValue
 
 from charter_engine.accounts.models import User
 from charter_engine.api import api_bp
-from charter_engine.api.core import abort_json, actor, commit, holder, json_object
+from charter_engine.api.core import (
+    abort_json,
+    actor,
+    commit,
+    holder,
+    json_object,
+    optional_json_object,
+)
 from charter_engine.api.openapi import error_responses, json_body, json_response, register_paths
 from charter_engine.charters.queries import get_charter
 from charter_engine.db import utcnow
@@ -193,18 +200,36 @@ def get_ballot(ballot_id: int) -> ResponseReturnValue:
     return jsonify(ballot_json(_settled(ballot_id), full=True))
 
 
+def _version(body: dict[str, Any]) -> int | None:
+    """The ballot version the client saw, if it sent one."""
+    version = body.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        abort_json(422, "invalid", "version must be the ballot version you saw.", field="version")
+    return version
+
+
 @api_bp.patch("/ballots/<int:ballot_id>")
 def update_ballot(ballot_id: int) -> ResponseReturnValue:
     body = json_object()
     _only(body, UPDATE_FIELDS)
-    version = body.get("version")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        abort_json(422, "invalid", "version must be the ballot version you saw.", field="version")
+    version = _version(body)
     session = db()
     ballot = q.get_ballot(session, ballot_id)
     ballot = ops.update_ballot(session, ballot, actor=actor(), data=body, expected_version=version)
     commit()
     return jsonify(ballot_json(ballot, full=True))
+
+
+@api_bp.delete("/ballots/<int:ballot_id>")
+def delete_ballot(ballot_id: int) -> ResponseReturnValue:
+    body = optional_json_object(allowed={"version"})
+    version = _version(body)
+    session = db()
+    ops.delete_ballot(
+        session, q.get_ballot(session, ballot_id), actor=actor(), expected_version=version
+    )
+    commit()
+    return "", 204
 
 
 @api_bp.post("/ballots/<int:ballot_id>/open")
@@ -633,6 +658,34 @@ register_paths(
                 "requestBody": json_body("BallotUpdate"),
                 "responses": {
                     "200": json_response("The ballot", "Ballot"),
+                    **error_responses(400, 401, 403, 404, 409, 422),
+                },
+            },
+            "delete": {
+                "summary": "Delete a draft ballot, with its options and the proxies given for it "
+                "(secretariat; refused once it has opened)",
+                "tags": ["ballots"],
+                "parameters": [_ID],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "properties": {
+                                    "version": {
+                                        "type": "integer",
+                                        "description": "The ballot version you saw; a newer "
+                                        "one answers 409.",
+                                    }
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "204": {"description": "Deleted"},
                     **error_responses(400, 401, 403, 404, 409, 422),
                 },
             },

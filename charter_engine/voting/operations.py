@@ -35,7 +35,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,6 +61,7 @@ from charter_engine.errors import (
     InvalidTransition,
     NotFound,
     PermissionDenied,
+    StaleVersion,
     ValidationError,
 )
 from charter_engine.voting.casting import AlreadyVoted
@@ -307,6 +308,14 @@ def create_ballot(
     return ballot
 
 
+def _ensure_version(ballot: Ballot, expected: int | None) -> None:
+    """Refuse a change based on an older version of the ballot than the one locked now."""
+    if expected is not None and expected != ballot.version:
+        raise StaleVersion(
+            "This ballot was changed meanwhile.", details={"version": ballot.version}
+        )
+
+
 def update_ballot(
     session: Session,
     ballot: Ballot,
@@ -318,12 +327,7 @@ def update_ballot(
     """Change the title or rules of a draft ballot; refused once it has opened (frozen rules)."""
     ensure_can(actor, "ballot:edit", ballot)
     ballot = get_ballot(session, ballot.id, lock="update")
-    if expected_version is not None and expected_version != ballot.version:
-        from charter_engine.errors import StaleVersion
-
-        raise StaleVersion(
-            "This ballot was changed meanwhile.", details={"version": ballot.version}
-        )
+    _ensure_version(ballot, expected_version)
     ensure_rules_editable(ballot.state)
     unknown = set(data) - set(RULE_FIELDS) - {"title", "majority", "majorities", "version"}
     if unknown:
@@ -354,6 +358,61 @@ def update_ballot(
         payload={"changed": sorted(set(data) - {"version"}), "rules": rules_payload(rules)},
     )
     return ballot
+
+
+def delete_ballot(
+    session: Session, ballot: Ballot, *, actor: User, expected_version: int | None = None
+) -> None:
+    """Delete a draft ballot (made by mistake, or no longer wanted), with its options and the
+    proxies given for it. Refused once the ballot has opened: its pinned text, roll and votes are
+    kept for good. The audit event keeps what was deleted."""
+    ensure_can(actor, "ballot:delete", ballot)
+    ballot = get_ballot(session, ballot.id, lock="update")
+    _ensure_version(ballot, expected_version)
+    if ballot.state != "draft":
+        raise InvalidTransition(
+            "Only a draft ballot can be deleted; this one has opened, so its text, roll and "
+            "votes are kept."
+        )
+    proxies = session.execute(
+        select(Proxy.id, Proxy.principal_id, Proxy.agent_id, Proxy.revoked_at)
+        .where(Proxy.ballot_id == ballot.id)
+        .order_by(Proxy.id)
+    ).all()
+    payload = {
+        "charter_id": ballot.charter_id,
+        "kind": ballot.kind,
+        "title": ballot.title,
+        "amendments": [o.amendment_id for o in ballot.options if o.amendment_id is not None],
+        "proxies": [
+            {
+                "id": p.id,
+                "principal": p.principal_id,
+                "agent": p.agent_id,
+                "active": p.revoked_at is None,
+            }
+            for p in proxies
+        ],
+    }
+    ballot_id = ballot.id
+    # Options and proxies go with it (ON DELETE CASCADE); the state is checked once more by the
+    # statement itself, under the row lock taken above.
+    deleted = (
+        session.connection()
+        .execute(delete(Ballot).where(Ballot.id == ballot_id, Ballot.state == "draft"))
+        .rowcount
+    )
+    if deleted != 1:  # pragma: no cover - the lock above makes this unreachable
+        raise Conflict("The ballot changed while it was being deleted; nothing was deleted.")
+    session.expunge(ballot)
+    record_event(
+        session,
+        "ballot.deleted",
+        actor_id=actor.id,
+        object_type="ballot",
+        object_id=ballot_id,
+        payload=payload,
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -354,20 +354,28 @@ def edit(ballot_id: int) -> ResponseReturnValue:
     )
 
 
+# What each lifecycle action needs the ballot to be, and the button that confirms it.
+LIFECYCLE = {
+    "open": ("draft", "Open the ballot now"),
+    "close": ("open", "Close and count now"),
+    "delete": ("draft", "Delete the draft ballot"),
+}
+
+
 def _lifecycle(ballot_id: int, action: str) -> ResponseReturnValue:
-    """GET: what opening/closing will do, and the button. POST: do it."""
+    """GET: what opening/closing/deleting will do, and the button. POST: do it."""
     user = require_user()
     session = db()
     ballot = settled_ballot(ballot_id)
     ensure_can(user, f"ballot:{action}", ballot)
     charter = charter_of(ballot)
-    wanted = "draft" if action == "open" else "open"
+    wanted, button = LIFECYCLE[action]
     if ballot.state != wanted:
         flash(
             "This ballot is already open."
             if action == "open" and ballot.state == "open"
-            else f"This ballot is {STATE_LABELS[ballot.state].lower()}; it cannot be {action}ed "
-            "now.",
+            else f"This ballot is {STATE_LABELS[ballot.state].lower()}; it cannot be "
+            f"{action.rstrip('e')}ed now.",
             "error",
         )
         return redirect(url_for("ballots.show", ballot_id=ballot.id))
@@ -375,8 +383,10 @@ def _lifecycle(ballot_id: int, action: str) -> ResponseReturnValue:
         try:
             if action == "open":
                 ops.open_ballot(session, ballot, actor=user)
-            else:
+            elif action == "close":
                 ops.close_ballot(session, ballot, actor=user)
+            else:
+                ops.delete_ballot(session, ballot, actor=user)
         except (InvalidTransition, Conflict, ValidationError) as exc:
             session.rollback()
             flash(exc.message, "error")
@@ -385,6 +395,9 @@ def _lifecycle(ballot_id: int, action: str) -> ResponseReturnValue:
         if action == "open":
             flash("The ballot is open: the text is pinned and the roll is fixed.", "success")
             return redirect(url_for("ballots.show", ballot_id=ballot_id))
+        if action == "delete":
+            flash(f"The draft ballot “{ballot.title}” was deleted.", "success")
+            return redirect(url_for("ballots.index", slug=charter.slug))
         flash("The ballot is closed and counted.", "success")
         return redirect(url_for("ballots.results", ballot_id=ballot_id))
     detail = q.ballot_detail(session, ballot)
@@ -393,9 +406,11 @@ def _lifecycle(ballot_id: int, action: str) -> ResponseReturnValue:
         title=f"{action.title()} {ballot.title}",
         breadcrumbs=ballot_crumbs(charter, ballot, (f"{action.title()} the ballot", None)),
         action=action,
+        button=button,
         ballot=ballot,
         charter=charter,
         detail=detail,
+        proxies_given=sum(1 for p in q.proxies_for_ballot(session, ballot) if p.ballot_id),
         possible_voters=len(overview.possible_agents(session, exclude_id=0)),
         kind_short=KIND_SHORT,
     )
@@ -409,6 +424,11 @@ def open_ballot(ballot_id: int) -> ResponseReturnValue:
 @bp.route("/ballots/<int:ballot_id>/close", methods=["GET", "POST"])
 def close_ballot(ballot_id: int) -> ResponseReturnValue:
     return _lifecycle(ballot_id, "close")
+
+
+@bp.route("/ballots/<int:ballot_id>/delete", methods=["GET", "POST"])
+def delete_ballot(ballot_id: int) -> ResponseReturnValue:
+    return _lifecycle(ballot_id, "delete")
 
 
 # --------------------------------------------------------------------------------------------

@@ -206,6 +206,8 @@ ROUTES += [
     Route("ballots.open_ballot", "POST", "/ballots/{vb_draft.id}/open", STAFF_ACTION),
     Route("ballots.close_ballot", "GET", "/ballots/{vb_open.id}/close", STAFF_PAGE),
     Route("ballots.close_ballot", "POST", "/ballots/{vb_open.id}/close", STAFF_ACTION),
+    Route("ballots.delete_ballot", "GET", "/ballots/{vb_draft.id}/delete", STAFF_PAGE),
+    Route("ballots.delete_ballot", "POST", "/ballots/{vb_draft.id}/delete", STAFF_ACTION),
     Route(
         "ballots.vote", "POST", "/ballots/{vb_open.id}/vote", VOTER_ACTION, data={"choice": "yes"}
     ),

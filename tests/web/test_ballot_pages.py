@@ -770,3 +770,39 @@ def test_the_demo_has_a_closed_and_an_open_ballot(app: Any, session: Session) ->
     assert "1 of 6 voters have voted" in page
     closed = main_of(client.get("/ballots/"))
     assert "Adopted" in closed.split('id="section-closed"', 1)[1]
+
+
+def test_the_secretariat_deletes_a_draft_ballot_after_confirming(
+    world: SimpleNamespace, client_as: Any, session: Session
+) -> None:
+    ballot = create_ballot(
+        session, world.vb_charter, actor=world.secretariat, kind="adoption", title="Made by mistake"
+    )
+    session.commit()
+    secretariat = client_as("secretariat")
+    page = main_of(secretariat.get(f"/ballots/{ballot.id}"))
+    assert f"/ballots/{ballot.id}/delete" in page
+    assert f"/ballots/{ballot.id}/delete" not in main_of(
+        client_as("member").get(f"/ballots/{ballot.id}")
+    )
+    confirm = main_of(secretariat.get(f"/ballots/{ballot.id}/delete"))
+    assert "nobody has voted" in confirm and "Delete the draft ballot" in confirm
+    response = post(secretariat, f"/ballots/{ballot.id}/delete")
+    assert response.status_code == 302
+    assert response.location.endswith(f"/charters/{world.vb_charter.slug}/ballots")
+    assert "“Made by mistake” was deleted" in text_of(secretariat.get(response.location))
+    assert secretariat.get(f"/ballots/{ballot.id}").status_code == 404
+    session.expunge_all()
+    assert session.get(Ballot, ballot.id) is None
+    session.rollback()
+
+
+def test_an_open_ballot_offers_no_delete_and_refuses_one(
+    world: SimpleNamespace, client_as: Any, session: Session
+) -> None:
+    secretariat = client_as("secretariat")
+    assert "/delete" not in main_of(secretariat.get(f"/ballots/{world.vb_open.id}"))
+    response = post(secretariat, f"/ballots/{world.vb_open.id}/delete")
+    assert response.status_code == 302
+    assert "it cannot be deleted now" in text_of(secretariat.get(response.location))
+    assert fresh(session, Ballot, world.vb_open.id).state == "open"

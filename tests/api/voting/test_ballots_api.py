@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -389,3 +390,62 @@ def test_scheduled_opening_happens_on_first_read(
     assert (
         member_api.post(f"ballots/{ballot['id']}/votes", json={"choice": "yes"}).status_code == 201
     )
+
+
+def test_a_draft_ballot_is_deleted_with_its_options_and_proxies(
+    sec_api: Api,
+    api_as: Any,
+    voting_charter: Any,
+    amend: Any,
+    session: Session,
+    app: Any,
+) -> None:
+    from charter_engine.amendments.models import Amendment
+    from charter_engine.audit.models import AuditEvent
+    from charter_engine.voting.models import BallotOption, Proxy
+    from tests.conftest import chain_audit_events
+
+    principal, agent = api_as("member"), api_as("member")
+    amendment = amend("simple majority", "two-thirds majority")
+    ballot = _create(
+        sec_api, voting_charter.slug, {"kind": "amendment", "amendments": [amendment.id]}
+    )
+    for_this = principal.post(
+        "proxies", json={"agent_id": agent.user.id, "ballot_id": ballot["id"]}
+    )
+    standing = agent.post("proxies", json={"agent_id": principal.user.id})
+    assert for_this.status_code == standing.status_code == 201
+
+    assert_error(sec_api.delete(f"ballots/{ballot['id']}", json={"version": 99}), 409, "stale")
+    assert_error(sec_api.delete(f"ballots/{ballot['id']}", json={"version": "1"}), 422)
+    assert_error(sec_api.delete(f"ballots/{ballot['id']}", json={"why": "typo"}), 422)
+    assert_error(principal.delete(f"ballots/{ballot['id']}"), 403)
+    deleted = sec_api.delete(f"ballots/{ballot['id']}", json={"version": ballot["version"]})
+    assert deleted.status_code == 204 and deleted.get_data() == b""
+
+    assert_error(sec_api.get(f"ballots/{ballot['id']}"), 404)
+    assert_error(sec_api.delete(f"ballots/{ballot['id']}"), 404)
+    session.expire_all()
+    assert session.get(Ballot, ballot["id"]) is None
+    assert session.query(BallotOption).filter_by(ballot_id=ballot["id"]).count() == 0
+    proxies = session.query(Proxy).all()
+    assert [p.id for p in proxies] == [standing.get_json()["id"]]  # the standing one stays
+    state = session.get(Amendment, amendment.id)
+    assert state is not None and state.state == amendment.state  # free for another ballot
+    chain_audit_events(app)
+    event = session.query(AuditEvent).filter_by(action="ballot.deleted").one()
+    assert event.actor_id == sec_api.user.id and event.object_id == str(ballot["id"])
+    payload = json.loads(event.payload)
+    assert payload["amendments"] == [amendment.id]
+    assert [p["id"] for p in payload["proxies"]] == [for_this.get_json()["id"]]
+
+
+def test_an_opened_ballot_cannot_be_deleted(
+    sec_api: Api, voting_charter: Any, voting_state: Any
+) -> None:
+    ballot = _create(sec_api, voting_charter.slug, {"kind": "adoption"})
+    _open(sec_api, ballot["id"])
+    before = voting_state()
+    error = assert_error(sec_api.delete(f"ballots/{ballot['id']}"), 409)
+    assert "draft" in error["message"]
+    assert voting_state() == before
