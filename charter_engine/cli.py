@@ -365,7 +365,7 @@ def ballots() -> None:
 def ballots_tick(ctx: Context) -> None:
     """Open and close ballots whose scheduled time has come (run it from cron every minute)."""
     from charter_engine.db import utcnow
-    from charter_engine.voting.operations import tick_ballots
+    from charter_engine.voting.closing import tick_ballots
 
     with ctx.session() as session:
         done = tick_ballots(session, now=utcnow())

@@ -29,8 +29,9 @@ from charter_engine.api.openapi import error_responses, json_body, json_response
 from charter_engine.charters.queries import get_charter
 from charter_engine.db import utcnow
 from charter_engine.errors import CharterError
-from charter_engine.voting import casting
+from charter_engine.voting import casting, closing
 from charter_engine.voting import operations as ops
+from charter_engine.voting import proxies as proxy_ops
 from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot, Proxy
 from charter_engine.voting.rules import RULE_FIELDS, fraction_text, json_number, ratio_text
@@ -65,11 +66,11 @@ def _settled(ballot_id: int) -> Ballot:
     """The ballot, opened or closed first if its schedule says so (see the module docstring)."""
     session = db()
     ballot = q.get_ballot(session, ballot_id)
-    if ops.ballot_due(ballot):
+    if closing.ballot_due(ballot):
         # Leave the (possibly read-only) transaction and do the change in a write transaction.
         session.rollback()
         try:
-            ops.settle_ballot(session, ballot_id)
+            closing.settle_ballot(session, ballot_id)
             session.commit()
         except CharterError:
             # A scheduled opening that cannot happen (the amendment moved on): show it as it is.
@@ -189,7 +190,7 @@ def list_ballots(slug: str) -> ResponseReturnValue:
     session = db()
     charter = get_charter(session, slug)
     now = utcnow()
-    due = [b.id for b in q.list_ballots(session, charter) if ops.ballot_due(b, now)]
+    due = [b.id for b in q.list_ballots(session, charter) if closing.ballot_due(b, now)]
     for ballot_id in due:
         _settled(ballot_id)
     return jsonify(ballots=[ballot_json(b) for b in q.list_ballots(session, charter)])
@@ -243,7 +244,7 @@ def open_ballot(ballot_id: int) -> ResponseReturnValue:
 @api_bp.post("/ballots/<int:ballot_id>/close")
 def close_ballot(ballot_id: int) -> ResponseReturnValue:
     session = db()
-    ballot = ops.close_ballot(session, q.get_ballot(session, ballot_id), actor=actor())
+    ballot = closing.close_ballot(session, q.get_ballot(session, ballot_id), actor=actor())
     commit()
     return jsonify(ballot_json(ballot, full=True))
 
@@ -276,7 +277,7 @@ def cast_vote(ballot_id: int) -> ResponseReturnValue:
         # it yet: open it and try once more. (A late vote stays refused; the close happens on
         # the next read.)
         session.rollback()
-        if not ops.ballot_due(q.get_ballot(session, ballot_id)):
+        if not closing.ballot_due(q.get_ballot(session, ballot_id)):
             raise
         _settled(ballot_id)
         result = cast()
@@ -440,7 +441,7 @@ def give_proxy() -> ResponseReturnValue:
         abort_json(
             422, "invalid", "Name the member who will vote for you (agent_id).", field="agent_id"
         )
-    proxy = ops.give_proxy(
+    proxy = proxy_ops.give_proxy(
         db(), actor=actor(), agent_id=body.get("agent_id"), ballot_id=body.get("ballot_id")
     )
     commit()
@@ -449,7 +450,7 @@ def give_proxy() -> ResponseReturnValue:
 
 @api_bp.post("/proxies/<int:proxy_id>/revoke")
 def revoke_proxy(proxy_id: int) -> ResponseReturnValue:
-    proxy = ops.revoke_proxy(db(), proxy_id, actor=actor())
+    proxy = proxy_ops.revoke_proxy(db(), proxy_id, actor=actor())
     commit()
     return jsonify(proxy_json(proxy))
 

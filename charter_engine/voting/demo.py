@@ -14,7 +14,8 @@ from charter_engine.accounts.models import User
 from charter_engine.amendments.models import Amendment
 from charter_engine.charters.models import Charter
 from charter_engine.voting.casting import cast_vote
-from charter_engine.voting.operations import close_ballot, create_ballot, open_ballot
+from charter_engine.voting.closing import close_ballot
+from charter_engine.voting.operations import create_ballot, open_ballot
 from charter_engine.voting.overview import votable_amendments
 
 

@@ -1,5 +1,6 @@
-"""Ballot operations: create and edit a draft, open (pin the text, freeze the roll), close and count
-(and merge what was adopted), proxies, and the scheduler's tick. Casting is in :mod:`.casting`.
+"""Ballot operations: create and edit a draft, delete it, and open it (pin the text, freeze the
+roll). Closing and counting, and the scheduler's tick, are in :mod:`.closing`; proxies in
+:mod:`.proxies`; casting in :mod:`.casting`.
 
 Like every operation these check permission and state, change rows, queue the audit event and
 never commit; the caller is the unit of work.
@@ -18,35 +19,25 @@ Locks (the design's "row lock between casting and closing"):
 
 One vote per voter is the unique constraint on ``votes`` / ``ballot_participations`` (see
 :mod:`.casting`).
-
-Proxies: a member gives their vote to another member for one ballot or, until revoked, for all
-ballots; a proxy for the ballot wins over a standing one. The agent casts for the principal with the
-principal's weight. Proxies are not transitive. While a proxy applies, the principal does not vote
-directly (they revoke it first), and the agent never overrides a vote the principal cast
-themselves. A proxy for one ballot cannot be revoked once it was used (the vote stands); a standing
-proxy can always be revoked, and votes it already cast stand.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
-from charter_engine.accounts.permissions import can, ensure_can
+from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.models import Amendment
 from charter_engine.amendments.operations import (
     ensure_no_open_vote,
     fingerprint,
     get_amendment,
-    merge_amendment,
     touched_clause_ids,
     transition_amendment,
 )
@@ -56,15 +47,12 @@ from charter_engine.charters.models import Charter
 from charter_engine.charters.queries import get_charter_for_update, get_revision, revision_clauses
 from charter_engine.db import utcnow
 from charter_engine.errors import (
-    CharterError,
     Conflict,
     InvalidTransition,
     NotFound,
-    PermissionDenied,
     StaleVersion,
     ValidationError,
 )
-from charter_engine.voting.casting import AlreadyVoted
 from charter_engine.voting.models import (
     Ballot,
     BallotOption,
@@ -72,12 +60,9 @@ from charter_engine.voting.models import (
     RollEntry,
 )
 from charter_engine.voting.queries import (
-    count_ballot,
     get_ballot,
-    has_voted,
     rules_of,
 )
-from charter_engine.voting.results import Count, count_to_json
 from charter_engine.voting.rules import (
     DEFAULT_LABEL,
     DEFAULT_OPTION,
@@ -88,8 +73,8 @@ from charter_engine.voting.rules import (
     Eligible,
     Rules,
     check_schedule,
-    due_action,
     ensure_rules_editable,
+    parse_id,
     parse_majorities,
     parse_rules,
     ratio_text,
@@ -100,14 +85,9 @@ from charter_engine.voting.rules import (
 # helpers
 
 
-def _now(now: datetime | None) -> datetime:
+def current_time(now: datetime | None) -> datetime:
+    """``now`` if the caller gave one (the scheduler, tests), else the current time."""
     return utcnow() if now is None else now
-
-
-def _id(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(f"{name} must be an id (a positive whole number).", field=name)
-    return value
 
 
 def _title(value: object, default: str) -> str:
@@ -170,7 +150,7 @@ def _load_amendments(session: Session, charter: Charter, raw: object, kind: str)
         raise ValidationError(
             "Name the amendments to vote on (a list of amendment ids).", field="amendments"
         )
-    ids = [_id(item, "amendments") for item in raw]
+    ids = [parse_id(item, "amendments") for item in raw]
     if len(set(ids)) != len(ids):
         raise ValidationError("An amendment is listed twice.", field="amendments")
     if kind == "amendment" and len(ids) != 1:
@@ -244,7 +224,7 @@ def create_ballot(
     assert isinstance(kind, str)
     data = dict(rules or {})
     parsed = parse_rules(data)
-    check_schedule(parsed, _now(now))
+    check_schedule(parsed, current_time(now))
     chosen = _load_amendments(session, charter, amendments, kind)
     if kind != "ranked" and (data.get("majority") is not None or data.get("majorities")):
         raise ValidationError(
@@ -269,7 +249,7 @@ def create_ballot(
         title=_title(title, default_title),
         state="draft",
         created_by_id=actor.id,
-        created_at=_now(now),
+        created_at=current_time(now),
     )
     _store_rules(ballot, parsed)
     for position, amendment in enumerate(chosen):
@@ -434,7 +414,7 @@ def open_ballot(
     """
     if not system:
         ensure_can(actor, "ballot:open", ballot)
-    now = _now(now)
+    now = current_time(now)
     ballot = get_ballot(session, ballot.id, lock="update")
     if ballot.state != "draft":
         raise InvalidTransition(f"This ballot is already {ballot.state}.")
@@ -548,337 +528,3 @@ def _pin_amendments(
         ensure_no_open_vote(session, charter.id, touched_clause_ids(amendment))
         pairs.append((amendment, option))
     return sorted(pairs, key=lambda pair: pair[1].position)
-
-
-# --------------------------------------------------------------------------------------------
-# closing
-
-
-def close_ballot(
-    session: Session,
-    ballot: Ballot,
-    *,
-    actor: User | None,
-    now: datetime | None = None,
-    system: bool = False,
-) -> Ballot:
-    """Close an open ballot, count it and carry out the decision in the same transaction.
-
-    - amendment ballot: adopted → the amendment is adopted and merged (and the other pending
-      amendments are rebased); otherwise rejected;
-    - ranked ballot: the winner, unless it is "keep the current text", is adopted and merged and
-      the other amendments rejected; "keep" rejects them all; an unresolved tie sends them all back
-      to discussion;
-    - adoption ballot: the charter becomes adopted at the pinned revision.
-
-    If the winning amendment can no longer be merged (its text changed under it), it stays
-    ``adopted`` for the secretariat to merge once brought up to date, and the result says why.
-    """
-    if not system:
-        ensure_can(actor, "ballot:close", ballot)
-    now = _now(now)
-    ballot = get_ballot(session, ballot.id, lock="update")
-    if ballot.state != "open":
-        raise InvalidTransition(
-            "This ballot is not open yet."
-            if ballot.state == "draft"
-            else "This ballot is already closed."
-        )
-    count = count_ballot(session, ballot)
-    body = count_to_json(count)
-    outcome = count.outcome
-    if ballot.kind == "adoption":
-        outcome = _decide_adoption(session, ballot, count, body, actor)
-    else:
-        outcome = _decide_amendments(session, ballot, count, body, actor)
-    body["outcome"] = outcome
-    ballot.state = "closed"
-    ballot.closed_at = now
-    ballot.closed_by_id = actor.id if actor else None
-    ballot.outcome = outcome
-    ballot.result = json.dumps(body, sort_keys=True, ensure_ascii=False)
-    session.flush()
-    record_event(
-        session,
-        "ballot.closed",
-        actor_id=actor.id if actor else None,
-        object_type="ballot",
-        object_id=ballot.id,
-        payload={
-            "outcome": outcome,
-            "reason": body["reason"],
-            "voters": count.voters,
-            "scheduled": system,
-            "merged_revision": body.get("merged_revision"),
-            "result_sha256": _sha256(ballot.result),
-        },
-    )
-    return ballot
-
-
-def _sha256(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _decide_adoption(
-    session: Session, ballot: Ballot, count: Count, body: dict[str, Any], actor: User | None
-) -> str:
-    if not count.passed:
-        return "rejected"
-    charter = get_charter_for_update(session, ballot.charter_id)
-    if charter.head_revision_number != ballot.revision_number:
-        body["reason"] = (
-            f"Void: the vote passed, but the charter changed since the ballot opened (revision "
-            f"{ballot.revision_number} was voted on, revision {charter.head_revision_number} is "
-            "current); nothing is adopted."
-        )
-        return "void"
-    charter.status = "adopted"
-    charter.adopted_revision_number = ballot.revision_number
-    body["adopted_revision"] = ballot.revision_number
-    record_event(
-        session,
-        "charter.adopted",
-        actor_id=actor.id if actor else None,
-        object_type="charter",
-        object_id=charter.id,
-        payload={
-            "ballot": ballot.id,
-            "revision": ballot.revision_number,
-            "text_sha256": ballot.text_sha256,
-        },
-    )
-    return "adopted"
-
-
-def _decide_amendments(
-    session: Session, ballot: Ballot, count: Count, body: dict[str, Any], actor: User | None
-) -> str:
-    options = [o for o in ballot.options if o.amendment_id is not None]
-    # Lock in primary-key order, as when opening.
-    amendments = {
-        o.amendment_id: get_amendment(session, o.amendment_id, for_update=True)
-        for o in sorted(options, key=lambda o: o.amendment_id or 0)
-        if o.amendment_id is not None
-    }
-    changed = [
-        f"#{amendments[o.amendment_id].number}"
-        for o in options
-        if o.amendment_id is not None and fingerprint(amendments[o.amendment_id]) != o.fingerprint
-    ]
-    if changed:
-        # Cannot happen while voting amendments are frozen; if it ever does, adopt nothing.
-        for amendment in amendments.values():
-            transition_amendment(session, amendment, "cancel_voting", actor=actor, system=True)
-        body["reason"] = (
-            f"Void: amendment {', '.join(changed)} no longer says what was voted on; the "
-            "amendments go back to discussion."
-        )
-        return "void"
-    if ballot.kind == "amendment":
-        winner = options[0] if count.passed else None
-    elif count.outcome == "tie":
-        for amendment in amendments.values():
-            transition_amendment(session, amendment, "cancel_voting", actor=actor, system=True)
-        return "tie"
-    else:
-        winner = next((o for o in options if o.key == count.winner), None)
-    for option in options:
-        if winner is None or option.id != winner.id:
-            assert option.amendment_id is not None
-            transition_amendment(
-                session, amendments[option.amendment_id], "reject", actor=actor, system=True
-            )
-    if winner is None:
-        return count.outcome if ballot.kind == "ranked" else "rejected"
-    assert winner.amendment_id is not None
-    amendment = amendments[winner.amendment_id]
-    body["adopted_amendment"] = amendment.id
-    try:
-        with session.begin_nested():
-            transition_amendment(session, amendment, "adopt", actor=actor, system=True)
-            merged = merge_amendment(session, amendment, actor=actor, system=True)
-            body["merged_revision"] = merged.number if merged is not None else None
-    except CharterError as exc:
-        amendment = get_amendment(session, amendment.id, for_update=True)
-        transition_amendment(session, amendment, "adopt", actor=actor, system=True)
-        body["merge_error"] = exc.message
-        body["reason"] += (
-            f" Amendment #{amendment.number} is adopted but could not be merged automatically: "
-            f"{exc.message}"
-        )
-        return "adopted"
-    return "adopted"
-
-
-# --------------------------------------------------------------------------------------------
-# the schedule
-
-
-def settle_ballot(session: Session, ballot_id: int, *, now: datetime | None = None) -> str | None:
-    """Open or close the ballot if its schedule says so at ``now``; returns what was done."""
-    now = _now(now)
-    ballot = get_ballot(session, ballot_id, lock="update")
-    action = due_action(ballot.state, ballot.opens_at, ballot.closes_at, now)
-    if action == "open":
-        open_ballot(session, ballot, actor=None, now=now, system=True)
-        return "opened"
-    if action == "close":
-        close_ballot(session, ballot, actor=None, now=now, system=True)
-        return "closed"
-    return None
-
-
-def ballot_due(ballot: Ballot, now: datetime | None = None) -> bool:
-    """Whether reading this ballot must first open or close it (a cheap check, no query)."""
-    return due_action(ballot.state, ballot.opens_at, ballot.closes_at, _now(now)) is not None
-
-
-def tick_ballots(session: Session, *, now: datetime | None = None) -> list[tuple[int, str]]:
-    """Open and close every ballot whose time has come (``charter-engine ballots tick``).
-
-    Returns ``(ballot id, what happened)`` pairs: ``"opened"``, ``"closed"`` or
-    ``"failed: <reason>"`` (the ballot stays as it was; the other ballots are still handled).
-    """
-    now = _now(now)
-    due = (
-        session.execute(
-            select(Ballot.id)
-            .where(
-                or_(
-                    and_(Ballot.state == "draft", Ballot.opens_at <= now),
-                    and_(Ballot.state == "open", Ballot.closes_at <= now),
-                )
-            )
-            .order_by(Ballot.id)
-        )
-        .scalars()
-        .all()
-    )
-    done: list[tuple[int, str]] = []
-    for ballot_id in due:
-        try:
-            with session.begin_nested():
-                action = settle_ballot(session, ballot_id, now=now)
-        except CharterError as exc:
-            done.append((ballot_id, f"failed: {exc.message}"))
-            continue
-        if action is not None:
-            done.append((ballot_id, action))
-    return done
-
-
-# --------------------------------------------------------------------------------------------
-# proxies
-
-
-def give_proxy(
-    session: Session,
-    *,
-    actor: User,
-    agent_id: object,
-    ballot_id: object = None,
-    now: datetime | None = None,
-) -> Proxy:
-    """``actor`` gives their vote to ``agent_id`` for one ballot, or for all ballots (None)."""
-    ensure_can(actor, "proxy:give")
-    agent_key = _id(agent_id, "agent_id")
-    if agent_key == actor.id:
-        raise ValidationError("You cannot give a proxy to yourself.", field="agent_id")
-    agent = session.get(User, agent_key)
-    if agent is None:
-        raise ValidationError(f"There is no member {agent_key}.", field="agent_id")
-    if not can(agent, "vote:cast"):
-        raise ValidationError(
-            f"{agent.name} cannot vote, so cannot hold a proxy.", field="agent_id"
-        )
-    ballot: Ballot | None = None
-    if ballot_id is not None:
-        try:
-            ballot = get_ballot(session, _id(ballot_id, "ballot_id"), lock="share")
-        except NotFound:
-            raise ValidationError(f"There is no ballot {ballot_id}.", field="ballot_id") from None
-        if ballot.state == "closed":
-            raise InvalidTransition("This ballot is closed.")
-        if ballot.state == "open" and session.get(RollEntry, (ballot.id, actor.id)) is None:
-            raise PermissionDenied("You are not on the roll of this ballot.")
-        if ballot.state == "open" and has_voted(session, ballot, actor.id):
-            raise AlreadyVoted(
-                "You have already voted on this ballot; a proxy would change nothing."
-            )
-    scope = "all" if ballot is None else f"ballot:{ballot.id}"
-    current = session.execute(
-        select(Proxy).where(
-            Proxy.principal_id == actor.id, Proxy.scope == scope, Proxy.revoked_at.is_(None)
-        )
-    ).scalar_one_or_none()
-    if current is not None:
-        raise _proxy_exists(session, current, ballot)
-    proxy = Proxy(
-        principal_id=actor.id,
-        agent_id=agent.id,
-        ballot_id=ballot.id if ballot else None,
-        scope=scope,
-        created_at=_now(now),
-    )
-    try:
-        with session.begin_nested():
-            session.add(proxy)
-            session.flush()
-    except IntegrityError:
-        raise Conflict("You already gave a proxy for this; revoke it first.") from None
-    record_event(
-        session,
-        "proxy.given",
-        actor_id=actor.id,
-        object_type="proxy",
-        object_id=proxy.id,
-        payload={"agent": agent.id, "ballot": proxy.ballot_id},
-    )
-    return proxy
-
-
-def _proxy_exists(session: Session, current: Proxy, ballot: Ballot | None) -> Conflict:
-    agent = session.get(User, current.agent_id)
-    name = agent.name if agent else "another member"
-    what = "this ballot" if ballot else "all ballots"
-    return Conflict(f"You already gave your vote on {what} to {name}; revoke that proxy first.")
-
-
-def revoke_proxy(
-    session: Session, proxy_id: object, *, actor: User, now: datetime | None = None
-) -> Proxy:
-    """The principal takes their vote back. Refused for a one-ballot proxy already used."""
-    key = _id(proxy_id, "proxy_id")
-    proxy = session.execute(
-        select(Proxy)
-        .where(Proxy.id == key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if proxy is None or proxy.principal_id != actor.id:
-        raise NotFound(f"You have no proxy {key}.")
-    if proxy.revoked_at is not None:
-        raise InvalidTransition("This proxy is already revoked.")
-    if proxy.ballot_id is not None:
-        ballot = get_ballot(session, proxy.ballot_id)
-        if has_voted(session, ballot, actor.id):
-            agent = session.get(User, proxy.agent_id)
-            raise Conflict(
-                f"Your vote on this ballot has already been cast"
-                f"{' by ' + agent.name if agent else ''}; a proxy cannot be revoked once it has "
-                "been used."
-            )
-    proxy.revoked_at = _now(now)
-    session.flush()
-    record_event(
-        session,
-        "proxy.revoked",
-        actor_id=actor.id,
-        object_type="proxy",
-        object_id=proxy.id,
-        payload={"agent": proxy.agent_id, "ballot": proxy.ballot_id},
-    )
-    return proxy

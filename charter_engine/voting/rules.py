@@ -78,6 +78,13 @@ def _choice(value: object, name: str, allowed: Sequence[str]) -> str:
     return value
 
 
+def parse_id(value: object, name: str) -> int:
+    """The id of an amendment, a member, a ballot or a proxy, as a positive whole number."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(f"{name} must be an id (a positive whole number).", field=name)
+    return value
+
+
 def parse_fraction(value: object, name: str) -> Fraction:
     """A positive number given as 3, 0.25, "1/3", "25%" or "3:1" (a ratio against one)."""
     if isinstance(value, bool):

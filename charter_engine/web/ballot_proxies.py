@@ -20,8 +20,8 @@ from charter_engine.errors import (
     PermissionDenied,
     ValidationError,
 )
-from charter_engine.voting import operations as ops
 from charter_engine.voting import overview
+from charter_engine.voting import proxies as proxy_ops
 from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot, Proxy
 from charter_engine.web.ballot_forms import ProxyForm
@@ -114,7 +114,7 @@ def give_proxy() -> ResponseReturnValue:
             return redirect(back)
         return _render_proxies(form, 400)
     try:
-        proxy = ops.give_proxy(
+        proxy = proxy_ops.give_proxy(
             session, actor=user, agent_id=form.agent_id.data, ballot_id=ballot_id
         )
     except ValidationError as exc:
@@ -148,7 +148,7 @@ def revoke_proxy(proxy_id: int) -> ResponseReturnValue:
         else url_for("ballots.proxies")
     )
     try:
-        ops.revoke_proxy(session, proxy_id, actor=user)
+        proxy_ops.revoke_proxy(session, proxy_id, actor=user)
     except (Conflict, InvalidTransition) as exc:
         session.rollback()
         flash(exc.message, "error")

@@ -44,7 +44,7 @@ from charter_engine.errors import (
     ValidationError,
 )
 from charter_engine.text.render import diff_html
-from charter_engine.voting import casting, overview
+from charter_engine.voting import casting, closing, overview
 from charter_engine.voting import operations as ops
 from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot
@@ -101,10 +101,10 @@ def settled_ballot(ballot_id: int) -> Ballot:
     """The ballot, opened or closed first if its schedule says so (see the module docstring)."""
     session = db()
     ballot = q.get_ballot(session, ballot_id)
-    if ops.ballot_due(ballot):
+    if closing.ballot_due(ballot):
         session.rollback()  # leave the read transaction; settle in a write transaction
         try:
-            ops.settle_ballot(session, ballot_id)
+            closing.settle_ballot(session, ballot_id)
             session.commit()
         except CharterError:
             session.rollback()  # a scheduled opening that cannot happen: show it as it is
@@ -114,7 +114,7 @@ def settled_ballot(ballot_id: int) -> Ballot:
 
 def _settle_listed(ballots: list[Ballot]) -> bool:
     """Settle the listed ballots that are due; True when any was."""
-    due = [b.id for b in ballots if ops.ballot_due(b)]
+    due = [b.id for b in ballots if closing.ballot_due(b)]
     for ballot_id in due:
         settled_ballot(ballot_id)
     return bool(due)
@@ -384,7 +384,7 @@ def _lifecycle(ballot_id: int, action: str) -> ResponseReturnValue:
             if action == "open":
                 ops.open_ballot(session, ballot, actor=user)
             elif action == "close":
-                ops.close_ballot(session, ballot, actor=user)
+                closing.close_ballot(session, ballot, actor=user)
             else:
                 ops.delete_ballot(session, ballot, actor=user)
         except (InvalidTransition, Conflict, ValidationError) as exc:

@@ -61,12 +61,9 @@ def propose(
 def build_ballot_world(session: Session, world: Any) -> None:
     from charter_engine.charters.operations import import_charter
     from charter_engine.voting.casting import cast_vote
-    from charter_engine.voting.operations import (
-        close_ballot,
-        create_ballot,
-        give_proxy,
-        open_ballot,
-    )
+    from charter_engine.voting.closing import close_ballot
+    from charter_engine.voting.operations import create_ballot, open_ballot
+    from charter_engine.voting.proxies import give_proxy
 
     sec, member, other = world.secretariat, world.member, world.other_member
     charter = import_charter(session, title="Ballot Charter", text=DOCUMENT, actor=sec)

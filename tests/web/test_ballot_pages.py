@@ -18,8 +18,10 @@ from charter_engine.accounts.operations import create_user
 from charter_engine.amendments.models import Amendment
 from charter_engine.db import utcnow
 from charter_engine.voting.casting import cast_vote
+from charter_engine.voting.closing import close_ballot
 from charter_engine.voting.models import Ballot, Participation, Proxy, SecretBallot, Vote
-from charter_engine.voting.operations import close_ballot, create_ballot, give_proxy, open_ballot
+from charter_engine.voting.operations import create_ballot, open_ballot
+from charter_engine.voting.proxies import give_proxy
 from tests.web.ballot_world import CLAUSES, DOCUMENT, propose
 from tests.web.support import PASSWORD, app_engine, db_snapshot, login, post
 

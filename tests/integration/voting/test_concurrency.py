@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from charter_engine.accounts.models import User
 from charter_engine.db import make_engine, make_session_factory
 from charter_engine.voting.casting import AlreadyVoted, BallotClosed, cast_vote
+from charter_engine.voting.closing import close_ballot
 from charter_engine.voting.models import Participation, SecretBallot, Vote
-from charter_engine.voting.operations import close_ballot
 from charter_engine.voting.queries import get_ballot
 from tests.conftest import USE_POSTGRES
 

@@ -23,8 +23,9 @@ from charter_engine.charters.operations import editorial_change
 from charter_engine.charters.queries import get_revision, revision_text
 from charter_engine.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from charter_engine.voting.casting import AlreadyVoted, BallotClosed, cast_vote
+from charter_engine.voting.closing import close_ballot
 from charter_engine.voting.models import Ballot, RollEntry, Vote
-from charter_engine.voting.operations import close_ballot, create_ballot, open_ballot, update_ballot
+from charter_engine.voting.operations import create_ballot, open_ballot, update_ballot
 from charter_engine.voting.queries import (
     ballot_detail,
     ballot_results,

@@ -18,8 +18,9 @@ from charter_engine.errors import (
     ValidationError,
 )
 from charter_engine.voting.casting import AlreadyVoted, cast_vote
+from charter_engine.voting.closing import close_ballot
 from charter_engine.voting.models import Proxy, Vote
-from charter_engine.voting.operations import close_ballot, give_proxy, revoke_proxy
+from charter_engine.voting.proxies import give_proxy, revoke_proxy
 from charter_engine.voting.queries import list_proxies, roll_call, voter_status
 
 

@@ -13,13 +13,8 @@ from charter_engine.amendments.operations import get_amendment
 from charter_engine.db import utcnow
 from charter_engine.errors import InvalidTransition, ValidationError
 from charter_engine.voting.casting import BallotClosed, cast_vote
-from charter_engine.voting.operations import (
-    ballot_due,
-    create_ballot,
-    open_ballot,
-    settle_ballot,
-    tick_ballots,
-)
+from charter_engine.voting.closing import ballot_due, settle_ballot, tick_ballots
+from charter_engine.voting.operations import create_ballot, open_ballot
 from charter_engine.voting.queries import get_ballot
 
 

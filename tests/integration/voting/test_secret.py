@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from charter_engine.audit.models import AuditEvent
 from charter_engine.errors import Conflict, NotFound, ValidationError
 from charter_engine.voting.casting import AlreadyVoted, cast_vote
+from charter_engine.voting.closing import close_ballot
 from charter_engine.voting.models import Participation, SecretBallot, Vote
-from charter_engine.voting.operations import close_ballot, create_ballot
+from charter_engine.voting.operations import create_ballot
 from charter_engine.voting.queries import (
     ballot_results,
     counted_ballots,

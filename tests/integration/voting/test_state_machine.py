@@ -27,14 +27,10 @@ from charter_engine.charters.operations import import_charter
 from charter_engine.db import utcnow
 from charter_engine.errors import CharterError, Conflict, InvalidTransition, PermissionDenied
 from charter_engine.voting.casting import AlreadyVoted, BallotClosed, cast_vote
+from charter_engine.voting.closing import close_ballot
 from charter_engine.voting.models import Participation, Proxy, Vote
-from charter_engine.voting.operations import (
-    close_ballot,
-    create_ballot,
-    give_proxy,
-    open_ballot,
-    revoke_proxy,
-)
+from charter_engine.voting.operations import create_ballot, open_ballot
+from charter_engine.voting.proxies import give_proxy, revoke_proxy
 from charter_engine.voting.queries import count_ballot, get_ballot
 from tests.integration.voting.conftest import DOC
 
