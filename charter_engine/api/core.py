@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, NoReturn
 
 from flask import g, jsonify, request
@@ -26,7 +27,7 @@ from charter_engine.web.context import db
 log = logging.getLogger(__name__)
 
 # Endpoint modules, imported once the blueprint exists; each registers its routes and paths.
-ENDPOINT_MODULES = ("charters", "amendments", "comments", "voting")
+ENDPOINT_MODULES = ("charters", "amendments", "comments", "ballots", "votes", "proxies")
 PUBLIC_ENDPOINTS = {"api.openapi"}
 # Ids and numbers travel as 32-bit integers in the schema: anything larger cannot name anything.
 MAX_ID = 2**31 - 1
@@ -150,6 +151,23 @@ def optional_json_object(allowed: Iterable[str] | None = None) -> dict[str, Any]
     if not request.get_data():
         return {}
     return json_object(allowed)
+
+
+def refuse_unknown_fields(body: dict[str, Any], allowed: frozenset[str]) -> None:
+    """Answer 422 naming every member of ``body`` that is not ``allowed``."""
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        abort_json(
+            422,
+            "invalid",
+            f"Unknown field(s): {', '.join(unknown)}.",
+            field=unknown[0],
+        )
+
+
+def iso_time(value: datetime | None) -> str | None:
+    """A timestamp as ISO 8601 text, or None when there is none."""
+    return value.isoformat() if value else None
 
 
 def _check_strings(value: Any) -> None:
