@@ -13,21 +13,17 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from charter_engine.accounts.models import User
+from charter_engine.amendments.backers import add_backer, remove_backer
+from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.models import Amendment, AmendmentBacker, AmendmentChange
 from charter_engine.amendments.operations import (
-    actions_for,
-    add_backer,
-    amendment_conflicts,
-    fingerprint,
-    get_amendment,
-    merge_amendment,
     propose_amendment,
-    propose_sub_amendment,
-    remove_backer,
     resolve_amendment,
-    transition_amendment,
     update_amendment,
 )
+from charter_engine.amendments.queries import amendment_conflicts, fingerprint, get_amendment
+from charter_engine.amendments.sub_amendments import propose_sub_amendment
+from charter_engine.amendments.transitions import actions_for, transition_amendment
 from charter_engine.amendments.workflow import ACTIONS, STATES, USER_ACTIONS
 from charter_engine.api import api_bp
 from charter_engine.api.charters import charter_or_404, pieces_json, user_json

@@ -19,20 +19,18 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from charter_engine.accounts.permissions import can, ensure_can
+from charter_engine.amendments.backers import add_backer, remove_backer
 from charter_engine.amendments.changes import ChangeError, ChangeSpec, derive_changes
+from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.models import Amendment, AmendmentChange
 from charter_engine.amendments.operations import (
-    actions_for,
-    add_backer,
-    amendment_conflicts,
-    merge_amendment,
     propose_amendment,
-    propose_sub_amendment,
-    remove_backer,
     resolve_amendment,
-    transition_amendment,
     update_amendment,
 )
+from charter_engine.amendments.queries import amendment_conflicts
+from charter_engine.amendments.sub_amendments import propose_sub_amendment
+from charter_engine.amendments.transitions import actions_for, transition_amendment
 from charter_engine.amendments.workflow import (
     EDITABLE_STATES,
     PENDING_STATES,
