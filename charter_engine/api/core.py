@@ -26,7 +26,7 @@ from charter_engine.web.context import db
 log = logging.getLogger(__name__)
 
 # Endpoint modules, imported once the blueprint exists; each registers its routes and paths.
-ENDPOINT_MODULES = ("charters", "amendments", "comments", "voting")
+ENDPOINT_MODULES = ("charters", "amendments", "amendment_workflow", "comments", "voting")
 PUBLIC_ENDPOINTS = {"api.openapi"}
 # Ids and numbers travel as 32-bit integers in the schema: anything larger cannot name anything.
 MAX_ID = 2**31 - 1
