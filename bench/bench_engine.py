@@ -25,7 +25,8 @@ from sqlalchemy import text
 import charter_engine.models  # noqa: F401
 from charter_engine import migrate
 from charter_engine.accounts.operations import create_user
-from charter_engine.amendments.operations import merge_amendment, propose_amendment
+from charter_engine.amendments.merging import merge_amendment
+from charter_engine.amendments.operations import propose_amendment
 from charter_engine.charters.operations import import_charter
 from charter_engine.charters.queries import current_entries, get_revision, revision_text
 from charter_engine.db import make_engine, make_session_factory

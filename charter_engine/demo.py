@@ -10,11 +10,9 @@ from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
 from charter_engine.accounts.operations import create_user
-from charter_engine.amendments.operations import (
-    merge_amendment,
-    propose_amendment,
-    transition_amendment,
-)
+from charter_engine.amendments.merging import merge_amendment
+from charter_engine.amendments.operations import propose_amendment
+from charter_engine.amendments.transitions import transition_amendment
 from charter_engine.charters.models import Charter
 from charter_engine.charters.operations import import_charter
 from charter_engine.charters.queries import current_entries

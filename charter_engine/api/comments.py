@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from charter_engine.accounts.models import User
 from charter_engine.api import api_bp
-from charter_engine.api.amendments import amendment_or_404
+from charter_engine.api.amendment_json import amendment_or_404
 from charter_engine.api.charters import charter_or_404, user_json
 from charter_engine.api.core import ID, actor, commit, int_field, json_object, known_id
 from charter_engine.api.openapi import (

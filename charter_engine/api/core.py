@@ -27,7 +27,15 @@ from charter_engine.web.context import db
 log = logging.getLogger(__name__)
 
 # Endpoint modules, imported once the blueprint exists; each registers its routes and paths.
-ENDPOINT_MODULES = ("charters", "amendments", "comments", "ballots", "votes", "proxies")
+ENDPOINT_MODULES = (
+    "charters",
+    "amendments",
+    "amendment_workflow",
+    "comments",
+    "ballots",
+    "votes",
+    "proxies",
+)
 PUBLIC_ENDPOINTS = {"api.openapi"}
 # Ids and numbers travel as 32-bit integers in the schema: anything larger cannot name anything.
 MAX_ID = 2**31 - 1
@@ -35,12 +43,9 @@ _DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 def load_endpoint_modules() -> None:
+    """Import every endpoint module, so that their routes and OpenAPI paths are registered."""
     for name in ENDPOINT_MODULES:
-        try:
-            importlib.import_module(f"charter_engine.api.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"charter_engine.api.{name}":
-                raise
+        importlib.import_module(f"charter_engine.api.{name}")
 
 
 class ApiError(Exception):

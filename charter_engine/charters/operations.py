@@ -361,7 +361,7 @@ def editorial_change(
         raise StaleVersion(
             f"The charter changed meanwhile: it is now at revision {charter.head_revision_number}."
         )
-    from charter_engine.amendments.operations import ensure_no_open_vote
+    from charter_engine.amendments.merging import ensure_no_open_vote
 
     ensure_no_open_vote(session, charter.id, {clause_id})
     entries = current_entries(session, charter)
@@ -394,7 +394,7 @@ def editorial_change(
         object_id=charter.id,
         payload={"clause_id": clause_id, "revision": revision.number, "reason": reason.strip()},
     )
-    from charter_engine.amendments.operations import rebase_pending
+    from charter_engine.amendments.merging import rebase_pending
 
     rebase_pending(session, charter, revision, actor=actor)
     return revision

@@ -19,12 +19,9 @@ from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import ensure_can
-from charter_engine.amendments.operations import (
-    fingerprint,
-    get_amendment,
-    merge_amendment,
-    transition_amendment,
-)
+from charter_engine.amendments.merging import merge_amendment
+from charter_engine.amendments.queries import fingerprint, get_amendment
+from charter_engine.amendments.transitions import transition_amendment
 from charter_engine.audit.operations import record_event
 from charter_engine.charters.queries import get_charter_for_update
 from charter_engine.errors import CharterError, InvalidTransition

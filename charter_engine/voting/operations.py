@@ -33,14 +33,10 @@ from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import ensure_can
+from charter_engine.amendments.merging import ensure_no_open_vote
 from charter_engine.amendments.models import Amendment
-from charter_engine.amendments.operations import (
-    ensure_no_open_vote,
-    fingerprint,
-    get_amendment,
-    touched_clause_ids,
-    transition_amendment,
-)
+from charter_engine.amendments.queries import fingerprint, get_amendment, touched_clause_ids
+from charter_engine.amendments.transitions import transition_amendment
 from charter_engine.amendments.workflow import next_state
 from charter_engine.audit.operations import record_event
 from charter_engine.charters.models import Charter

@@ -240,11 +240,9 @@ ROUTES += [
 def build_drafting_world(session: Session, world: World) -> None:
     """A charter; the member's submitted amendment (supported by the other member), a draft, and
     one in needs_rebase after the other member's overlapping amendment was merged; a comment."""
-    from charter_engine.amendments.operations import (
-        add_backer,
-        merge_amendment,
-        propose_amendment,
-    )
+    from charter_engine.amendments.backers import add_backer
+    from charter_engine.amendments.merging import merge_amendment
+    from charter_engine.amendments.operations import propose_amendment
     from charter_engine.charters.operations import import_charter
     from charter_engine.charters.queries import get_revision, revision_clauses
     from charter_engine.comments.operations import create_comment

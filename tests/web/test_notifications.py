@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from charter_engine.amendments.operations import merge_amendment, propose_amendment
+from charter_engine.amendments.merging import merge_amendment
+from charter_engine.amendments.operations import propose_amendment
 from charter_engine.charters.queries import current_entries
 from charter_engine.comments.operations import create_comment
 from charter_engine.config import Settings

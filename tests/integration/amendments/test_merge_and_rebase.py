@@ -10,16 +10,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.models import Amendment
 from charter_engine.amendments.operations import (
-    amendment_conflicts,
-    get_amendment,
-    merge_amendment,
     propose_amendment,
     resolve_amendment,
-    transition_amendment,
     update_amendment,
 )
+from charter_engine.amendments.queries import amendment_conflicts, get_amendment
+from charter_engine.amendments.transitions import transition_amendment
 from charter_engine.charters.models import Revision
 from charter_engine.charters.queries import current_entries, get_revision, revision_text
 from charter_engine.errors import Conflict, InvalidTransition, PermissionDenied, StaleVersion
@@ -257,7 +256,7 @@ def test_stale_edit_is_refused_and_a_voting_amendment_blocks_merges_on_its_claus
 def test_sub_amendment_changes_the_parents_proposed_text(
     session: Session, create_charter: Any, create_user: Any, secretariat: Any
 ) -> None:
-    from charter_engine.amendments.operations import propose_sub_amendment
+    from charter_engine.amendments.sub_amendments import propose_sub_amendment
 
     charter = create_charter(DOC)
     alice, bob = create_user(), create_user()

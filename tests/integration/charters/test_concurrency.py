@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.models import Amendment
-from charter_engine.amendments.operations import get_amendment, merge_amendment, propose_amendment
+from charter_engine.amendments.operations import propose_amendment
+from charter_engine.amendments.queries import get_amendment
 from charter_engine.charters.models import Revision
 from charter_engine.charters.queries import (
     current_entries,

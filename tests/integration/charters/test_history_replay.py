@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from charter_engine.amendments.operations import merge_amendment, propose_amendment
+from charter_engine.amendments.merging import merge_amendment
+from charter_engine.amendments.operations import propose_amendment
 from charter_engine.charters.operations import import_charter
 from charter_engine.charters.queries import get_revision, revision_text
 from tests.shared_data import require_shared_data

@@ -11,11 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from charter_engine.amendments.operations import (
-    get_amendment,
-    transition_amendment,
-    update_amendment,
-)
+from charter_engine.amendments.operations import update_amendment
+from charter_engine.amendments.queries import get_amendment
+from charter_engine.amendments.transitions import transition_amendment
 from charter_engine.audit.models import AuditEvent
 from charter_engine.audit.operations import verify_chain
 from charter_engine.charters.models import Charter, Revision

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from charter_engine.amendments.operations import get_amendment
+from charter_engine.amendments.queries import get_amendment
 from charter_engine.db import utcnow
 from charter_engine.errors import InvalidTransition, ValidationError
 from charter_engine.voting.casting import BallotClosed, cast_vote

@@ -1,0 +1,96 @@
+"""Moving an amendment through the workflow: every state an operation assigns goes through
+:func:`set_state` (which stamps the time and writes the audit event), and the actions a person may
+take now are read from the pure table in :mod:`charter_engine.amendments.workflow`.
+
+Merges are not workflow moves here: see :mod:`charter_engine.amendments.merging`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from charter_engine.accounts.permissions import can, ensure_can
+from charter_engine.amendments.models import Amendment
+from charter_engine.amendments.workflow import next_state, permission_for
+from charter_engine.audit.operations import record_event
+from charter_engine.db import utcnow
+from charter_engine.errors import InvalidTransition, ValidationError
+
+if TYPE_CHECKING:
+    from charter_engine.accounts.models import User
+
+
+def set_state(
+    session: Session,
+    amendment: Amendment,
+    target: str,
+    *,
+    action: str,
+    actor: User | None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Assign ``target`` (already allowed by the table) and record it as ``amendment.<action>``."""
+    before = amendment.state
+    amendment.state = target
+    amendment.updated_at = utcnow()
+    if target == "submitted" and amendment.submitted_at is None:
+        amendment.submitted_at = utcnow()
+    record_event(
+        session,
+        f"amendment.{action}",
+        actor_id=actor.id if actor else None,
+        object_type="amendment",
+        object_id=amendment.id,
+        payload={"from": before, "to": target, **(extra or {})},
+    )
+
+
+def transition_amendment(
+    session: Session,
+    amendment: Amendment,
+    action: str,
+    *,
+    actor: User | None,
+    system: bool = False,
+) -> Amendment:
+    """Move an amendment through the workflow (not merges: see :func:`.merging.merge_amendment`).
+
+    ``system=True`` is for moves made by the engine itself as part of another operation (a ballot
+    opening or closing), which the caller has already authorised.
+    """
+    if action in ("merge", "merge_editorial"):
+        raise InvalidTransition("Use the merge operation to merge an amendment.")
+    if action == "resolve":
+        raise InvalidTransition("Resolve a conflict by giving the resolved text.")
+    target = next_state(amendment.state, action)
+    if target is None:
+        raise InvalidTransition(
+            f"You cannot {action.replace('_', ' ')} an amendment that is "
+            f"{amendment.state.replace('_', ' ')}."
+        )
+    if not system:
+        ensure_can(actor, permission_for(action), amendment)
+    if action == "submit" and not amendment.changes:
+        raise ValidationError("An amendment without changes cannot be submitted.")
+    set_state(session, amendment, target, action=action, actor=actor)
+    session.flush()
+    return amendment
+
+
+def actions_for(user: User | None, amendment: Amendment) -> list[str]:
+    """The workflow actions ``user`` may take now — what the UI shows as buttons."""
+    from charter_engine.amendments.workflow import USER_ACTIONS, available_actions
+
+    out = []
+    for action in available_actions(amendment.state):
+        if action in USER_ACTIONS and can(user, permission_for(action), amendment):
+            out.append(action)
+    if amendment.state in ("submitted", "discussion") and can(
+        user, "amendment:merge_editorial", amendment
+    ):
+        out.append("merge_editorial")
+    if amendment.state == "needs_rebase" and can(user, "amendment:resolve", amendment):
+        out.append("resolve")
+    return out

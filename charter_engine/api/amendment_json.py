@@ -1,0 +1,251 @@
+"""How an amendment looks in the API: the full representation with each change's diff against the
+current text, the summary the lists show, and the OpenAPI schemas that describe them.
+
+The endpoint modules (:mod:`.amendments`, :mod:`.amendment_workflow`) answer with these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from charter_engine.accounts.models import User
+from charter_engine.amendments.models import Amendment, AmendmentChange
+from charter_engine.amendments.queries import amendment_conflicts, fingerprint, get_amendment
+from charter_engine.amendments.transitions import actions_for
+from charter_engine.amendments.workflow import STATES
+from charter_engine.api.charters import pieces_json, user_json
+from charter_engine.api.core import actor, known_id
+from charter_engine.api.openapi import json_response, register_paths
+from charter_engine.charters.models import Charter, Revision, RevisionClause
+from charter_engine.charters.queries import get_revision, revision_clauses
+from charter_engine.text import diff_words
+from charter_engine.web.context import db
+
+
+def amendment_or_404(amendment_id: int) -> Amendment:
+    return get_amendment(db(), known_id(amendment_id, "amendment"))
+
+
+def users_by_id(ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    return {u.id: u for u in db().execute(select(User).where(User.id.in_(ids))).scalars()}
+
+
+def _revision_number(revision_id: int | None) -> int | None:
+    if revision_id is None:
+        return None
+    revision = db().get(Revision, revision_id)
+    return revision.number if revision is not None else None
+
+
+def _change_json(change: AmendmentChange, head: dict[int, RevisionClause]) -> dict[str, Any]:
+    """A change with its diff against the current text of the clause it touches."""
+    current = head.get(change.clause_id) if change.clause_id is not None else None
+    current_text = current.version.text if current is not None else None
+    diff: list[tuple[int, str]] | None
+    if change.target_change_id is not None:  # a sub-amendment: against the amended proposal
+        diff = diff_words(change.base_text or "", change.new_text or "")
+    elif change.kind == "insert":
+        diff = [(1, change.new_text or "")]
+    elif current_text is None:
+        diff = None  # the clause is no longer in the text
+    elif change.kind == "delete":
+        diff = [(-1, current_text)]
+    elif change.new_text is not None:
+        diff = diff_words(current_text, change.new_text)
+    else:  # a move that keeps the text
+        diff = [(0, current_text)]
+    after = head.get(change.after_clause_id) if change.after_clause_id is not None else None
+    return {
+        "id": change.id,
+        "position": change.position + 1,
+        "kind": change.kind,
+        "target_change_id": change.target_change_id,
+        "clause_id": change.clause_id,
+        "clause_number": current.number if current is not None else None,
+        "after_clause_id": change.after_clause_id,
+        "after_clause_number": after.number if after is not None else None,
+        "base_version_id": change.base_version_id,
+        "text": change.new_text,
+        "current_text": current_text,
+        "diff": pieces_json(diff),
+    }
+
+
+def _head_rows(charter: Charter) -> dict[int, RevisionClause]:
+    session = db()
+    head = get_revision(session, charter)
+    return {rc.clause_id: rc for rc in revision_clauses(session, head)}
+
+
+def amendment_json(amendment: Amendment, *, viewer: User | None) -> dict[str, Any]:
+    session = db()
+    charter = session.get(Charter, amendment.charter_id)
+    assert charter is not None
+    head = _head_rows(charter)
+    users = users_by_id({amendment.author_id} | {b.user_id for b in amendment.backers})
+    return {
+        "id": amendment.id,
+        "number": amendment.number,
+        "charter": charter.slug,
+        "title": amendment.title,
+        "rationale": amendment.rationale,
+        "state": amendment.state,
+        "author": user_json(users.get(amendment.author_id)),
+        "base_revision": _revision_number(amendment.base_revision_id),
+        "head_revision": charter.head_revision_number,
+        "merged_revision": _revision_number(amendment.merged_revision_id),
+        "editorial": amendment.editorial,
+        "parent_id": amendment.parent_id,
+        "version": amendment.version,
+        "fingerprint": fingerprint(amendment),
+        "created_at": amendment.created_at.isoformat(),
+        "updated_at": amendment.updated_at.isoformat(),
+        "submitted_at": amendment.submitted_at.isoformat() if amendment.submitted_at else None,
+        "changes": [_change_json(c, head) for c in amendment.changes],
+        "backers": [
+            {"user": user_json(users.get(b.user_id)), "kind": b.kind}
+            for b in sorted(amendment.backers, key=lambda b: (b.created_at, b.id))
+        ],
+        "conflicts": amendment_conflicts(amendment) if amendment.state == "needs_rebase" else [],
+        "actions": actions_for(viewer, amendment),
+    }
+
+
+def fresh_amendment_json(amendment_id: int) -> dict[str, Any]:
+    """The amendment as committed, read again (versions and rows may have moved on flush)."""
+    session = db()
+    session.expire_all()
+    return amendment_json(get_amendment(session, amendment_id), viewer=actor())
+
+
+def summary_json(
+    amendment: Amendment, users: dict[int, User], revisions: dict[int, int]
+) -> dict[str, Any]:
+    return {
+        "id": amendment.id,
+        "number": amendment.number,
+        "title": amendment.title,
+        "state": amendment.state,
+        "author": user_json(users.get(amendment.author_id)),
+        "base_revision": revisions.get(amendment.base_revision_id),
+        "editorial": amendment.editorial,
+        "parent_id": amendment.parent_id,
+        "version": amendment.version,
+        "created_at": amendment.created_at.isoformat(),
+        "updated_at": amendment.updated_at.isoformat(),
+        "clause_ids": sorted({c.clause_id for c in amendment.changes if c.clause_id is not None}),
+        "change_count": len(amendment.changes),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# OpenAPI
+
+AMENDMENT_RESPONSES = {
+    "200": json_response("The amendment", "Amendment"),
+}
+
+register_paths(
+    {},
+    schemas={
+        "Backer": {
+            "type": "object",
+            "properties": {
+                "user": {"$ref": "#/components/schemas/UserRef"},
+                "kind": {"type": "string", "enum": ["cosponsor", "supporter"]},
+            },
+        },
+        "AmendmentSummary": {
+            "type": "object",
+            "required": ["id", "number", "title", "state"],
+            "properties": {
+                "id": {"type": "integer"},
+                "number": {"type": "integer"},
+                "title": {"type": "string"},
+                "state": {"type": "string", "enum": list(STATES)},
+                "author": {"$ref": "#/components/schemas/UserRef"},
+                "base_revision": {"type": ["integer", "null"]},
+                "editorial": {"type": "boolean"},
+                "parent_id": {"type": ["integer", "null"]},
+                "version": {"type": "integer"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "updated_at": {"type": "string", "format": "date-time"},
+                "clause_ids": {"type": "array", "items": {"type": "integer"}},
+                "change_count": {"type": "integer"},
+            },
+        },
+        "Amendment": {
+            "type": "object",
+            "required": ["id", "number", "state", "changes", "version", "fingerprint", "actions"],
+            "properties": {
+                "id": {"type": "integer"},
+                "number": {"type": "integer"},
+                "charter": {"type": "string"},
+                "title": {"type": "string"},
+                "rationale": {"type": "string"},
+                "state": {"type": "string", "enum": list(STATES)},
+                "author": {"$ref": "#/components/schemas/UserRef"},
+                "base_revision": {"type": ["integer", "null"]},
+                "head_revision": {"type": "integer"},
+                "merged_revision": {"type": ["integer", "null"]},
+                "editorial": {"type": "boolean"},
+                "parent_id": {"type": ["integer", "null"]},
+                "version": {"type": "integer", "description": "Send it back when editing"},
+                "fingerprint": {"type": "string", "description": "SHA-256 of what it proposes"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "updated_at": {"type": "string", "format": "date-time"},
+                "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+                "changes": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "position", "kind", "diff"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "target_change_id": {
+                                "type": ["integer", "null"],
+                                "description": "Sub-amendments: the parent's change amended",
+                            },
+                            "position": {"type": "integer"},
+                            "kind": {
+                                "type": "string",
+                                "enum": ["replace", "insert", "delete", "move"],
+                            },
+                            "clause_id": {"type": ["integer", "null"]},
+                            "clause_number": {"type": ["string", "null"]},
+                            "after_clause_id": {"type": ["integer", "null"]},
+                            "after_clause_number": {"type": ["string", "null"]},
+                            "base_version_id": {"type": ["integer", "null"]},
+                            "text": {"type": ["string", "null"]},
+                            "current_text": {"type": ["string", "null"]},
+                            "diff": {
+                                "description": "Against the current text of the clause (for a "
+                                "sub-amendment, against the proposal it amends); null when the "
+                                "clause is no longer in the text",
+                                "oneOf": [
+                                    {"$ref": "#/components/schemas/DiffPieces"},
+                                    {"type": "null"},
+                                ],
+                            },
+                        },
+                    },
+                },
+                "backers": {"type": "array", "items": {"$ref": "#/components/schemas/Backer"}},
+                "conflicts": {
+                    "type": "array",
+                    "description": "While needs_rebase: what collides with the current text",
+                    "items": {"type": "object"},
+                },
+                "actions": {
+                    "type": "array",
+                    "description": "Workflow actions the caller may take now",
+                    "items": {"type": "string"},
+                },
+            },
+        },
+    },
+)
