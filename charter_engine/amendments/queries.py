@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from charter_engine.amendments.models import Amendment
-from charter_engine.charters.models import Charter
 from charter_engine.errors import NotFound
 
 
@@ -63,9 +62,3 @@ def touched_clause_ids(amendment: Amendment) -> set[int]:
 
 def amendment_conflicts(amendment: Amendment) -> list[dict[str, Any]]:
     return json.loads(amendment.conflicts) if amendment.conflicts else []
-
-
-def charter_of(session: Session, amendment: Amendment) -> Charter:
-    charter = session.get(Charter, amendment.charter_id)
-    assert charter is not None
-    return charter

@@ -19,6 +19,7 @@ from charter_engine.api.core import (
     commit,
     int_arg,
     int_field,
+    iso_time,
     json_object,
     known_id,
     str_field,
@@ -67,10 +68,6 @@ def user_json(user: User | None) -> dict[str, Any] | None:
     return None if user is None else {"id": user.id, "name": user.name}
 
 
-def _timestamp(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def charter_summary(charter: Charter) -> dict[str, Any]:
     return {
         "slug": charter.slug,
@@ -78,7 +75,7 @@ def charter_summary(charter: Charter) -> dict[str, Any]:
         "status": charter.status,
         "format": charter.source_format,
         "head_revision": charter.head_revision_number,
-        "created_at": _timestamp(charter.created_at),
+        "created_at": iso_time(charter.created_at),
     }
 
 
@@ -162,7 +159,7 @@ def _revision_json(
         ),
         "actor": user_json(users.get(revision.actor_id or -1)),
         "note": revision.note,
-        "created_at": _timestamp(revision.created_at),
+        "created_at": iso_time(revision.created_at),
         "sha256": revision.text_sha256,
         "clause_count": revision.clause_count,
     }
@@ -237,7 +234,7 @@ def charters_clause_history(slug: str, clause_id: int) -> ResponseReturnValue:
                 "cause": e.revision.cause,
                 "editorial": e.revision.editorial,
                 "note": e.revision.note,
-                "created_at": _timestamp(e.version.created_at),
+                "created_at": iso_time(e.version.created_at),
                 "kind": e.version.kind,
                 "heading": e.version.heading,
                 "text": e.version.text,

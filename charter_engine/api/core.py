@@ -145,9 +145,7 @@ def json_object(allowed: Iterable[str] | None = None) -> dict[str, Any]:
         abort_json(400, "bad_request", "The body must be a JSON object.")
     _check_strings(body)
     if allowed is not None:
-        unknown = sorted(set(body) - set(allowed))
-        if unknown:
-            abort_json(422, "invalid", f"Unknown field {unknown[0]!r}.", field=unknown[0])
+        refuse_unknown_fields(body, frozenset(allowed))
     return body
 
 
