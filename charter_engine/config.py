@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from charter_engine.db import DEFAULT_POOL_SIZE
+
 DEFAULT_INSTANCE_DIR = Path.cwd() / "instance"
 
 
@@ -53,7 +55,7 @@ class Settings:
     reset_max_age: int = 2 * 3600
     testing: bool = False
     # PostgreSQL connections kept open per process; at least the server's threads.
-    db_pool_size: int = 10
+    db_pool_size: int = DEFAULT_POOL_SIZE
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -410,8 +410,14 @@ def _lifecycle(ballot_id: int, action: str) -> ResponseReturnValue:
         ballot=ballot,
         charter=charter,
         detail=detail,
-        proxies_given=sum(1 for p in q.proxies_for_ballot(session, ballot) if p.ballot_id),
-        possible_voters=len(overview.possible_agents(session, exclude_id=0)),
+        proxies_given=(
+            sum(1 for p in q.proxies_for_ballot(session, ballot) if p.ballot_id)
+            if action == "delete"
+            else 0
+        ),
+        possible_voters=(
+            len(overview.possible_agents(session, exclude_id=0)) if action == "open" else 0
+        ),
         kind_short=KIND_SHORT,
     )
 
