@@ -6,7 +6,8 @@
   on every request, so deactivation takes effect on the next request.
 * Deny by default: a browser view answers anonymous requests only if it is marked :func:`public`;
   every other view redirects anonymous visitors to the login page. The JSON API (``/api/``) has its
-  own bearer-token check and is left to it.
+  own bearer-token check and is left to it; it neither reads nor sets the session cookie
+  (:class:`BrowserSessionInterface`), so a browser's session can never act through the API.
 * Every response gets a strict Content-Security-Policy (no inline scripts or styles, nothing from
   other origins), and pages for signed-in users are not cached.
 """
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, redirect, request, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -122,6 +124,20 @@ def _harden(response: Response) -> Response:
     return response
 
 
+class BrowserSessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions for the browser pages only.
+
+    A request to the JSON API gets Flask's null session: the cookie is not read (nor its signature
+    checked) and no cookie is set in the answer. The API authenticates every request by its bearer
+    token, so this is both what it means and work saved on its busiest path, the votes.
+    """
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        if request.path.startswith(API_PREFIX):
+            return None  # Flask then uses the null session, which it never saves
+        return super().open_session(app, request)
+
+
 def init_security(app: Flask) -> None:
     settings = app.extensions["charter_engine"].settings
     secure = settings.base_url.startswith("https://")
@@ -139,6 +155,7 @@ def init_security(app: Flask) -> None:
     login_manager.login_message = "Please sign in to see this page."
     login_manager.login_message_category = "info"
     login_manager.user_loader(_load_user)
+    app.session_interface = BrowserSessionInterface()
     app.before_request(_gate)
     app.after_request(_harden)
     # The very function the server enforces with: ``{% if can(current_user, "x:y", obj) %}``;

@@ -232,3 +232,26 @@ def test_session_cookie_flags(app: Any, world: SimpleNamespace) -> None:
     page = client.get("/people/")
     assert page.headers["Cache-Control"] == "no-store"
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_the_api_neither_reads_nor_sets_the_session_cookie(
+    app: Any, world: SimpleNamespace, session: Session
+) -> None:
+    from charter_engine.accounts.operations import issue_token
+
+    token = issue_token(session, world.member)
+    session.commit()
+    client = app.test_client()
+    login(client, world.member)
+    # A signed-in browser's cookie is no credential for the API ...
+    refused = client.get("/api/v1/charters")
+    assert refused.status_code == 401
+    assert "Set-Cookie" not in refused.headers
+    # ... a bearer token is, and the answer carries no cookie either, only the usual headers.
+    answer = client.get("/api/v1/charters", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert "Set-Cookie" not in answer.headers
+    assert "Cookie" not in answer.headers.get("Vary", "")  # caches need not key on the cookie
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    # The browser session is untouched by those requests.
+    assert client.get("/people/").status_code == 200
