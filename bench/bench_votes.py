@@ -1,9 +1,9 @@
 """Benchmark of voting on PostgreSQL: votes cast per second through the API, against a baseline.
 
-Both servers are started the same way — waitress in a subprocess on a loopback port, with the same
-number of threads (8, the default of ``charter-engine serve``) — and driven by the same 50
-concurrent clients (threads in this process, one keep-alive connection each) for a fixed number
-of requests, in rounds that alternate between the two:
+Both servers are started the same way — Granian in a subprocess on a loopback port, with the same
+workers and threads (by default those of ``charter-engine serve``: one worker, four threads) —
+and driven by the same 50 concurrent clients (threads in this process, one keep-alive connection
+each) for a fixed number of requests, in rounds that alternate between the two:
 
 - the app: ``charter-engine serve``, ``POST /api/v1/ballots/<id>/votes`` (bearer token, JSON),
   one new vote per request, each by a different voter on one open named ballot;
@@ -12,18 +12,19 @@ of requests, in rounds that alternate between the two:
 
 It prints requests per second, p50 and p99 latency of both in each round and the median of the
 rounds' ratios and of the app's p99 (goals: the app at least half the baseline's rate, p99 under
-100 ms), then times ``count_ranked`` on 10,000 ballots of 10
-options (goal: under 1 s).
+100 ms), then times ``count_ranked`` on 10,000 ballots of 10 options (goal: under 1 s).
 
 Run from the project root: ``.venv/bin/python bench/bench_votes.py [--clients 50]
-[--requests 60] [--rounds 3]``. The database is ``CHARTER_BENCH_DATABASE_URL`` (default
-``postgresql://postgres@127.0.0.1:5432/charter_bench_votes``); it is created if needed and its
-schema is rebuilt on every run. Everything listens on 127.0.0.1 only.
+[--requests 60] [--rounds 3] [--workers 1] [--threads 4]``. The database is
+``CHARTER_BENCH_DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/charter_bench_votes``);
+it is created if needed and its schema is rebuilt on every run. Everything listens on 127.0.0.1
+only.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import json
 import os
@@ -43,7 +44,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/charter_bench_votes"
-SERVER_THREADS = 8
 WARMUP_REQUESTS = 100
 
 
@@ -73,10 +73,21 @@ def baseline_app(url: str) -> Any:
     return app
 
 
-def serve_baseline(url: str, port: int) -> None:
-    from waitress import serve
+def serve_baseline(url: str, port: int, workers: int, threads: int) -> None:
+    """Serve the baseline as ``charter-engine serve`` serves the app."""
+    from granian import Granian
+    from granian.constants import Interfaces
 
-    serve(baseline_app(url), host="127.0.0.1", port=port, threads=SERVER_THREADS)
+    server = Granian(
+        "baseline",
+        address="127.0.0.1",
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        websockets=False,
+    )
+    server.serve(target_loader=functools.partial(baseline_app, url), wrap_loader=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,7 +187,7 @@ def wait_for(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -
 
 
 def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    """Start a server; its output goes to ``log`` (waitress reports its queue depth there)."""
+    """Start a server; its output goes to ``log``."""
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=out)
     try:
@@ -299,6 +310,19 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds a server has used so far: its main process and its worker processes."""
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:  # the parent's pid
+            workers.append(int(stat.parent.name))
+    return process_cpu(pid) + sum(process_cpu(worker) for worker in workers)
+
+
 def backend_pids(url: str) -> list[int]:
     """The PostgreSQL backends connected to the benchmark's database (they run on this host)."""
     import psycopg
@@ -320,9 +344,9 @@ def measured(
 ) -> Run:
     """``drive`` the server, and count the CPU it and the database backends used meanwhile."""
     before_db = {pid: process_cpu(pid) for pid in backend_pids(url)}
-    before_server = process_cpu(server.pid)
+    before_server = server_cpu(server.pid)
     run = drive(name, port, jobs)
-    run.server_cpu = process_cpu(server.pid) - before_server
+    run.server_cpu = server_cpu(server.pid) - before_server
     # Backends stay connected in the servers' pools; one started during the run counts from 0.
     run.database_cpu = sum(process_cpu(pid) - before_db.get(pid, 0.0) for pid in backend_pids(url))
     return run
@@ -350,11 +374,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=60, help="per client and round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="server processes, both servers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker, both servers")
     parser.add_argument("--baseline-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     url = os.environ.get("CHARTER_BENCH_DATABASE_URL", DEFAULT_URL)
     if args.baseline_server:
-        serve_baseline(url, args.baseline_server)
+        serve_baseline(url, args.baseline_server, args.workers, args.threads)
         return
     if not url.startswith("postgres"):
         raise SystemExit("this benchmark runs on PostgreSQL (CHARTER_BENCH_DATABASE_URL)")
@@ -375,21 +401,21 @@ def main() -> None:
             "CHARTER_SECRET_KEY": "bench",
         }
         app_port, base_port = free_port(), free_port()
+        server_options = ["--workers", str(args.workers), "--threads", str(args.threads)]
         app_server = start(
             [
                 str(Path(sys.executable).parent / "charter-engine"),
                 "serve",
                 "--port",
                 str(app_port),
-                "--threads",
-                str(SERVER_THREADS),
+                *server_options,
             ],
             env,
             app_port,
             Path(instance) / "app.log",
         )
         base_server = start(
-            [sys.executable, __file__, "--baseline-server", str(base_port)],
+            [sys.executable, __file__, "--baseline-server", str(base_port), *server_options],
             env,
             base_port,
             Path(instance) / "baseline.log",
@@ -422,7 +448,8 @@ def main() -> None:
 
     print(
         f"\n{args.clients} concurrent clients, {args.requests} requests each per round, "
-        f"{args.rounds} rounds; servers: waitress with {SERVER_THREADS} threads, PostgreSQL"
+        f"{args.rounds} rounds; servers: Granian, {args.workers} worker(s) x {args.threads} "
+        "threads; PostgreSQL"
     )
     ratios = []
     for app_run, base_run in zip(app_runs, base_runs, strict=True):

@@ -7,7 +7,8 @@ clear line on stderr and a non-zero exit.
 
 from __future__ import annotations
 
-import signal
+import functools
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,8 +78,6 @@ def _operator(session: Session, email: str | None) -> Any:
 
 
 def handle_errors(func: F) -> F:
-    import functools
-
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -256,34 +255,88 @@ def export_cmd(ctx: Context, slug: str, revision: int | None, output: Path | Non
 
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, type=int, show_default=True)
-@click.option("--threads", default=8, type=int, show_default=True)
-def serve_cmd(host: str, port: int, threads: int) -> None:
-    """Serve the web app and the API with a production WSGI server (waitress)."""
-    from waitress import serve
+@click.option("--port", default=5000, type=click.IntRange(0, 65535), show_default=True)
+@click.option(
+    "--workers",
+    default=1,
+    type=click.IntRange(1, 64),
+    show_default=True,
+    help="Worker processes (one per CPU core at most).",
+)
+@click.option(
+    "--threads",
+    default=4,
+    type=click.IntRange(1, 256),
+    show_default=True,
+    help="Threads per worker that run requests.",
+)
+@pass_context
+def serve_cmd(ctx: Context, host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the web app and the API with a production HTTP server (Granian)."""
+    from granian import Granian
+    from granian.constants import Interfaces
 
     from charter_engine.db import DEFAULT_POOL_SIZE
     from charter_engine.web.app import create_app
 
-    # One database connection per server thread, and two to spare.
-    app = create_app({"db_pool_size": max(threads + 2, DEFAULT_POOL_SIZE)})
-    state = app.extensions["charter_engine"]
-    # A stop request ends the server loop the way Ctrl+C does, so the shutdown below runs too.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Read (and on first use create) the settings and the instance's secret key here, once,
+    # rather than in every worker at the same moment.
+    settings = ctx.settings
+    busy = _cannot_listen(host, port)
+    if busy:
+        fail(f"cannot listen on {host}:{port}: {busy}")
+    server = Granian(
+        "charter_engine",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        websockets=False,
+    )
+    # Each worker builds its own app, with a database connection per thread and two to spare.
+    load_app = functools.partial(create_app, {"db_pool_size": max(threads + 2, DEFAULT_POOL_SIZE)})
+    # The workers have stopped (each finishing the requests it had): chain the audit events of
+    # the last requests now rather than at the next start.
+    server.on_shutdown(lambda: _chain_after_shutdown(settings.database_url))
     click.echo(f"Charter Engine is running at http://{host}:{port}/ (Ctrl+C to stop)")
-    try:
-        serve(app, host=host, port=port, threads=threads, ident="charter-engine")
-    finally:
-        # Chain the audit events of the last requests now rather than at the next start.
+    server.serve(target_loader=load_app, wrap_loader=False)
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on, or None. The server shares its port between its
+    workers, which would let a second server join the first one unnoticed; this check does not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As a server binds: a port whose last connections are still closing is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            state.chainer.flush()
-        except Exception as exc:
-            click.echo(
-                f"audit events left unchained ({exc.__class__.__name__}); "
-                "run 'charter-engine audit chain'",
-                err=True,
-            )
-        state.close()
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
+
+
+def _chain_after_shutdown(database_url: str) -> None:
+    try:
+        engine = make_engine(database_url)
+        try:
+            _chain_waiting(engine)
+        finally:
+            engine.dispose()
+    except Exception as exc:
+        click.echo(
+            f"audit events left unchained ({exc.__class__.__name__}); "
+            "run 'charter-engine audit chain'",
+            err=True,
+        )
+
+
+def _chain_waiting(engine: Engine) -> int:
+    """Chain every audit event that waits to be chained; how many there were."""
+    from charter_engine.audit.chainer import AuditChainer
+
+    return AuditChainer(make_session_factory(engine)).flush()
 
 
 @main.command("demo")
@@ -344,10 +397,8 @@ def audit_verify(ctx: Context) -> None:
 @handle_errors
 def audit_chain(ctx: Context) -> None:
     """Chain the events recorded but not chained yet (a running server does it by itself)."""
-    from charter_engine.audit.chainer import AuditChainer
-
     with ctx.engine() as engine:
-        chained = AuditChainer(make_session_factory(engine)).flush()
+        chained = _chain_waiting(engine)
     click.echo(f"{chained} audit event(s) chained")
 
 

@@ -1,4 +1,6 @@
-"""The app served by waitress on a loopback port in a background thread, as in production.
+"""The app served over real HTTP on a loopback port, by waitress in a background thread of the test
+process, so that it shares the test's database and fixtures (production serves with Granian's
+worker processes; ``tests/integration/cli/test_serve.py`` runs that).
 
 Shutting down happens on the server's own thread: the channels are closed by a thunk run through
 waitress's trigger, so the event loop never polls a descriptor another thread has just closed."""

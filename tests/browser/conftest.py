@@ -42,8 +42,8 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def live_server(app: Any) -> Iterator[str]:
-    # waitress, as in production: it closes each response once sent, which is when the mail
-    # queued by a request is delivered.
+    # A real HTTP server: it closes each response once sent (as the WSGI servers do), which is
+    # when the mail queued by a request is delivered.
     with serving(app, threads=4) as port:
         url = f"http://127.0.0.1:{port}"
         state = app.extensions["charter_engine"]
