@@ -93,6 +93,13 @@ KINDS: dict[str, Kind] = {
             "A ballot closed and its result is known.",
             "digest",
         ),
+        Kind(
+            "proxy_update",
+            "Proxies",
+            "A member gave you their vote or took it back, or a draft ballot that a proxy of "
+            "yours was for was deleted.",
+            "immediate",
+        ),
     )
 }
 
@@ -288,7 +295,45 @@ def _drafts_for(session: Session, event: dict[str, Any]) -> list[Draft]:
                         object_id,
                     )
                 )
+    elif action in ("proxy.given", "proxy.revoked"):
+        drafts.extend(_proxy_drafts(session, event, payload))
+    elif action == "ballot.deleted":
+        # Proxies given for that ballot alone went with it: both sides are told.
+        ended = [p for p in payload.get("proxies", []) if p.get("active")]
+        if ended:
+            people = {p["principal"] for p in ended} | {p["agent"] for p in ended}
+            drafts.append(
+                Draft(
+                    sorted(people),
+                    "proxy_update",
+                    f"Ballot deleted: {payload.get('title', '')}",
+                    "The secretariat deleted this ballot before it opened, and with it the proxy "
+                    "given for it. Nothing was voted.",
+                )
+            )
     return drafts
+
+
+def _proxy_drafts(session: Session, event: dict[str, Any], payload: dict[str, Any]) -> list[Draft]:
+    """The agent learns that a member gave them their vote, or took it back."""
+    principal = session.get(User, event.get("actor_id") or 0)
+    agent_id = payload.get("agent")
+    if principal is None or not isinstance(agent_id, int):
+        return []
+    ballot = _load("charter_engine.voting.models.Ballot", session, str(payload.get("ballot")))
+    where = f"on “{ballot.title}”" if ballot is not None else "on every ballot"
+    if event["action"] == "proxy.given":
+        title = f"{principal.name} gave you their vote {where}"
+        body = (
+            "You may vote for them until they take it back or vote themselves, under “Votes you "
+            "cast for others” on the ballot's page."
+        )
+    else:
+        title = f"{principal.name} took back the vote they gave you {where}"
+        body = "You no longer vote for them."
+    if ballot is not None:
+        return [Draft([agent_id], "proxy_update", title, body, "ballot", str(ballot.id))]
+    return [Draft([agent_id], "proxy_update", title, body)]
 
 
 def _roll(session: Session, ballot_id: int) -> list[int]:

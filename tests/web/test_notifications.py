@@ -243,3 +243,41 @@ def test_inbox_shows_what_needs_action_and_marks_read(
     stranger = app.test_client()
     login(stranger, world.other_member)
     assert stranger.get(f"/notifications/{item_id}").status_code == 404
+
+
+def test_proxies_tell_the_agent_and_a_deleted_ballot_tells_both_sides(
+    app: Any, world: SimpleNamespace, session: Session, create_charter: Any, smtp: Any
+) -> None:
+    from charter_engine.voting.operations import create_ballot, delete_ballot
+    from charter_engine.voting.proxies import give_proxy, revoke_proxy
+
+    charter = create_charter(DOC)
+    ballot = create_ballot(
+        session, charter, actor=world.secretariat, kind="adoption", title="Adopt the charter"
+    )
+    session.commit()
+    standing = give_proxy(session, actor=world.member, agent_id=world.other_member.id)
+    session.commit()
+    revoke_proxy(session, standing.id, actor=world.member)
+    session.commit()
+    give_proxy(session, actor=world.member, agent_id=world.other_member.id, ballot_id=ballot.id)
+    session.commit()
+    delete_ballot(session, ballot, actor=world.secretariat)
+    session.commit()
+
+    agent = [n for n in _rows(session, world.other_member) if n.kind == "proxy_update"]
+    assert [n.title for n in agent] == [
+        "Mia Member gave you their vote on every ballot",
+        "Mia Member took back the vote they gave you on every ballot",
+        "Mia Member gave you their vote on “Adopt the charter”",
+        "Ballot deleted: Adopt the charter",
+    ]
+    assert agent[2].object_type == "ballot"
+    principal = [n for n in _rows(session, world.member) if n.kind == "proxy_update"]
+    assert [n.title for n in principal] == ["Ballot deleted: Adopt the charter"]
+    # The secretariat, who deleted it, and members without a proxy hear nothing of it.
+    assert not [n for n in _rows(session, world.secretariat) if n.kind == "proxy_update"]
+    # Proxies are mailed at once (the kind's default).
+    deliver_outbox(session, _settings(app))
+    subjects = [m["Subject"] for m in smtp.to(world.other_member.email)]
+    assert any("gave you their vote" in s for s in subjects)
