@@ -324,9 +324,10 @@ def _proxy_drafts(session: Session, event: dict[str, Any], payload: dict[str, An
     where = f"on “{ballot.title}”" if ballot is not None else "on every ballot"
     if event["action"] == "proxy.given":
         title = f"{principal.name} gave you their vote {where}"
+        page = "the ballot's page" if ballot is not None else "each ballot's page"
         body = (
             "You may vote for them until they take it back or vote themselves, under “Votes you "
-            "cast for others” on the ballot's page."
+            f"cast for others” on {page}."
         )
     else:
         title = f"{principal.name} took back the vote they gave you {where}"
