@@ -1,9 +1,10 @@
 """Benchmark of voting on PostgreSQL: votes cast per second through the API, against a baseline.
 
 Both servers are started the same way — Granian in a subprocess on a loopback port, with the same
-workers and threads (by default those of ``charter-engine serve``: one worker, four threads) —
-and driven by the same 50 concurrent clients (threads in this process, one keep-alive connection
-each) for a fixed number of requests, in rounds that alternate between the two:
+workers and threads (by default those of ``charter-engine serve``: a worker per core, at most four,
+and four threads each) — and driven by the same 50 concurrent clients (threads in this process,
+one keep-alive connection each) for a fixed number of requests, in rounds that alternate between
+the two:
 
 - the app: ``charter-engine serve``, ``POST /api/v1/ballots/<id>/votes`` (bearer token, JSON),
   one new vote per request, each by a different voter on one open named ballot;
@@ -15,7 +16,7 @@ rounds' ratios and of the app's p99 (goals: the app at least half the baseline's
 100 ms), then times ``count_ranked`` on 10,000 ballots of 10 options (goal: under 1 s).
 
 Run from the project root: ``.venv/bin/python bench/bench_votes.py [--clients 50]
-[--requests 60] [--rounds 3] [--workers 1] [--threads 4]``. The database is
+[--requests 60] [--rounds 3] [--workers N] [--threads 4]``. The database is
 ``CHARTER_BENCH_DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/charter_bench_votes``);
 it is created if needed and its schema is rebuilt on every run. Everything listens on 127.0.0.1
 only.
@@ -374,10 +375,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=60, help="per client and round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=1, help="server processes, both servers")
+    parser.add_argument("--workers", type=int, help="server processes, both servers")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker, both servers")
     parser.add_argument("--baseline-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.workers is None:
+        from charter_engine.cli import default_workers
+
+        args.workers = default_workers()  # as charter-engine serve
     url = os.environ.get("CHARTER_BENCH_DATABASE_URL", DEFAULT_URL)
     if args.baseline_server:
         serve_baseline(url, args.baseline_server, args.workers, args.threads)

@@ -8,6 +8,7 @@ clear line on stderr and a non-zero exit.
 from __future__ import annotations
 
 import functools
+import os
 import socket
 import sys
 from collections.abc import Callable, Iterator
@@ -253,15 +254,20 @@ def export_cmd(ctx: Context, slug: str, revision: int | None, output: Path | Non
 # --- serving -----------------------------------------------------------------------------------
 
 
+def default_workers() -> int:
+    """One worker process per CPU core, at most four (each keeps its own database connections)."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, type=click.IntRange(0, 65535), show_default=True)
 @click.option(
     "--workers",
-    default=1,
+    default=default_workers,
     type=click.IntRange(1, 64),
-    show_default=True,
-    help="Worker processes (one per CPU core at most).",
+    show_default="one per CPU core, at most 4",
+    help="Worker processes, each with its own threads and database connections.",
 )
 @click.option(
     "--threads",
