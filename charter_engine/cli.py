@@ -254,6 +254,10 @@ def export_cmd(ctx: Context, slug: str, revision: int | None, output: Path | Non
 # --- serving -----------------------------------------------------------------------------------
 
 
+# Seconds a stopping worker has to finish the requests it holds.
+STOP_TIMEOUT = 10
+
+
 def default_workers() -> int:
     """One worker process per CPU core, at most four (each keeps its own database connections)."""
     return max(1, min(os.cpu_count() or 1, 4))
@@ -299,6 +303,9 @@ def serve_cmd(ctx: Context, host: str, port: int, workers: int, threads: int) ->
         workers=workers,
         blocking_threads=threads,
         websockets=False,
+        # A worker that missed the stop signal (one sent while it was still starting) is killed
+        # after this many seconds instead of keeping the server from stopping.
+        workers_kill_timeout=STOP_TIMEOUT,
     )
     # Each worker builds its own app, with a database connection per thread and two to spare.
     load_app = functools.partial(create_app, {"db_pool_size": max(threads + 2, DEFAULT_POOL_SIZE)})

@@ -22,7 +22,7 @@ from charter_engine.accounts.operations import create_user, issue_token
 from charter_engine.audit.models import AuditEvent
 from charter_engine.audit.operations import verify_chain
 from charter_engine.charters.operations import import_charter
-from charter_engine.cli import main
+from charter_engine.cli import STOP_TIMEOUT, main
 from charter_engine.voting.models import Vote
 from charter_engine.voting.operations import create_ballot, open_ballot
 
@@ -111,6 +111,34 @@ def test_serve_answers_votes_and_chains_their_events_when_stopped(
     assert session.scalar(select(func.count()).where(AuditEvent.seq.is_(None))) == 0
     assert session.scalar(select(func.count()).where(AuditEvent.action == "vote.cast")) == 1
     assert verify_chain(session).ok
+
+
+def test_a_stop_while_the_workers_start_still_stops_the_server(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A stop signal can reach a worker before it listens for one; the server stops anyway."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CHARTER_DATABASE_URL": database_url,
+        "CHARTER_INSTANCE_DIR": str(tmp_path / "instance"),
+    }
+    server = subprocess.Popen(
+        [str(CLI), "serve", "--port", str(port), "--workers", "2", "--threads", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    _wait_for(port, server)  # the port opens before the workers are ready
+    server.send_signal(signal.SIGTERM)
+    try:
+        output = server.communicate(timeout=STOP_TIMEOUT + 30)[0]
+    except subprocess.TimeoutExpired:
+        server.kill()
+        pytest.fail(f"the server did not stop:\n{server.communicate()[0]}")
+    assert server.returncode == 0, output
+    assert "Traceback" not in output
 
 
 def test_serve_on_a_busy_port_fails_in_one_line(
