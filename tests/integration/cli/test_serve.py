@@ -36,6 +36,26 @@ def _free_port() -> int:
         return port
 
 
+def _start_server(
+    database_url: str, tmp_path: Path, *options: str
+) -> tuple[int, subprocess.Popen[str]]:
+    """``charter-engine serve`` on a free port of 127.0.0.1, output and errors in one pipe."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CHARTER_DATABASE_URL": database_url,
+        "CHARTER_INSTANCE_DIR": str(tmp_path / "instance"),
+    }
+    server = subprocess.Popen(
+        [str(CLI), "serve", "--port", str(port), *options],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return port, server
+
+
 def _wait_for(port: int, process: subprocess.Popen[str], seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -70,19 +90,7 @@ def test_serve_answers_votes_and_chains_their_events_when_stopped(
     database_url: str, session: Session, tmp_path: Path
 ) -> None:
     ballot_id, token = _voting_world(session)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CHARTER_DATABASE_URL": database_url,
-        "CHARTER_INSTANCE_DIR": str(tmp_path / "instance"),
-    }
-    server = subprocess.Popen(
-        [str(CLI), "serve", "--port", str(port), "--threads", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    port, server = _start_server(database_url, tmp_path, "--threads", "2")
     try:
         _wait_for(port, server)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -117,19 +125,7 @@ def test_a_stop_while_the_workers_start_still_stops_the_server(
     database_url: str, tmp_path: Path
 ) -> None:
     """A stop signal can reach a worker before it listens for one; the server stops anyway."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CHARTER_DATABASE_URL": database_url,
-        "CHARTER_INSTANCE_DIR": str(tmp_path / "instance"),
-    }
-    server = subprocess.Popen(
-        [str(CLI), "serve", "--port", str(port), "--workers", "2", "--threads", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    port, server = _start_server(database_url, tmp_path, "--workers", "2", "--threads", "1")
     _wait_for(port, server)  # the port opens before the workers are ready
     server.send_signal(signal.SIGTERM)
     try:
