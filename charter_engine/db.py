@@ -10,10 +10,13 @@ for another writer (SQLite answers "database is locked" at once), so only reads 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -144,6 +147,49 @@ def begin_reading(session: Session) -> None:
     never waits for (nor blocks) a writer. Call it before the transaction's first query."""
     if session.get_bind().dialect.name == "sqlite":
         session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+
+
+# ``session.info`` key: the session's unit of work commits as soon as its operation returns.
+_COMMITS_AT_ONCE = "charter_engine.commits_at_once"
+
+
+def commits_at_once(session: Session) -> None:
+    """Declare that whoever owns ``session`` (a request's unit of work) commits as soon as the
+    operation it calls returns, and does nothing after it that could fail and want the operation
+    rolled back. A write that is a whole change in one statement may then commit by itself (see
+    :func:`statements_on_their_own`). Holds for the rest of the session's life."""
+    session.info[_COMMITS_AT_ONCE] = True
+
+
+@contextmanager
+def statements_on_their_own(session: Session, *, reading: bool = False) -> Iterator[Connection]:
+    """The session's connection; on PostgreSQL, at the start of the session's transaction, each
+    statement run inside the block is a transaction of its own (autocommit).
+
+    It spares a request the BEGIN and COMMIT round trips when each of its statements is complete by
+    itself: a token check, then a vote written with its audit event in one statement. Once a write
+    has committed by itself its caller can no longer roll it back, so writes do so only in a session
+    whose unit of work said it :func:`commits_at_once`; reads (``reading=True``) always may.
+    Statements after the block start a transaction as usual. Where a transaction is under way, and
+    on SQLite (whose writers need ``BEGIN IMMEDIATE``), the statements simply join the session's
+    transaction.
+    """
+    conn = session.connection()
+    raw = conn.connection.dbapi_connection
+    if (
+        conn.dialect.name != "postgresql"
+        or raw is None
+        or not (reading or session.info.get(_COMMITS_AT_ONCE))
+        or raw.info.transaction_status != TransactionStatus.IDLE
+    ):
+        yield conn
+        return
+    raw.autocommit = True
+    try:
+        yield conn
+    finally:
+        if not raw.closed:
+            raw.autocommit = False
 
 
 def make_session_factory(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import ROLES, ApiToken, User
 from charter_engine.audit.operations import record_event
-from charter_engine.db import utcnow
+from charter_engine.db import statements_on_their_own, utcnow
 from charter_engine.errors import Conflict, ValidationError
 
 _hasher = PasswordHasher()
@@ -146,8 +146,9 @@ def token_holder(session: Session, token: str) -> TokenHolder | None:
     """The active account of an unrevoked token, or None."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    conn = session.connection()
-    row = conn.execute(_TOKEN_HOLDER, {"token_hash": _hash_token(token)}).first()
+    # A read of its own: the request's writes need not follow it in one transaction.
+    with statements_on_their_own(session, reading=True) as conn:
+        row = conn.execute(_TOKEN_HOLDER, {"token_hash": _hash_token(token)}).first()
     return None if row is None else TokenHolder(row[0], row[1], row[2])
 
 

@@ -28,7 +28,7 @@ from charter_engine.api.core import (
 )
 from charter_engine.api.openapi import error_responses, json_body, json_response, register_paths
 from charter_engine.api.proxies import proxy_json
-from charter_engine.db import utcnow
+from charter_engine.db import commits_at_once, utcnow
 from charter_engine.voting import casting, closing
 from charter_engine.voting import queries as q
 from charter_engine.voting.rules import fraction_text, json_number
@@ -62,6 +62,8 @@ def cast_vote(ballot_id: int) -> ResponseReturnValue:
     body = json_object()
     refuse_unknown_fields(body, VOTE_FIELDS)
     session = db()
+    # The view commits as soon as the vote is cast: the usual vote may commit by itself.
+    commits_at_once(session)
 
     def cast() -> casting.CastResult:
         return casting.cast_vote(

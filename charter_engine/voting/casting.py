@@ -18,7 +18,9 @@ transaction with few round trips and statements built once, at import:
 5. the audit event, written without the chain's lock (``chain_later``) and chained moments after
    the commit, in batches, so that concurrent votes never queue behind each other for the chain.
    On PostgreSQL the usual vote writes its event in the same statement (a data-modifying CTE), so
-   it costs one round trip besides the token check, BEGIN and COMMIT.
+   it costs one round trip besides the token check; when the caller commits at once (the API
+   does, see ``db.commits_at_once``) that statement is a transaction by itself, without BEGIN and
+   COMMIT round trips.
 
 Secret ballots write who voted (``ballot_participations``) and what was voted (``secret_ballots``,
 found again only by the hash of the voter's receipt) separately.
@@ -61,7 +63,7 @@ from charter_engine.audit.operations import (
     record_event,
     record_row,
 )
-from charter_engine.db import utcnow
+from charter_engine.db import statements_on_their_own, utcnow
 from charter_engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from charter_engine.voting.models import (
     Ballot,
@@ -453,7 +455,10 @@ def _insert_own_vote(
     if dialect == "postgresql":
         params.update(event_params(event))
     try:
-        inserted = conn.execute(_own_vote_stmt(dialect), params).first() is not None
+        # One statement on PostgreSQL, which may be a transaction by itself (when the caller
+        # commits at once): the vote, its event and its locks begin and end with it.
+        with statements_on_their_own(session) as conn:
+            inserted = conn.execute(_own_vote_stmt(dialect), params).first() is not None
     except IntegrityError:
         raise _not_on_roll(own=True) from None
     if inserted:
