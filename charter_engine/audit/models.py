@@ -35,8 +35,10 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int | None] = mapped_column(unique=True)
     occurred_at: Mapped[datetime]
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    action: Mapped[str] = mapped_column(String(64), index=True)
+    # Not indexed: no query looks events up by actor or action, and every index is written twice
+    # per vote (the insert, then the chaining update).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text)
