@@ -152,6 +152,8 @@ def prepare_database(url: str, voters: int) -> tuple[int, list[str], str]:
                 organisation=f"Org {i % 40}",
             )
             tokens.append(issue_token(session, user))
+            if i % 1000 == 999:
+                session.commit()  # one huge transaction would slow down as the session grows
         charter = import_charter(
             session,
             title="Bench Charter",
