@@ -1,7 +1,10 @@
 """Real commits from many threads at once: one vote per voter however often they press the button,
 and a close in the middle of a rush of votes loses no accepted vote and lets none in after it.
 
-Each thread has its own session from the test's engine; a barrier releases them together.
+Each thread has its own session from the test's engine; a barrier releases them together. Rounds
+alternate between the two ways votes arrive: as a page casts them (the account loaded first, so the
+vote joins a transaction) and as the API does (the token's holder, in a unit of work that commits at
+once, so on PostgreSQL the usual vote is a transaction by itself).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
-from charter_engine.db import make_engine, make_session_factory
+from charter_engine.accounts.operations import TokenHolder
+from charter_engine.accounts.permissions import Actor
+from charter_engine.db import commits_at_once, make_engine, make_session_factory
 from charter_engine.voting.casting import AlreadyVoted, BallotClosed, cast_vote
 from charter_engine.voting.closing import close_ballot
 from charter_engine.voting.models import Participation, SecretBallot, Vote
@@ -41,6 +46,17 @@ def threaded_engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url, **kwargs)
     yield engine
     engine.dispose()
+
+
+def _voter(session: Session, person: int, *, as_api: bool) -> Actor:
+    """The actor of one attempt; ``as_api``: as an API request has it (no query yet, and a unit of
+    work that commits as soon as the vote is cast)."""
+    if as_api:
+        commits_at_once(session)
+        return TokenHolder(person, "member", True)
+    actor = session.get(User, person)
+    assert actor is not None
+    return actor
 
 
 def _run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
@@ -84,10 +100,14 @@ def test_the_same_voter_voting_32_times_at_once_leaves_one_vote(
     for round_no, person in enumerate(people):
         ballot_id, allow_change, secrecy = ballots[round_no % len(ballots)]
 
-        def attempt(i: int, ballot_id: int = ballot_id, person_id: int = person) -> Any:
+        def attempt(
+            i: int,
+            ballot_id: int = ballot_id,
+            person_id: int = person,
+            as_api: bool = bool(round_no % 2),
+        ) -> Any:
             with factory() as s:
-                actor = s.get(User, person_id)
-                assert actor is not None
+                actor = _voter(s, person_id, as_api=as_api)
                 result = cast_vote(s, ballot_id, actor=actor, choice=("yes", "no")[i % 2])
                 s.commit()
                 return result
@@ -133,8 +153,10 @@ class Rush:
         close_after: int,
         secretariat_id: int,
         order: list[int],
+        as_api: bool,
     ) -> None:
         self.factory, self.ballot_id, self.plan = factory, ballot_id, plan
+        self.as_api = as_api
         self.close_after, self.secretariat_id = close_after, secretariat_id
         self.queue = order
         self.lock = threading.Lock()
@@ -147,8 +169,7 @@ class Rush:
     def one(self, person: int, choice: str) -> None:
         try:
             with self.factory() as s:
-                actor = s.get(User, person)
-                assert actor is not None
+                actor = _voter(s, person, as_api=self.as_api)
                 cast_vote(s, self.ballot_id, actor=actor, choice=choice)
                 s.commit()
         except BallotClosed as exc:
@@ -220,6 +241,7 @@ def test_closing_during_a_rush_of_votes_loses_none_and_admits_none_after(
             close_after=rng.randrange(0, 2 * RUSH_VOTERS),
             secretariat_id=secretariat.id,
             order=order,
+            as_api=bool(round_no % 2),
         )
         stored = rush.run(RUSH_WORKERS)
         assert stored is not None
