@@ -7,7 +7,10 @@ enforces cannot disagree. Deny by default: an unknown permission is refused.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+from charter_engine.accounts.models import ROLES
 
 
 class Actor(Protocol):
@@ -117,6 +120,19 @@ def ensure_can(user: Actor | None, permission: str, obj: Any = None) -> None:
         from charter_engine.errors import PermissionDenied
 
         raise PermissionDenied(_DENIED.get(permission.split(":")[0], "You may not do this."))
+
+
+@dataclass(frozen=True)
+class _Role:
+    role: str
+    id: int = 0
+    active: bool = True
+
+
+def roles_that_can(permission: str) -> tuple[str, ...]:
+    """The roles whose active accounts hold ``permission`` on anything: for a statement that
+    checks the permission itself, in the database."""
+    return tuple(role for role in ROLES if can(_Role(role), permission))
 
 
 _DENIED = {

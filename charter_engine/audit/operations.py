@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     FromClause,
     Insert,
     Integer,
@@ -165,17 +166,26 @@ _SET_HEAD = (
 )
 
 
-def insert_event_from(source: FromClause) -> Insert:
+def insert_event_from(source: FromClause, **computed: ColumnElement[Any]) -> Insert:
     """``INSERT INTO audit_events (...) SELECT <the event> FROM source RETURNING id``: one unchained
     event for each row of ``source`` (a CTE of the operation's own statement, which returns at most
     one row).
 
     For a hot path on PostgreSQL that writes its change and its event in one round trip. Execute it
     with ``event_params(row)`` (``row`` from :func:`event_row`); when it returns a row, queue the
-    event with ``record_row(session, row, written=True)``.
+    event with ``record_row(session, row, written=True)``. A column named in ``computed`` takes
+    that expression (of ``source``'s columns) instead of its parameter; the row queued must then
+    hold the value the statement computed.
     """
-    columns = [_EVENTS.c[name] for name in _MATERIAL]
-    values = select(*(bindparam(f"event_{c.name}", type_=c.type) for c in columns))
+    unknown = set(computed) - set(_MATERIAL)
+    if unknown:
+        raise ValueError(f"not columns of an event: {sorted(unknown)}")
+    values = select(
+        *(
+            computed.get(name, bindparam(f"event_{name}", type_=_EVENTS.c[name].type))
+            for name in _MATERIAL
+        )
+    )
     return (
         insert(_EVENTS)
         .from_select(list(_MATERIAL), values.select_from(source))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from charter_engine.accounts.permissions import can, ensure_can
+from charter_engine.accounts.permissions import can, ensure_can, roles_that_can
 from charter_engine.errors import PermissionDenied
 
 
@@ -67,3 +67,14 @@ def test_inactive_users_and_anonymous_and_unknown_permissions_are_refused() -> N
     assert not can(U(9, "secretariat", active=False), "amendment:merge")
     assert not can(None, "charter:read")
     assert not can(SEC, "no:such-permission")
+
+
+def test_roles_that_can_agree_with_can() -> None:
+    assert roles_that_can("vote:cast") == ("member", "secretariat")
+    assert roles_that_can("ballot:open") == ("secretariat",)
+    assert roles_that_can("charter:read") == ("member", "secretariat", "observer")
+    assert roles_that_can("no:such-permission") == ()
+    for permission in WRITE_PERMISSIONS:
+        for user in (MEMBER, SEC, OBS):
+            if permission not in ("amendment:edit", "amendment:submit", "amendment:back"):
+                assert (user.role in roles_that_can(permission)) == can(user, permission)
