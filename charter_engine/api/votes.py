@@ -15,16 +15,21 @@ from typing import Any
 
 from flask import Response, jsonify
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
+from charter_engine.accounts.operations import token_hash
 from charter_engine.api import api_bp
 from charter_engine.api.ballots import BALLOT_ID, settled_ballot
 from charter_engine.api.core import (
+    MAX_ID,
+    ApiError,
     actor,
     commit,
     holder,
     iso_time,
     json_object,
     refuse_unknown_fields,
+    unchecked_token,
 )
 from charter_engine.api.openapi import error_responses, json_body, json_response, register_paths
 from charter_engine.api.proxies import proxy_json
@@ -57,19 +62,46 @@ def _cell(value: object) -> str:
 # votes
 
 
-@api_bp.post("/ballots/<int:ballot_id>/votes")
-def cast_vote(ballot_id: int) -> ResponseReturnValue:
-    body = json_object()
-    refuse_unknown_fields(body, VOTE_FIELDS)
-    session = db()
-    # The view commits as soon as the vote is cast: the usual vote may commit by itself.
-    commits_at_once(session)
+def _vote_body() -> dict[str, Any]:
+    try:
+        body = json_object()
+        refuse_unknown_fields(body, VOTE_FIELDS)
+    except ApiError:
+        holder()  # an unknown token is refused before the body is judged, as everywhere
+        raise
+    return body
+
+
+def _usual_vote(
+    session: Session, ballot_id: int, body: dict[str, Any]
+) -> casting.CastResult | None:
+    """The usual vote, cast by one statement that checks the token too; None when it was not."""
+    token = unchecked_token()
+    hashed = None if token is None else token_hash(token)
+    choice = body.get("choice")
+    if (
+        hashed is None
+        or not 0 < ballot_id <= MAX_ID
+        or not casting.is_usual_vote(
+            choice,
+            ranking=body.get("ranking"),
+            on_behalf_of=body.get("on_behalf_of"),
+            receipt=body.get("receipt"),
+        )
+    ):
+        return None
+    return casting.cast_own_vote_with_token(session, ballot_id, token_hash=hashed, choice=choice)
+
+
+def _any_vote(session: Session, ballot_id: int, body: dict[str, Any]) -> casting.CastResult:
+    """Any vote, by the checked token's holder, with the reasons when it is refused."""
+    voter = holder()
 
     def cast() -> casting.CastResult:
         return casting.cast_vote(
             session,
             ballot_id,
-            actor=holder(),
+            actor=voter,
             choice=body.get("choice"),
             ranking=body.get("ranking"),
             on_behalf_of=body.get("on_behalf_of"),
@@ -77,7 +109,7 @@ def cast_vote(ballot_id: int) -> ResponseReturnValue:
         )
 
     try:
-        result = cast()
+        return cast()
     except casting.BallotClosed:
         # Refused as it should be, unless the ballot's opening time has come and nobody opened
         # it yet: open it and try once more. (A late vote stays refused; the close happens on
@@ -86,7 +118,18 @@ def cast_vote(ballot_id: int) -> ResponseReturnValue:
         if not closing.ballot_due(q.get_ballot(session, ballot_id)):
             raise
         settled_ballot(ballot_id)
-        result = cast()
+        return cast()
+
+
+@api_bp.post("/ballots/<int:ballot_id>/votes")
+def cast_vote(ballot_id: int) -> ResponseReturnValue:
+    body = _vote_body()
+    session = db()
+    # The view commits as soon as the vote is cast: the usual vote may commit by itself.
+    commits_at_once(session)
+    result = _usual_vote(session, ballot_id, body)
+    if result is None:
+        result = _any_vote(session, ballot_id, body)
     commit()
     answer: dict[str, Any] = {
         "ballot_id": result.ballot_id,

@@ -17,10 +17,10 @@ transaction with few round trips and statements built once, at import:
    row lock;
 5. the audit event, written without the chain's lock (``chain_later``) and chained moments after
    the commit, in batches, so that concurrent votes never queue behind each other for the chain.
-   On PostgreSQL the usual vote writes its event in the same statement (a data-modifying CTE), so
-   it costs one round trip besides the token check; when the caller commits at once (the API
-   does, see ``db.commits_at_once``) that statement is a transaction by itself, without BEGIN and
-   COMMIT round trips.
+   On PostgreSQL the usual vote writes its event in the same statement (a data-modifying CTE);
+   when the caller commits at once (the API does, see ``db.commits_at_once``) that statement is a
+   transaction by itself, without BEGIN and COMMIT round trips. The API's usual vote checks the
+   bearer token in that statement too (``cast_own_vote_with_token``): one round trip in all.
 
 Secret ballots write who voted (``ballot_participations``) and what was voted (``secret_ballots``,
 found again only by the hash of the voter's receipt) separately.
@@ -36,6 +36,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
+    FromClause,
     Insert,
     Integer,
     String,
@@ -48,6 +50,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -55,8 +58,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
-from charter_engine.accounts.permissions import Actor, ensure_can
+from charter_engine.accounts.operations import holder_of_token
+from charter_engine.accounts.permissions import Actor, ensure_can, roles_that_can
+from charter_engine.audit.models import AuditEvent
 from charter_engine.audit.operations import (
+    canonical_json,
     event_params,
     event_row,
     insert_event_from,
@@ -117,6 +123,7 @@ _proxies = cast(Table, Proxy.__table__)
 _votes = cast(Table, Vote.__table__)
 _participations = cast(Table, Participation.__table__)
 _secret_ballots = cast(Table, SecretBallot.__table__)
+_events = cast(Table, AuditEvent.__table__)
 
 _GATE = select(
     func.pg_advisory_xact_lock_shared(BALLOT_LOCK_SPACE, bindparam("ballot_id", type_=Integer))
@@ -170,6 +177,9 @@ _INSERT_SECRET_BALLOT = insert(_secret_ballots)
 # lock (a close that commits first makes the condition false); on PostgreSQL the ballot's advisory
 # gate is taken first, as an init-plan evaluated once before the row is locked. When nothing is
 # inserted, the general path below finds out why (it may be a change, or a clear refusal).
+#
+# The voter is a parameter, or (``by_token``) the holder of an API token, found in the same
+# statement: the active account of the unrevoked token, if its role may vote.
 _OWN_VOTE_COLUMNS = (
     "ballot_id",
     "voter_id",
@@ -179,15 +189,26 @@ _OWN_VOTE_COLUMNS = (
     "cast_at",
     "change_count",
 )
-_FAST: dict[str, Insert] = {}
+_FAST: dict[tuple[str, bool], Insert] = {}
+# Stands for the voter's id in the event's payload when the statement finds the voter.
+_VOTER_MARK = "\x00"
 
 
-def _own_vote_stmt(dialect: str) -> Insert:
-    stmt = _FAST.get(dialect)
+def _own_vote_stmt(dialect: str, *, by_token: bool = False) -> Insert:
+    stmt = _FAST.get((dialect, by_token))
     if stmt is not None:
         return stmt
-    voter = bindparam("voter_id", type_=Integer)
     now = bindparam("now", type_=_votes.c.cast_at.type)
+    source: FromClause = _ballots
+    voter: ColumnElement[int]
+    if by_token:
+        holder = holder_of_token(
+            bindparam("token_hash", type_=String), roles=roles_that_can("vote:cast")
+        ).subquery("holder")
+        source = _ballots.join(holder, true())  # at most one row each
+        voter = holder.c.id
+    else:
+        voter = bindparam("voter_id", type_=Integer)
     conditions = [
         _ballots.c.id == bindparam("ballot_id", type_=Integer),
         _ballots.c.state == "open",
@@ -212,6 +233,7 @@ def _own_vote_stmt(dialect: str) -> Insert:
             now,
             literal(0),
         )
+        .select_from(source)
         .where(*conditions)
         .with_for_update(read=True, of=_ballots)
     )
@@ -220,12 +242,21 @@ def _own_vote_stmt(dialect: str) -> Insert:
         dialect_insert(_votes)
         .from_select(_OWN_VOTE_COLUMNS, rows)
         .on_conflict_do_nothing(index_elements=["ballot_id", "voter_id"])
-        .returning(_votes.c.id)
+        .returning(_votes.c.id, _votes.c.voter_id)
     )
     if dialect == "postgresql":
         # The vote's audit event in the same round trip: written only when the vote was.
-        stmt = insert_event_from(stmt.cte("vote"))
-    _FAST[dialect] = stmt
+        vote = stmt.cte("vote")
+        computed: dict[str, ColumnElement[Any]] = {}
+        if by_token:
+            computed["actor_id"] = vote.c.voter_id
+            computed["payload"] = (
+                bindparam("payload_head", type_=String)
+                + vote.c.voter_id.cast(String)
+                + bindparam("payload_tail", type_=String)
+            )
+        stmt = insert_event_from(vote, **computed).returning(_events.c.actor_id.label("voter_id"))
+    _FAST[(dialect, by_token)] = stmt
     return stmt
 
 
@@ -300,8 +331,12 @@ def cast_vote(
     ballot_id = ballot if isinstance(ballot, int) else ballot.id
     if isinstance(ballot_id, bool) or not isinstance(ballot_id, int):
         raise NotFound(f"There is no ballot {ballot_id!r}.")
-    usual = on_behalf_of is None and receipt is None and ranking is None and choice in CHOICES
-    if usual and _insert_own_vote(session, ballot_id, actor=actor, choice=str(choice), now=now):
+    usual = is_usual_vote(choice, ranking=ranking, on_behalf_of=on_behalf_of, receipt=receipt)
+    if (
+        usual
+        and _insert_own_vote(session, ballot_id, choice=str(choice), now=now, voter_id=actor.id)
+        is not None
+    ):
         return CastResult(ballot_id, actor.id, actor.id, changed=False)
     voter_id = actor.id if on_behalf_of is None else _voter_id(on_behalf_of)
     target = _lock_target(session, ballot_id, voter_id)
@@ -438,33 +473,89 @@ def _not_on_roll(*, own: bool) -> PermissionDenied:
     )
 
 
-def _insert_own_vote(
-    session: Session, ballot_id: int, *, actor: Actor, choice: str, now: datetime
+def is_usual_vote(
+    choice: object, *, ranking: object = None, on_behalf_of: object = None, receipt: object = None
 ) -> bool:
-    """The usual vote in one statement (see ``_own_vote_stmt``); True when it was cast."""
+    """A vote that the one-statement path may cast: the voter's own, a choice, no receipt."""
+    return on_behalf_of is None and receipt is None and ranking is None and choice in CHOICES
+
+
+def _own_vote_payload(ballot_id: int, voter_id: object, choice: str) -> dict[str, Any]:
+    return {"ballot": ballot_id, "voter": voter_id, "choice": choice, "ranking": None}
+
+
+def _insert_own_vote(
+    session: Session,
+    ballot_id: int,
+    *,
+    choice: str,
+    now: datetime,
+    voter_id: int | None = None,
+    token_hash: str | None = None,
+) -> int | None:
+    """The usual vote in one statement (see ``_own_vote_stmt``) by ``voter_id`` or by the holder
+    of the token with ``token_hash``; the voter's id when it was cast."""
     conn = session.connection()
     dialect = conn.dialect.name
+    by_token = token_hash is not None
+    params: dict[str, Any] = {"ballot_id": ballot_id, "choice": choice, "now": now}
+    if by_token:
+        params["token_hash"] = token_hash
+    else:
+        params["voter_id"] = voter_id
     event = event_row(
         "vote.cast",
-        actor_id=actor.id,
+        actor_id=voter_id,
         object_type="ballot",
         object_id=ballot_id,
-        payload={"ballot": ballot_id, "voter": actor.id, "choice": choice, "ranking": None},
+        payload=_own_vote_payload(ballot_id, _VOTER_MARK if by_token else voter_id, choice),
     )
-    params = {"ballot_id": ballot_id, "voter_id": actor.id, "choice": choice, "now": now}
     if dialect == "postgresql":
         params.update(event_params(event))
+        if by_token:
+            head, _, tail = event["payload"].partition(canonical_json(_VOTER_MARK))
+            params.update(payload_head=head, payload_tail=tail)
     try:
         # One statement on PostgreSQL, which may be a transaction by itself (when the caller
         # commits at once): the vote, its event and its locks begin and end with it.
         with statements_on_their_own(session) as conn:
-            inserted = conn.execute(_own_vote_stmt(dialect), params).first() is not None
+            row = conn.execute(_own_vote_stmt(dialect, by_token=by_token), params).first()
     except IntegrityError:
         raise _not_on_roll(own=True) from None
-    if inserted:
-        # On PostgreSQL the statement wrote the event too; SQLite writes it at commit.
-        record_row(session, event, chain_later=True, written=dialect == "postgresql")
-    return inserted
+    if row is None:
+        return None
+    voter: int = row.voter_id
+    if by_token:  # the values the statement wrote
+        event["actor_id"] = voter
+        event["payload"] = canonical_json(_own_vote_payload(ballot_id, voter, choice))
+    # On PostgreSQL the statement wrote the event too; SQLite writes it at commit.
+    record_row(session, event, chain_later=True, written=dialect == "postgresql")
+    return voter
+
+
+def cast_own_vote_with_token(
+    session: Session,
+    ballot_id: int,
+    *,
+    token_hash: str,
+    choice: object,
+    now: datetime | None = None,
+) -> CastResult | None:
+    """The usual vote (see :func:`is_usual_vote`) of an API token's holder, in one statement that
+    checks the token too: the voter is the active account whose unrevoked token has
+    ``token_hash``, if its role may vote. None when nothing was cast — the caller then checks the
+    token and calls :func:`cast_vote`, which finds out why (an unknown token, a change, a closed
+    ballot, a proxy ...)."""
+    if not is_usual_vote(choice):
+        return None
+    voter = _insert_own_vote(
+        session,
+        ballot_id,
+        choice=str(choice),
+        now=utcnow() if now is None else now,
+        token_hash=token_hash,
+    )
+    return None if voter is None else CastResult(ballot_id, voter, voter, changed=False)
 
 
 def _cast_named(

@@ -10,9 +10,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from charter_engine.accounts.models import ApiToken, User
+from charter_engine.accounts.operations import revoke_token
+from charter_engine.accounts.profiles import deactivate_user
 from charter_engine.db import utcnow
 from charter_engine.voting.models import Ballot
 from tests.api.conftest import Api, assert_error
@@ -352,6 +355,54 @@ def test_double_vote_without_changes_is_a_conflict(
         "already_voted",
     )
     assert "already voted" in error["message"]
+
+
+def test_a_vote_checks_its_token_before_anything_else(
+    sec_api: Api,
+    api_as: Any,
+    voting_charter: Any,
+    voting_state: Any,
+    session: Session,
+    secretariat: Any,
+) -> None:
+    """The vote endpoint checks the token in the vote's own statement; a token that does not hold
+    is still refused with 401 before the body or the ballot is looked at, and nothing changes."""
+    revoked, leaving, voter = api_as("member"), api_as("member"), api_as("member")
+    ballot = _create(sec_api, voting_charter.slug, {"kind": "adoption", "allow_change": True})
+    _open(sec_api, ballot["id"])
+    revoke_token(
+        session, session.execute(select(ApiToken).filter_by(user_id=revoked.user.id)).scalar_one()
+    )
+    deactivate_user(session, session.get(User, leaving.user.id), actor=secretariat)
+    session.commit()
+    before = voting_state()
+    path = f"ballots/{ballot['id']}/votes"
+    for api in (revoked, leaving, Api(voter.client, "ce_not-a-token"), Api(voter.client, "nope")):
+        for target, body in [
+            (path, {"choice": "yes"}),
+            (path, {"choice": "yes", "extra": 1}),
+            (path, {"ranking": {"keep": 1}}),
+            ("ballots/999999/votes", {"choice": "yes"}),
+            (f"ballots/{2**40}/votes", {"choice": "yes"}),
+        ]:
+            error = assert_error(api.post(target, json=body), 401, "unauthorized")
+            assert "token" in error["message"]
+        assert_error(api.post(path, data="{not json", content_type="application/json"), 401)
+    assert_error(Api(voter.client, None).post(path, json={"choice": "yes"}), 401)
+    assert voting_state() == before
+
+    # The same requests with a token that holds: the answers about the body and the ballot.
+    assert_error(voter.post(path, json={"choice": "yes", "extra": 1}), 422)
+    assert_error(voter.post("ballots/999999/votes", json={"choice": "yes"}), 404)
+    # An id no column can hold: 404 on SQLite, PostgreSQL's "out of range" (400) on PostgreSQL.
+    huge = voter.post(f"ballots/{2**40}/votes", json={"choice": "yes"})
+    assert_error(huge, huge.status_code)
+    assert huge.status_code in (400, 404)
+    assert voting_state() == before
+    first = voter.post(path, json={"choice": "yes"})
+    assert first.status_code == 201 and first.get_json()["voter_id"] == voter.user.id
+    again = voter.post(path, json={"choice": "no"})
+    assert again.status_code == 200 and again.get_json()["changed"] is True
 
 
 def test_reading_a_ballot_past_its_closing_time_closes_it(

@@ -3,8 +3,8 @@ and a close in the middle of a rush of votes loses no accepted vote and lets non
 
 Each thread has its own session from the test's engine; a barrier releases them together. Rounds
 alternate between the two ways votes arrive: as a page casts them (the account loaded first, so the
-vote joins a transaction) and as the API does (the token's holder, in a unit of work that commits at
-once, so on PostgreSQL the usual vote is a transaction by itself).
+vote joins a transaction) and as the API does (the statement that checks the token casts the usual
+vote, a transaction by itself on PostgreSQL; anything else goes to the general path).
 """
 
 from __future__ import annotations
@@ -21,10 +21,16 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
-from charter_engine.accounts.operations import TokenHolder
+from charter_engine.accounts.operations import TokenHolder, issue_token, token_hash
 from charter_engine.accounts.permissions import Actor
 from charter_engine.db import commits_at_once, make_engine, make_session_factory
-from charter_engine.voting.casting import AlreadyVoted, BallotClosed, cast_vote
+from charter_engine.voting.casting import (
+    AlreadyVoted,
+    BallotClosed,
+    CastResult,
+    cast_own_vote_with_token,
+    cast_vote,
+)
 from charter_engine.voting.closing import close_ballot
 from charter_engine.voting.models import Participation, SecretBallot, Vote
 from charter_engine.voting.queries import get_ballot
@@ -48,15 +54,35 @@ def threaded_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _voter(session: Session, person: int, *, as_api: bool) -> Actor:
-    """The actor of one attempt; ``as_api``: as an API request has it (no query yet, and a unit of
-    work that commits as soon as the vote is cast)."""
-    if as_api:
+def _cast(
+    session: Session, ballot_id: int, person: int, choice: str, *, token_hash: str | None
+) -> CastResult:
+    """One attempt. With ``token_hash``, as the API casts: the statement that checks the token and
+    casts the usual vote, and when it casts nothing, the token's holder on the general path; the
+    unit of work commits as soon as the vote is cast. Without, as a page casts: the account loaded
+    first, so that the vote joins a transaction."""
+    if token_hash is None:
+        actor: Actor | None = session.get(User, person)
+        assert actor is not None
+    else:
         commits_at_once(session)
-        return TokenHolder(person, "member", True)
-    actor = session.get(User, person)
-    assert actor is not None
-    return actor
+        result = cast_own_vote_with_token(session, ballot_id, token_hash=token_hash, choice=choice)
+        if result is not None:
+            return result
+        actor = TokenHolder(person, "member", True)
+    return cast_vote(session, ballot_id, actor=actor, choice=choice)
+
+
+def _token_hashes(session: Session, people: list[int]) -> dict[int, str]:
+    hashes = {}
+    for person in people:
+        user = session.get(User, person)
+        assert user is not None
+        hashed = token_hash(issue_token(session, user))
+        assert hashed is not None
+        hashes[person] = hashed
+    session.commit()
+    return hashes
 
 
 def _run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
@@ -97,6 +123,7 @@ def test_the_same_voter_voting_32_times_at_once_leaves_one_vote(
 
     ballots = [(b.id, b.allow_change, b.secrecy) for b in ballots]
     people = [p.id for p in people]
+    tokens = _token_hashes(session, people)
     for round_no, person in enumerate(people):
         ballot_id, allow_change, secrecy = ballots[round_no % len(ballots)]
 
@@ -104,11 +131,10 @@ def test_the_same_voter_voting_32_times_at_once_leaves_one_vote(
             i: int,
             ballot_id: int = ballot_id,
             person_id: int = person,
-            as_api: bool = bool(round_no % 2),
+            token: str | None = tokens[person] if round_no % 2 else None,
         ) -> Any:
             with factory() as s:
-                actor = _voter(s, person_id, as_api=as_api)
-                result = cast_vote(s, ballot_id, actor=actor, choice=("yes", "no")[i % 2])
+                result = _cast(s, ballot_id, person_id, ("yes", "no")[i % 2], token_hash=token)
                 s.commit()
                 return result
 
@@ -154,9 +180,10 @@ class Rush:
         secretariat_id: int,
         order: list[int],
         as_api: bool,
+        tokens: dict[int, str],
     ) -> None:
         self.factory, self.ballot_id, self.plan = factory, ballot_id, plan
-        self.as_api = as_api
+        self.as_api, self.tokens = as_api, tokens
         self.close_after, self.secretariat_id = close_after, secretariat_id
         self.queue = order
         self.lock = threading.Lock()
@@ -169,8 +196,8 @@ class Rush:
     def one(self, person: int, choice: str) -> None:
         try:
             with self.factory() as s:
-                actor = _voter(s, person, as_api=self.as_api)
-                cast_vote(s, self.ballot_id, actor=actor, choice=choice)
+                token = self.tokens[person] if self.as_api else None
+                _cast(s, self.ballot_id, person, choice, token_hash=token)
                 s.commit()
         except BallotClosed as exc:
             with self.lock:
@@ -224,6 +251,7 @@ def test_closing_during_a_rush_of_votes_loses_none_and_admits_none_after(
     secretariat: Any,
 ) -> None:
     people = [p.id for p in voters(RUSH_VOTERS)]
+    tokens = _token_hashes(session, people)
     factory = make_session_factory(threaded_engine)
     rng = random.Random(20261125)
     choices = ("yes", "no", "abstain")
@@ -242,6 +270,7 @@ def test_closing_during_a_rush_of_votes_loses_none_and_admits_none_after(
             secretariat_id=secretariat.id,
             order=order,
             as_api=bool(round_no % 2),
+            tokens=tokens,
         )
         stored = rush.run(RUSH_WORKERS)
         assert stored is not None
