@@ -179,7 +179,7 @@ class Vote(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ballot_id: Mapped[int]
-    voter_id: Mapped[int] = mapped_column(index=True)
+    voter_id: Mapped[int]
     cast_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     choice: Mapped[str | None] = mapped_column(String(10))
     # JSON object option key → rank, keys sorted
@@ -204,7 +204,7 @@ class Participation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ballot_id: Mapped[int]
-    voter_id: Mapped[int] = mapped_column(index=True)
+    voter_id: Mapped[int]
     cast_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     cast_at: Mapped[datetime] = mapped_column(default=utcnow)
 
