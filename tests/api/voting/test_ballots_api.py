@@ -19,6 +19,8 @@ from charter_engine.accounts.profiles import deactivate_user
 from charter_engine.db import utcnow
 from charter_engine.voting.models import Ballot
 from tests.api.conftest import Api, assert_error
+from tests.conftest import USE_POSTGRES
+from tests.web.support import app_engine, count_queries
 
 Create = dict[str, Any]
 
@@ -403,6 +405,26 @@ def test_a_vote_checks_its_token_before_anything_else(
     assert first.status_code == 201 and first.get_json()["voter_id"] == voter.user.id
     again = voter.post(path, json={"choice": "no"})
     assert again.status_code == 200 and again.get_json()["changed"] is True
+
+
+def test_the_usual_vote_is_one_statement_on_postgresql(
+    app: Any, sec_api: Api, api_as: Any, voting_charter: Any
+) -> None:
+    """Token check, vote and audit event in one statement (SQLite writes the event at commit);
+    a change takes the general path after the token check."""
+    voter = api_as("member")
+    ballot = _create(sec_api, voting_charter.slug, {"kind": "adoption", "allow_change": True})
+    _open(sec_api, ballot["id"])
+    path = f"ballots/{ballot['id']}/votes"
+    with count_queries(app_engine(app)) as queries:
+        assert voter.post(path, json={"choice": "yes"}).status_code == 201
+    assert queries.count == (1 if USE_POSTGRES else 2), queries.statements
+    assert "api_tokens" in queries.statements[0] and "INSERT INTO votes" in queries.statements[0]
+    with count_queries(app_engine(app)) as queries:
+        assert voter.post(path, json={"choice": "no"}).status_code == 200
+    # The usual statement cast nothing; then the token check, and the change under a row lock.
+    assert "api_tokens" in queries.statements[1]
+    assert any(q.lstrip().startswith("UPDATE votes") for q in queries.statements[2:])
 
 
 def test_reading_a_ballot_past_its_closing_time_closes_it(
