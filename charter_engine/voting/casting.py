@@ -1,7 +1,7 @@
 """Casting and changing votes: the busiest path of the application.
 
 When a ballot opens, the whole membership may vote within minutes, so a vote is a short
-transaction with few round trips and statements built once, at import:
+transaction with few round trips and statements built once (``cast_statements.py``):
 
 1. on PostgreSQL, the ballot's advisory lock in share mode (see ``queries.get_ballot``: it keeps a
    steady stream of votes from starving a close);
@@ -33,53 +33,37 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    FromClause,
-    Insert,
-    Integer,
-    String,
-    Table,
-    bindparam,
-    exists,
-    func,
-    insert,
-    literal,
-    null,
-    or_,
-    select,
-    true,
-)
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
-from charter_engine.accounts.operations import holder_of_token
-from charter_engine.accounts.permissions import Actor, ensure_can, roles_that_can
-from charter_engine.audit.models import AuditEvent
+from charter_engine.accounts.permissions import Actor, ensure_can
 from charter_engine.audit.operations import (
     canonical_json,
     event_params,
     event_row,
-    insert_event_from,
     record_event,
     record_row,
 )
 from charter_engine.db import statements_on_their_own, utcnow
 from charter_engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from charter_engine.voting.models import (
-    Ballot,
-    BallotOption,
-    Participation,
-    Proxy,
-    SecretBallot,
-    Vote,
+from charter_engine.voting.cast_statements import (
+    GATE,
+    INSERT_SECRET_BALLOT,
+    OPTION_KEYS,
+    PARTICIPATIONS,
+    PROXY,
+    TARGET,
+    VOTER_MARK,
+    VOTES,
+    insert_if_new_stmt,
+    own_vote_stmt,
 )
-from charter_engine.voting.queries import BALLOT_LOCK_SPACE, receipt_hash
+from charter_engine.voting.models import Ballot, Participation, SecretBallot, Vote
+from charter_engine.voting.queries import receipt_hash
 from charter_engine.voting.rules import CHOICES, parse_choice, parse_ranking
 
 
@@ -117,167 +101,6 @@ class _Target:
     proxied: bool
 
 
-_ballots = cast(Table, Ballot.__table__)
-_options = cast(Table, BallotOption.__table__)
-_proxies = cast(Table, Proxy.__table__)
-_votes = cast(Table, Vote.__table__)
-_participations = cast(Table, Participation.__table__)
-_secret_ballots = cast(Table, SecretBallot.__table__)
-_events = cast(Table, AuditEvent.__table__)
-
-_GATE = select(
-    func.pg_advisory_xact_lock_shared(BALLOT_LOCK_SPACE, bindparam("ballot_id", type_=Integer))
-)
-
-_TARGET = (
-    select(
-        _ballots.c.id,
-        _ballots.c.state,
-        _ballots.c.kind,
-        _ballots.c.secrecy,
-        _ballots.c.allow_change,
-        _ballots.c.opens_at,
-        _ballots.c.closes_at,
-        exists()
-        .where(
-            _proxies.c.principal_id == bindparam("voter_id"),
-            _proxies.c.revoked_at.is_(None),
-            or_(_proxies.c.ballot_id == _ballots.c.id, _proxies.c.ballot_id.is_(None)),
-        )
-        .label("proxied"),
-    )
-    .where(_ballots.c.id == bindparam("ballot_id"))
-    .with_for_update(read=True, of=_ballots)
-)
-
-_OPTION_KEYS = (
-    select(_options.c.key)
-    .where(_options.c.ballot_id == bindparam("ballot_id"))
-    .order_by(_options.c.position)
-)
-
-# The proxy that applies (one for this ballot wins over a standing one), locked against a
-# concurrent revocation.
-_PROXY = (
-    select(_proxies.c.id, _proxies.c.agent_id)
-    .where(
-        _proxies.c.principal_id == bindparam("voter_id"),
-        _proxies.c.revoked_at.is_(None),
-        or_(_proxies.c.ballot_id == bindparam("ballot_id"), _proxies.c.ballot_id.is_(None)),
-    )
-    .order_by(_proxies.c.ballot_id.is_(None), _proxies.c.id)
-    .limit(1)
-    .with_for_update(read=True)
-)
-
-_INSERT_SECRET_BALLOT = insert(_secret_ballots)
-
-# The usual vote in one statement: a member's own first vote on an open named ballot that takes a
-# choice, when no proxy names them. The ballot row is taken FOR SHARE and re-checked under the
-# lock (a close that commits first makes the condition false); on PostgreSQL the ballot's advisory
-# gate is taken first, as an init-plan evaluated once before the row is locked. When nothing is
-# inserted, the general path below finds out why (it may be a change, or a clear refusal).
-#
-# The voter is a parameter, or (``by_token``) the holder of an API token, found in the same
-# statement: the active account of the unrevoked token, if its role may vote.
-_OWN_VOTE_COLUMNS = (
-    "ballot_id",
-    "voter_id",
-    "cast_by_id",
-    "choice",
-    "ranking",
-    "cast_at",
-    "change_count",
-)
-_FAST: dict[tuple[str, bool], Insert] = {}
-# Stands for the voter's id in the event's payload when the statement finds the voter.
-_VOTER_MARK = "\x00"
-
-
-def _own_vote_stmt(dialect: str, *, by_token: bool = False) -> Insert:
-    stmt = _FAST.get((dialect, by_token))
-    if stmt is not None:
-        return stmt
-    now = bindparam("now", type_=_votes.c.cast_at.type)
-    source: FromClause = _ballots
-    voter: ColumnElement[int]
-    if by_token:
-        holder = holder_of_token(
-            bindparam("token_hash", type_=String), roles=roles_that_can("vote:cast")
-        ).subquery("holder")
-        source = _ballots.join(holder, true())  # at most one row each
-        voter = holder.c.id
-    else:
-        voter = bindparam("voter_id", type_=Integer)
-    conditions = [
-        _ballots.c.id == bindparam("ballot_id", type_=Integer),
-        _ballots.c.state == "open",
-        or_(_ballots.c.closes_at.is_(None), _ballots.c.closes_at > now),
-        _ballots.c.kind != "ranked",
-        _ballots.c.secrecy == "named",
-        ~exists().where(
-            _proxies.c.principal_id == voter,
-            _proxies.c.revoked_at.is_(None),
-            or_(_proxies.c.ballot_id == _ballots.c.id, _proxies.c.ballot_id.is_(None)),
-        ),
-    ]
-    if dialect == "postgresql":
-        conditions.insert(0, _GATE.scalar_subquery().is_not(None))
-    rows = (
-        select(
-            _ballots.c.id,
-            voter,
-            voter,
-            bindparam("choice", type_=String),
-            null(),
-            now,
-            literal(0),
-        )
-        .select_from(source)
-        .where(*conditions)
-        .with_for_update(read=True, of=_ballots)
-    )
-    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        dialect_insert(_votes)
-        .from_select(_OWN_VOTE_COLUMNS, rows)
-        .on_conflict_do_nothing(index_elements=["ballot_id", "voter_id"])
-        .returning(_votes.c.id, _votes.c.voter_id)
-    )
-    if dialect == "postgresql":
-        # The vote's audit event in the same round trip: written only when the vote was.
-        vote = stmt.cte("vote")
-        computed: dict[str, ColumnElement[Any]] = {}
-        if by_token:
-            computed["actor_id"] = vote.c.voter_id
-            computed["payload"] = (
-                bindparam("payload_head", type_=String)
-                + vote.c.voter_id.cast(String)
-                + bindparam("payload_tail", type_=String)
-            )
-        stmt = insert_event_from(vote, **computed).returning(_events.c.actor_id.label("voter_id"))
-    _FAST[(dialect, by_token)] = stmt
-    return stmt
-
-
-_INSERTS: dict[tuple[str, str], Insert] = {}
-
-
-def _insert_if_new_stmt(dialect: str, table: Table) -> Insert:
-    """``INSERT ... ON CONFLICT (ballot_id, voter_id) DO NOTHING RETURNING id``, built once."""
-    key = (dialect, table.name)
-    stmt = _INSERTS.get(key)
-    if stmt is None:
-        dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = (
-            dialect_insert(table)
-            .on_conflict_do_nothing(index_elements=["ballot_id", "voter_id"])
-            .returning(table.c.id)
-        )
-        _INSERTS[key] = stmt
-    return stmt
-
-
 def _new_receipt() -> str:
     raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii")
     return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
@@ -304,8 +127,8 @@ def _voter_id(value: object) -> int:
 def _lock_target(session: Session, ballot_id: int, voter_id: int) -> _Target:
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        conn.execute(_GATE, {"ballot_id": ballot_id})
-    row = conn.execute(_TARGET, {"ballot_id": ballot_id, "voter_id": voter_id}).first()
+        conn.execute(GATE, {"ballot_id": ballot_id})
+    row = conn.execute(TARGET, {"ballot_id": ballot_id, "voter_id": voter_id}).first()
     if row is None:
         raise NotFound(f"There is no ballot {ballot_id}.")
     return _Target(*row)
@@ -346,7 +169,7 @@ def cast_vote(
     if target.kind == "ranked":
         if choice is not None:
             raise ValidationError("A ranked ballot takes a ranking, not a choice.", field="choice")
-        keys = session.connection().execute(_OPTION_KEYS, {"ballot_id": target.id}).scalars()
+        keys = session.connection().execute(OPTION_KEYS, {"ballot_id": target.id}).scalars()
         parsed_ranking: dict[str, int] | None = parse_ranking(ranking, list(keys))
         parsed_choice = None
     else:
@@ -446,7 +269,7 @@ def _ensure_may_change(ballot: _Target, actor: Actor, voter_id: int, cast_by_id:
 def _proxy_for_cast(session: Session, ballot_id: int, voter_id: int) -> tuple[int, int] | None:
     """(proxy id, agent id) of the proxy that applies, locked against a concurrent revocation."""
     row = (
-        session.connection().execute(_PROXY, {"ballot_id": ballot_id, "voter_id": voter_id}).first()
+        session.connection().execute(PROXY, {"ballot_id": ballot_id, "voter_id": voter_id}).first()
     )
     return None if row is None else (row[0], row[1])
 
@@ -459,7 +282,7 @@ def _insert_if_new(session: Session, table: Table, values: dict[str, Any], *, ac
     """
     conn = session.connection()
     try:
-        inserted = conn.execute(_insert_if_new_stmt(conn.dialect.name, table), values).first()
+        inserted = conn.execute(insert_if_new_stmt(conn.dialect.name, table), values).first()
     except IntegrityError:
         raise _not_on_roll(own=values["voter_id"] == actor.id) from None
     return inserted is not None
@@ -493,7 +316,7 @@ def _insert_own_vote(
     voter_id: int | None = None,
     token_hash: str | None = None,
 ) -> int | None:
-    """The usual vote in one statement (see ``_own_vote_stmt``) by ``voter_id`` or by the holder
+    """The usual vote in one statement (see ``own_vote_stmt``) by ``voter_id`` or by the holder
     of the token with ``token_hash``; the voter's id when it was cast."""
     conn = session.connection()
     dialect = conn.dialect.name
@@ -508,18 +331,18 @@ def _insert_own_vote(
         actor_id=voter_id,
         object_type="ballot",
         object_id=ballot_id,
-        payload=_own_vote_payload(ballot_id, _VOTER_MARK if by_token else voter_id, choice),
+        payload=_own_vote_payload(ballot_id, VOTER_MARK if by_token else voter_id, choice),
     )
     if dialect == "postgresql":
         params.update(event_params(event))
         if by_token:
-            head, _, tail = event["payload"].partition(canonical_json(_VOTER_MARK))
+            head, _, tail = event["payload"].partition(canonical_json(VOTER_MARK))
             params.update(payload_head=head, payload_tail=tail)
     try:
         # One statement on PostgreSQL, which may be a transaction by itself (when the caller
         # commits at once): the vote, its event and its locks begin and end with it.
         with statements_on_their_own(session) as conn:
-            row = conn.execute(_own_vote_stmt(dialect, by_token=by_token), params).first()
+            row = conn.execute(own_vote_stmt(dialect, by_token=by_token), params).first()
     except IntegrityError:
         raise _not_on_roll(own=True) from None
     if row is None:
@@ -577,7 +400,7 @@ def _cast_named(
         "cast_at": now,
         "change_count": 0,
     }
-    if _insert_if_new(session, _votes, values, actor=actor):
+    if _insert_if_new(session, VOTES, values, actor=actor):
         return CastResult(ballot.id, voter_id, actor.id, changed=False)
     # The voter has voted (perhaps a moment ago, in a request that just committed): a change.
     vote = session.execute(
@@ -614,9 +437,9 @@ def _cast_secret(
             "cast_by_id": actor.id,
             "cast_at": now,
         }
-        if _insert_if_new(session, _participations, values, actor=actor):
+        if _insert_if_new(session, PARTICIPATIONS, values, actor=actor):
             session.connection().execute(
-                _INSERT_SECRET_BALLOT,
+                INSERT_SECRET_BALLOT,
                 {
                     "id": secrets.token_hex(16),
                     "ballot_id": ballot.id,
