@@ -22,6 +22,7 @@ from charter_engine.accounts.operations import TokenHolder, token_holder
 from charter_engine.api import api_bp
 from charter_engine.api.openapi import document, json_response, register_paths
 from charter_engine.errors import CharterError
+from charter_engine.ids import MAX_ID
 from charter_engine.web.context import db
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,6 @@ PUBLIC_ENDPOINTS = {"api.openapi"}
 # learns who is asking.
 TOKEN_CHECKED_BY_VIEW = {"api.cast_vote"}
 _UNKNOWN_TOKEN = "The token is unknown, revoked or its account is inactive."
-# Ids and numbers travel as 32-bit integers in the schema: anything larger cannot name anything.
-MAX_ID = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 

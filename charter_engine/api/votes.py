@@ -21,7 +21,6 @@ from charter_engine.accounts.operations import token_hash
 from charter_engine.api import api_bp
 from charter_engine.api.ballots import BALLOT_ID, settled_ballot
 from charter_engine.api.core import (
-    MAX_ID,
     ApiError,
     actor,
     commit,
@@ -34,6 +33,7 @@ from charter_engine.api.core import (
 from charter_engine.api.openapi import error_responses, json_body, json_response, register_paths
 from charter_engine.api.proxies import proxy_json
 from charter_engine.db import commits_at_once, utcnow
+from charter_engine.ids import is_id
 from charter_engine.voting import casting, closing
 from charter_engine.voting import queries as q
 from charter_engine.voting.rules import fraction_text, json_number
@@ -81,7 +81,7 @@ def _usual_vote(
     choice = body.get("choice")
     if (
         hashed is None
-        or not 0 < ballot_id <= MAX_ID
+        or not is_id(ballot_id)
         or not casting.is_usual_vote(
             choice,
             ranking=body.get("ranking"),

@@ -50,6 +50,7 @@ from charter_engine.audit.operations import (
 )
 from charter_engine.db import statements_on_their_own, utcnow
 from charter_engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from charter_engine.ids import is_id
 from charter_engine.voting.cast_statements import (
     GATE,
     INSERT_SECRET_BALLOT,
@@ -64,7 +65,7 @@ from charter_engine.voting.cast_statements import (
 )
 from charter_engine.voting.models import Ballot, Participation, SecretBallot, Vote
 from charter_engine.voting.queries import receipt_hash
-from charter_engine.voting.rules import CHOICES, parse_choice, parse_ranking
+from charter_engine.voting.rules import CHOICES, parse_choice, parse_id, parse_ranking
 
 
 class BallotClosed(Conflict):
@@ -116,14 +117,6 @@ def closed_message(ballot: Ballot | _Target, now: datetime) -> str:
     return f"Voting closed at {ballot.closes_at.isoformat()}; votes are no longer accepted."
 
 
-def _voter_id(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(
-            "on_behalf_of must be an id (a positive whole number).", field="on_behalf_of"
-        )
-    return value
-
-
 def _lock_target(session: Session, ballot_id: int, voter_id: int) -> _Target:
     conn = session.connection()
     if conn.dialect.name == "postgresql":
@@ -152,7 +145,7 @@ def cast_vote(
     ensure_can(actor, "vote:cast")
     now = utcnow() if now is None else now
     ballot_id = ballot if isinstance(ballot, int) else ballot.id
-    if isinstance(ballot_id, bool) or not isinstance(ballot_id, int):
+    if not is_id(ballot_id):
         raise NotFound(f"There is no ballot {ballot_id!r}.")
     usual = is_usual_vote(choice, ranking=ranking, on_behalf_of=on_behalf_of, receipt=receipt)
     if (
@@ -161,7 +154,7 @@ def cast_vote(
         is not None
     ):
         return CastResult(ballot_id, actor.id, actor.id, changed=False)
-    voter_id = actor.id if on_behalf_of is None else _voter_id(on_behalf_of)
+    voter_id = actor.id if on_behalf_of is None else parse_id(on_behalf_of, "on_behalf_of")
     target = _lock_target(session, ballot_id, voter_id)
     if target.state != "open" or (target.closes_at is not None and now >= target.closes_at):
         raise BallotClosed(closed_message(target, now))

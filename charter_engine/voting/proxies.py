@@ -27,6 +27,7 @@ from charter_engine.errors import (
     PermissionDenied,
     ValidationError,
 )
+from charter_engine.ids import is_id
 from charter_engine.voting.casting import AlreadyVoted
 from charter_engine.voting.models import Ballot, Proxy, RollEntry
 from charter_engine.voting.operations import current_time
@@ -111,7 +112,9 @@ def revoke_proxy(
     session: Session, proxy_id: object, *, actor: User, now: datetime | None = None
 ) -> Proxy:
     """The principal takes their vote back. Refused for a one-ballot proxy already used."""
-    key = parse_id(proxy_id, "proxy_id")
+    if not is_id(proxy_id):
+        raise NotFound(f"You have no proxy {proxy_id!r}.")
+    key = proxy_id
     proxy = session.execute(
         select(Proxy)
         .where(Proxy.id == key)

@@ -24,6 +24,7 @@ from charter_engine.accounts.permissions import can
 from charter_engine.amendments.models import Amendment, AmendmentChange
 from charter_engine.charters.models import Charter
 from charter_engine.errors import Conflict, NotFound
+from charter_engine.ids import is_id
 from charter_engine.voting.models import (
     Ballot,
     Participation,
@@ -62,7 +63,7 @@ def get_ballot(session: Session, ballot_id: object, *, lock: Lock = None) -> Bal
     steady stream of votes could keep a close waiting forever. Advisory locks queue fairly: once a
     close waits, later votes wait behind it (and are then refused, the ballot being closed).
     """
-    if isinstance(ballot_id, bool) or not isinstance(ballot_id, int):
+    if not is_id(ballot_id):
         raise NotFound(f"There is no ballot {ballot_id!r}.")
     if lock is not None and session.get_bind().dialect.name == "postgresql":
         gate = func.pg_advisory_xact_lock_shared if lock == "share" else func.pg_advisory_xact_lock

@@ -28,6 +28,7 @@ from fractions import Fraction
 from typing import Any, Final
 
 from charter_engine.errors import InvalidTransition, ValidationError
+from charter_engine.ids import MAX_ID, is_id
 
 KINDS: Final = ("amendment", "ranked", "adoption")
 STATES: Final = ("draft", "open", "closed")
@@ -80,8 +81,10 @@ def _choice(value: object, name: str, allowed: Sequence[str]) -> str:
 
 def parse_id(value: object, name: str) -> int:
     """The id of an amendment, a member, a ballot or a proxy, as a positive whole number."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(f"{name} must be an id (a positive whole number).", field=name)
+    if not is_id(value):
+        raise ValidationError(
+            f"{name} must be an id (a whole number from 1 to {MAX_ID}).", field=name
+        )
     return value
 
 
