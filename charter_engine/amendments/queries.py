@@ -15,9 +15,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from charter_engine.amendments.models import Amendment
 from charter_engine.errors import NotFound
+from charter_engine.ids import is_id
 
 
 def get_amendment(session: Session, amendment_id: int, *, for_update: bool = False) -> Amendment:
+    if not is_id(amendment_id):
+        raise NotFound(f"There is no amendment {amendment_id}.")
     stmt = (
         select(Amendment)
         .where(Amendment.id == amendment_id)

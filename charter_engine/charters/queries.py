@@ -17,6 +17,7 @@ from charter_engine.charters.models import (
     RevisionClause,
 )
 from charter_engine.errors import NotFound
+from charter_engine.ids import is_id
 from charter_engine.text import diff_words
 
 
@@ -271,7 +272,7 @@ class ClauseHistoryEntry:
 
 
 def get_clause(session: Session, charter: Charter, clause_id: int) -> Clause:
-    clause = session.get(Clause, clause_id)
+    clause = session.get(Clause, clause_id) if is_id(clause_id) else None
     if clause is None or clause.charter_id != charter.id:
         raise NotFound(f"Charter {charter.slug!r} has no clause {clause_id}.")
     return clause

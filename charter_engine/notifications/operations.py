@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from charter_engine.accounts.models import User
 from charter_engine.db import utcnow
 from charter_engine.errors import NotFound, PermissionDenied, ValidationError
+from charter_engine.ids import is_id
 from charter_engine.notifications.drafts import Draft, drafts_for
 from charter_engine.notifications.mail import BASE_URL_MARK, queue_mail
 from charter_engine.notifications.models import (
@@ -249,7 +250,7 @@ def inbox_query(user: User, *, unread_only: bool = False) -> Any:
 
 
 def get_notification(session: Session, notification_id: int, user: User) -> Notification:
-    row = session.get(Notification, notification_id)
+    row = session.get(Notification, notification_id) if is_id(notification_id) else None
     if row is None or row.user_id != user.id:
         raise NotFound("There is no such notification in your inbox.")
     return row

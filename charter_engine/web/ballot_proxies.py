@@ -20,6 +20,7 @@ from charter_engine.errors import (
     PermissionDenied,
     ValidationError,
 )
+from charter_engine.ids import is_id
 from charter_engine.voting import overview
 from charter_engine.voting import proxies as proxy_ops
 from charter_engine.voting import queries as q
@@ -139,7 +140,7 @@ def give_proxy() -> ResponseReturnValue:
 def revoke_proxy(proxy_id: int) -> ResponseReturnValue:
     user = require_user()
     session = db()
-    proxy = session.get(Proxy, proxy_id)
+    proxy = session.get(Proxy, proxy_id) if is_id(proxy_id) else None
     if proxy is None or proxy.principal_id != user.id:
         raise NotFound("You have no such proxy.")
     back = (

@@ -31,6 +31,7 @@ from charter_engine.comments.operations import (
     list_comments,
 )
 from charter_engine.errors import NotFound, ValidationError
+from charter_engine.ids import is_id
 from charter_engine.web import reading
 from charter_engine.web.context import db
 from charter_engine.web.drafting import int_arg, load_charter, normalise_newlines
@@ -182,7 +183,7 @@ def _show_error(form: Any, exc: ValidationError) -> None:
 
 def _current_row(charter: Charter, clause_id: int) -> RevisionClause:
     head = get_revision(db(), charter)
-    row = reading.clause_in_revision(db(), head, clause_id)
+    row = reading.clause_in_revision(db(), head, clause_id) if is_id(clause_id) else None
     if row is None:
         raise NotFound("That clause is not in the current text of the charter.")
     return row
@@ -270,7 +271,7 @@ def on_amendment(slug: str, number: int) -> ResponseReturnValue:
 
 
 def _comment_or_404(charter: Charter, comment_id: int) -> Comment:
-    comment = db().get(Comment, comment_id)
+    comment = db().get(Comment, comment_id) if is_id(comment_id) else None
     if comment is None or comment.charter_id != charter.id:
         raise NotFound("There is no such comment.")
     return comment
@@ -314,7 +315,7 @@ def reply(slug: str, comment_id: int) -> ResponseReturnValue:
 def show(comment_id: int) -> ResponseReturnValue:
     """Where a comment lives: its clause's or amendment's page, at the comment."""
     user = require_user()
-    comment = db().get(Comment, comment_id)
+    comment = db().get(Comment, comment_id) if is_id(comment_id) else None
     if comment is None:
         raise NotFound("There is no such comment.")
     ensure_can(user, "comment:read", comment)

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -196,6 +196,14 @@ def register_error_handlers(app: Flask) -> None:
             "This clashes with something saved meanwhile. Nothing was saved; "
             "reload the page and try again.",
         )
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(exc: Exception) -> ResponseReturnValue:
+        # A number no column can hold (PostgreSQL refuses it, SQLite cannot bind beyond 64 bits).
+        _rollback()
+        log.info("out-of-range value answered as 400: %s", exc)
+        return error_page(400, "A value in this request is out of range. Nothing was changed.")
 
     @app.errorhandler(OperationalError)
     def _busy(exc: OperationalError) -> ResponseReturnValue:

@@ -28,6 +28,7 @@ from charter_engine.accounts.profiles import (
     update_profile,
 )
 from charter_engine.errors import Conflict, NotFound, ValidationError
+from charter_engine.ids import is_id
 from charter_engine.web.auth import signer
 from charter_engine.web.context import db
 from charter_engine.web.country_map import LEGEND, render_map
@@ -90,7 +91,7 @@ class RoleForm(Form):
 
 
 def _load_person(user_id: int, viewer: User) -> User:
-    person = db().get(User, user_id)
+    person = db().get(User, user_id) if is_id(user_id) else None
     if person is None or (not person.active and not can(viewer, "user:deactivate", person)):
         raise NotFound("There is no such person in the directory.")
     return person
@@ -220,7 +221,7 @@ def invite() -> ResponseReturnValue:
 def _person_for_action(user_id: int, permission: str) -> tuple[User, User]:
     actor = require_user()
     ensure_can(actor, permission)
-    person = db().get(User, user_id)
+    person = db().get(User, user_id) if is_id(user_id) else None
     if person is None:
         raise NotFound("There is no such person.")
     ensure_can(actor, permission, person)

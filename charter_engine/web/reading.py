@@ -21,6 +21,7 @@ from charter_engine.amendments.workflow import PENDING_STATES, STATES
 from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
 from charter_engine.comments.models import Comment
 from charter_engine.errors import NotFound
+from charter_engine.ids import is_id
 
 
 def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
@@ -115,11 +116,15 @@ def versions_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Cla
 
 
 def amendment_by_number(session: Session, charter: Charter, number: int) -> Amendment:
-    amendment = session.execute(
-        select(Amendment)
-        .where(Amendment.charter_id == charter.id, Amendment.number == number)
-        .options(selectinload(Amendment.changes), selectinload(Amendment.backers))
-    ).scalar_one_or_none()
+    amendment = (
+        session.execute(
+            select(Amendment)
+            .where(Amendment.charter_id == charter.id, Amendment.number == number)
+            .options(selectinload(Amendment.changes), selectinload(Amendment.backers))
+        ).scalar_one_or_none()
+        if is_id(number)  # numbers are 32-bit columns as ids are
+        else None
+    )
     if amendment is None:
         raise NotFound(f"There is no amendment #{number} to this charter.")
     return amendment

@@ -25,7 +25,8 @@ def world(people: SimpleNamespace) -> SimpleNamespace:
 
 @pytest.fixture
 def broken_app(app: Any) -> Any:
-    """The app with two extra routes: one that fails after a write, one with a stale edit."""
+    """The app with extra routes: one that fails after a write, one with a stale edit, one that
+    sends the database a number out of range after a write."""
 
     @public
     def boom() -> str:
@@ -46,8 +47,18 @@ def broken_app(app: Any) -> Any:
             back_url="/",
         )
 
+    @public
+    def out_of_range() -> Any:
+        user = db().execute(select(User)).scalars().first()
+        assert user is not None
+        user.name = "Changed before the failure"
+        db().flush()
+        # PostgreSQL refuses to compare the number with an integer column; SQLite to bind it.
+        return db().execute(select(User).where(User.id == 10**20)).first()
+
     app.add_url_rule("/test-boom", "test_boom", boom, methods=["GET", "POST"])
     app.add_url_rule("/test-stale", "test_stale", stale)
+    app.add_url_rule("/test-out-of-range", "test_out_of_range", out_of_range)
     return app
 
 
@@ -59,6 +70,16 @@ def test_500_page_says_nothing_changed_and_rolls_back(
     assert response.status_code == 500
     assert "Nothing was changed" in text
     assert "secret internals" not in text and "Traceback" not in text
+    names = set(session.execute(select(User.name)).scalars())
+    assert "Changed before the failure" not in names
+
+
+def test_a_number_out_of_range_is_a_400_and_rolls_back(
+    broken_app: Any, world: SimpleNamespace, session: Session
+) -> None:
+    response = broken_app.test_client().get("/test-out-of-range")
+    assert response.status_code == 400
+    assert "out of range. Nothing was changed." in response.get_data(as_text=True)
     names = set(session.execute(select(User.name)).scalars())
     assert "Changed before the failure" not in names
 
