@@ -22,7 +22,7 @@ from charter_engine.accounts.operations import TokenHolder, token_holder
 from charter_engine.api import api_bp
 from charter_engine.api.openapi import document, json_response, register_paths
 from charter_engine.errors import CharterError
-from charter_engine.ids import MAX_ID
+from charter_engine.ids import MAX_ID, is_id
 from charter_engine.web.context import db
 
 log = logging.getLogger(__name__)
@@ -372,6 +372,6 @@ ID = "int"
 
 def known_id(value: int, what: str) -> int:
     """``value`` when it can name a row; a 404 otherwise (no query for an impossible id)."""
-    if not 1 <= value <= MAX_ID:
+    if not is_id(value):
         abort_json(404, "not_found", f"There is no {what} {value}.")
     return value
