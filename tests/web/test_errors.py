@@ -28,12 +28,15 @@ def broken_app(app: Any) -> Any:
     """The app with extra routes: one that fails after a write, one with a stale edit, one that
     sends the database a number out of range after a write."""
 
-    @public
-    def boom() -> str:
+    def change_a_name() -> None:
         user = db().execute(select(User)).scalars().first()
         assert user is not None
         user.name = "Changed before the failure"
         db().flush()
+
+    @public
+    def boom() -> str:
+        change_a_name()
         raise RuntimeError("secret internals")
 
     @public
@@ -49,10 +52,7 @@ def broken_app(app: Any) -> Any:
 
     @public
     def out_of_range() -> Any:
-        user = db().execute(select(User)).scalars().first()
-        assert user is not None
-        user.name = "Changed before the failure"
-        db().flush()
+        change_a_name()
         # PostgreSQL refuses to compare the number with an integer column; SQLite to bind it.
         return db().execute(select(User).where(User.id == 10**20)).first()
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from charter_engine.amendments.models import Amendment
 from charter_engine.amendments.operations import propose_amendment
+from charter_engine.audit import operations as audit
 from charter_engine.charters.queries import current_entries
 from charter_engine.voting.models import Ballot
 from charter_engine.voting.operations import create_ballot, open_ballot
@@ -99,3 +100,13 @@ def make_ballot(session: Session, charter: Any, secretariat: Any) -> Callable[..
         return ballot
 
     return build
+
+
+@pytest.fixture
+def subscribed_events(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The audit events that subscribers are given, as a subscriber sees them, in order."""
+    seen: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        audit, "_SUBSCRIBERS", [*audit._SUBSCRIBERS, lambda s, events: seen.extend(events)]
+    )
+    return seen

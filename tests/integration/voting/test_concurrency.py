@@ -179,11 +179,10 @@ class Rush:
         close_after: int,
         secretariat_id: int,
         order: list[int],
-        as_api: bool,
-        tokens: dict[int, str],
+        tokens: dict[int, str] | None,
     ) -> None:
         self.factory, self.ballot_id, self.plan = factory, ballot_id, plan
-        self.as_api, self.tokens = as_api, tokens
+        self.tokens = tokens  # the voters' token hashes when they vote as the API does
         self.close_after, self.secretariat_id = close_after, secretariat_id
         self.queue = order
         self.lock = threading.Lock()
@@ -196,7 +195,7 @@ class Rush:
     def one(self, person: int, choice: str) -> None:
         try:
             with self.factory() as s:
-                token = self.tokens[person] if self.as_api else None
+                token = None if self.tokens is None else self.tokens[person]
                 _cast(s, self.ballot_id, person, choice, token_hash=token)
                 s.commit()
         except BallotClosed as exc:
@@ -269,8 +268,7 @@ def test_closing_during_a_rush_of_votes_loses_none_and_admits_none_after(
             close_after=rng.randrange(0, 2 * RUSH_VOTERS),
             secretariat_id=secretariat.id,
             order=order,
-            as_api=bool(round_no % 2),
-            tokens=tokens,
+            tokens=tokens if round_no % 2 else None,
         )
         stored = rush.run(RUSH_WORKERS)
         assert stored is not None

@@ -18,7 +18,6 @@ from charter_engine.accounts.models import ApiToken
 from charter_engine.accounts.operations import issue_token, revoke_token, token_hash
 from charter_engine.accounts.permissions import roles_that_can
 from charter_engine.accounts.profiles import change_role, deactivate_user
-from charter_engine.audit import operations as audit
 from charter_engine.audit.models import AuditEvent
 from charter_engine.audit.operations import canonical_json, verify_chain
 from charter_engine.errors import PermissionDenied
@@ -46,12 +45,8 @@ def _written(session: Session) -> tuple[int, int]:
 
 
 def test_the_token_holders_vote_is_written_as_any_usual_vote(
-    session: Session, voters: Any, make_ballot: Any, monkeypatch: pytest.MonkeyPatch
+    session: Session, voters: Any, make_ballot: Any, subscribed_events: list[dict[str, Any]]
 ) -> None:
-    seen: list[dict[str, Any]] = []
-    monkeypatch.setattr(
-        audit, "_SUBSCRIBERS", [*audit._SUBSCRIBERS, lambda s, events: seen.extend(events)]
-    )
     alice, bob = voters(2)
     ballot = make_ballot("adoption")
     hashed = _hashed(session, alice)
@@ -84,7 +79,7 @@ def test_the_token_holders_vote_is_written_as_any_usual_vote(
         assert event.payload == canonical_json(expected[event.actor_id])
         assert (event.object_type, event.object_id) == ("ballot", str(ballot.id))
     # Subscribers were given the values the statement wrote.
-    cast_events = [e for e in seen if e["action"] == "vote.cast"]
+    cast_events = [e for e in subscribed_events if e["action"] == "vote.cast"]
     assert [(e["actor_id"], e["payload"]) for e in cast_events] == [
         (e.actor_id, e.payload) for e in events
     ]

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from charter_engine.audit import operations as audit
 from charter_engine.audit.chainer import AUDIT_CHAINER, AuditChainer
 from charter_engine.audit.models import AuditEvent
 from charter_engine.audit.operations import verify_chain
@@ -97,17 +96,15 @@ def test_with_a_chainer_votes_wait_unchained_until_it_runs(
 
 
 def test_subscribers_see_the_vote_written_by_its_statement(
-    session: Session, voters: Any, make_ballot: Any, monkeypatch: pytest.MonkeyPatch
+    session: Session, voters: Any, make_ballot: Any, subscribed_events: list[dict[str, Any]]
 ) -> None:
-    seen: list[dict[str, Any]] = []
-    monkeypatch.setattr(
-        audit, "_SUBSCRIBERS", [*audit._SUBSCRIBERS, lambda s, events: seen.extend(events)]
-    )
     (alice,) = voters(1)
     ballot = make_ballot("adoption")
     cast_vote(session, ballot.id, actor=alice, choice="no")
     session.commit()
-    votes = [(e["action"], e["actor_id"]) for e in seen if e["action"].startswith("vote.")]
+    votes = [
+        (e["action"], e["actor_id"]) for e in subscribed_events if e["action"].startswith("vote.")
+    ]
     assert votes == [("vote.cast", alice.id)]
 
 
