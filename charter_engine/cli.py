@@ -1,8 +1,10 @@
 """The ``charter-engine`` command-line tool for the secretariat and operators.
 
 The database comes from ``CHARTER_DATABASE_URL`` (an SQLite file under ./instance by default).
-Each command is one unit of work: it opens a session, calls operations, commits once. Errors are one
-clear line on stderr and a non-zero exit.
+Each command is one unit of work: it opens a session, calls operations, commits once. Its sessions
+behave as the web app's (:func:`charter_engine.subscribers.make_app_sessions`): changes made here
+notify people just as changes made in the browser do. Errors are one clear line on stderr and a
+non-zero exit.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from charter_engine import __version__
 from charter_engine.config import Settings, load_settings
 from charter_engine.db import make_engine, make_session_factory
 from charter_engine.errors import CharterError
+from charter_engine.subscribers import make_app_sessions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,8 +51,13 @@ class Context:
             engine.dispose()
 
     @contextmanager
+    def sessions(self) -> Iterator[sessionmaker[Session]]:
+        with self.engine() as engine:
+            yield make_app_sessions(engine)
+
+    @contextmanager
     def session(self) -> Iterator[Session]:
-        with self.engine() as engine, make_session_factory(engine)() as session:
+        with self.sessions() as sessions, sessions() as session:
             yield session
 
 
@@ -101,10 +109,6 @@ def handle_errors(func: F) -> F:
 @click.version_option(__version__, prog_name="charter-engine")
 def main() -> None:
     """Charter Engine: draft a charter together."""
-    # Changes made from the command line notify people just as changes made in the browser do.
-    from charter_engine.notifications.operations import install
-
-    install()
 
 
 # --- database ----------------------------------------------------------------------------------
@@ -286,8 +290,8 @@ def serve_cmd(ctx: Context, host: str, port: int, workers: int, threads: int) ->
     from granian import Granian
     from granian.constants import Interfaces
 
+    from charter_engine.app import create_app
     from charter_engine.db import DEFAULT_POOL_SIZE
-    from charter_engine.web.app import create_app
 
     # Read (and on first use create) the settings and the instance's secret key here, once,
     # rather than in every worker at the same moment.
@@ -447,10 +451,10 @@ def mail() -> None:
     """Outgoing mail."""
 
 
-def _deliver(ctx: Context, session: Session) -> None:
-    from charter_engine.notifications.mail import deliver_outbox
+def _deliver(ctx: Context, sessions: sessionmaker[Session]) -> None:
+    from charter_engine.mail.outbox import deliver_outbox
 
-    report = deliver_outbox(session, ctx.settings)
+    report = deliver_outbox(sessions, ctx.settings)
     if report.skipped:
         click.echo(f"mail not sent: {report.skipped}")
         return
@@ -466,8 +470,8 @@ def _deliver(ctx: Context, session: Session) -> None:
 @handle_errors
 def mail_send(ctx: Context) -> None:
     """Send what waits in the outbox (mail that failed earlier is tried again)."""
-    with ctx.session() as session:
-        _deliver(ctx, session)
+    with ctx.sessions() as sessions:
+        _deliver(ctx, sessions)
 
 
 @mail.command("digest")
@@ -478,11 +482,12 @@ def mail_digest(ctx: Context) -> None:
     from charter_engine.db import utcnow
     from charter_engine.notifications.operations import send_digest
 
-    with ctx.session() as session:
-        queued = send_digest(session, utcnow())
-        session.commit()
+    with ctx.sessions() as sessions:
+        with sessions() as session:
+            queued = send_digest(session, utcnow())
+            session.commit()
         click.echo(f"{queued} digest(s) queued")
-        _deliver(ctx, session)
+        _deliver(ctx, sessions)
 
 
 if __name__ == "__main__":  # pragma: no cover

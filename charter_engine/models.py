@@ -6,6 +6,7 @@ from charter_engine.amendments import models as amendments_models
 from charter_engine.audit import models as audit_models
 from charter_engine.charters import models as charters_models
 from charter_engine.comments import models as comments_models
+from charter_engine.mail import models as mail_models
 from charter_engine.notifications import models as notifications_models
 from charter_engine.voting import models as voting_models
 
@@ -16,6 +17,7 @@ __all__ = [
     "audit_models",
     "charters_models",
     "comments_models",
+    "mail_models",
     "notifications_models",
     "voting_models",
 ]

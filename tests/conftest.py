@@ -119,7 +119,7 @@ def session(session_factory: Callable[[], Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
-    from charter_engine.web.app import create_app
+    from charter_engine.app import create_app
 
     app = create_app(
         {

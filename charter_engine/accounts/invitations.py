@@ -22,7 +22,7 @@ from charter_engine.accounts.tokens import (
 )
 from charter_engine.audit.operations import record_event
 from charter_engine.errors import Conflict, ValidationError
-from charter_engine.notifications.mail import BASE_URL_MARK, queue_mail
+from charter_engine.mail.outbox import BASE_URL_MARK, queue_mail
 
 ROLE_WORDS = {
     "member": "a member",

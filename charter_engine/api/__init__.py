@@ -1,15 +1,32 @@
 """The JSON API under ``/api/v1``: bearer-token authentication, one error format, OpenAPI.
 
+The API is one blueprint, :data:`api_bp` (made in :mod:`.core`, with authentication and the error
+answers). Each endpoint module declares its routes on it and their paths in the OpenAPI document;
+the modules are the ones imported below, in the order their paths appear in the document. A new
+endpoint module is added there and to :data:`ENDPOINT_MODULES`.
+:func:`charter_engine.app.create_app` registers the blueprint.
+
 Every handler is a unit of work: it validates the body, calls operations, commits once and answers.
 Any error answers ``{"error": {"code", "message"}}`` with a 4xx status and changes nothing.
 """
 
-from __future__ import annotations
+from charter_engine.api.core import api_bp
 
-from flask import Blueprint
+# isort: off
+from charter_engine.api import core, charters, amendments, amendment_workflow, comments
+from charter_engine.api import ballots, votes, proxies
 
-api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# isort: on
 
-from charter_engine.api import core  # noqa: E402  (auth, errors, openapi)
+ENDPOINT_MODULES = (
+    core,
+    charters,
+    amendments,
+    amendment_workflow,
+    comments,
+    ballots,
+    votes,
+    proxies,
+)
 
-core.load_endpoint_modules()
+__all__ = ["ENDPOINT_MODULES", "api_bp"]

@@ -20,8 +20,8 @@ from charter_engine.api.core import actor, known_id
 from charter_engine.api.openapi import json_response, register_paths
 from charter_engine.charters.models import Charter, Revision, RevisionClause
 from charter_engine.charters.queries import get_revision, revision_clauses
+from charter_engine.context import db
 from charter_engine.text import diff_words
-from charter_engine.web.context import db
 
 
 def amendment_or_404(amendment_id: int) -> Amendment:

@@ -19,7 +19,6 @@ from charter_engine.amendments.queries import amendment_conflicts, get_amendment
 from charter_engine.amendments.sub_amendments import propose_sub_amendment
 from charter_engine.amendments.transitions import transition_amendment
 from charter_engine.amendments.workflow import ACTIONS, STATES, USER_ACTIONS
-from charter_engine.api import api_bp
 from charter_engine.api.amendment_json import (
     AMENDMENT_RESPONSES,
     amendment_or_404,
@@ -32,6 +31,7 @@ from charter_engine.api.core import (
     ID,
     abort_json,
     actor,
+    api_bp,
     bool_field,
     commit,
     int_field,
@@ -45,8 +45,8 @@ from charter_engine.api.openapi import (
     path_params,
     register_paths,
 )
+from charter_engine.context import db
 from charter_engine.errors import Conflict, InvalidTransition
-from charter_engine.web.context import db
 
 
 def _check_version(amendment: Amendment, body: dict[str, Any]) -> None:

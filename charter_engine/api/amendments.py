@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 from charter_engine.amendments.models import Amendment, AmendmentChange
 from charter_engine.amendments.operations import propose_amendment, update_amendment
 from charter_engine.amendments.workflow import STATES
-from charter_engine.api import api_bp
 from charter_engine.api.amendment_json import (
     AMENDMENT_RESPONSES,
     amendment_json,
@@ -32,6 +31,7 @@ from charter_engine.api.core import (
     ID,
     abort_json,
     actor,
+    api_bp,
     bool_field,
     commit,
     int_arg,
@@ -47,7 +47,7 @@ from charter_engine.api.openapi import (
     register_paths,
 )
 from charter_engine.charters.models import Revision
-from charter_engine.web.context import db
+from charter_engine.context import db
 
 PROPOSAL_FIELDS = {"title", "rationale", "base_revision", "text", "changes", "submit"}
 

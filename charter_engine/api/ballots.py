@@ -14,10 +14,10 @@ from typing import Any
 from flask import jsonify, url_for
 from flask.typing import ResponseReturnValue
 
-from charter_engine.api import api_bp
 from charter_engine.api.core import (
     abort_json,
     actor,
+    api_bp,
     commit,
     iso_time,
     json_object,
@@ -26,6 +26,7 @@ from charter_engine.api.core import (
 )
 from charter_engine.api.openapi import error_responses, json_body, json_response, register_paths
 from charter_engine.charters.queries import get_charter
+from charter_engine.context import db
 from charter_engine.db import utcnow
 from charter_engine.errors import CharterError
 from charter_engine.voting import closing
@@ -33,7 +34,6 @@ from charter_engine.voting import operations as ops
 from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot
 from charter_engine.voting.rules import RULE_FIELDS, ratio_text
-from charter_engine.web.context import db
 
 CREATE_FIELDS = frozenset({"kind", "amendments", "title", "majority", "majorities", *RULE_FIELDS})
 UPDATE_FIELDS = frozenset({"title", "majority", "majorities", "version", *RULE_FIELDS})

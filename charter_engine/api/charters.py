@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from charter_engine.accounts.models import User
 from charter_engine.amendments.models import Amendment
-from charter_engine.api import api_bp
 from charter_engine.api.core import (
     ID,
     actor,
+    api_bp,
     commit,
     int_arg,
     int_field,
@@ -45,8 +45,8 @@ from charter_engine.charters.queries import (
     revision_clauses,
     revision_text,
 )
+from charter_engine.context import db
 from charter_engine.errors import NotFound
-from charter_engine.web.context import db
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 OPS = {-1: "delete", 0: "equal", 1: "insert"}

@@ -12,10 +12,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from charter_engine.accounts.models import User
-from charter_engine.api import api_bp
 from charter_engine.api.amendment_json import amendment_or_404
 from charter_engine.api.charters import charter_or_404, user_json
-from charter_engine.api.core import ID, actor, commit, int_field, json_object, known_id
+from charter_engine.api.core import ID, actor, api_bp, commit, int_field, json_object, known_id
 from charter_engine.api.openapi import (
     error_responses,
     json_body,
@@ -32,7 +31,7 @@ from charter_engine.comments.operations import (
     list_comments,
     parse_anchor,
 )
-from charter_engine.web.context import db
+from charter_engine.context import db
 
 COMMENT_FIELDS = {"body", "parent_id", "anchor"}
 

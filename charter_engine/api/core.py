@@ -1,8 +1,8 @@
-"""Authentication, error answers, body helpers and the OpenAPI route shared by all endpoints."""
+"""The API blueprint and what all its endpoints share: authentication, error answers, body helpers
+and the OpenAPI route."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import re
@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NoReturn
 
-from flask import g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,24 +19,16 @@ from werkzeug.exceptions import HTTPException
 from charter_engine import __version__
 from charter_engine.accounts.models import User
 from charter_engine.accounts.operations import TokenHolder, token_holder
-from charter_engine.api import api_bp
 from charter_engine.api.openapi import document, json_response, register_paths
+from charter_engine.context import db
 from charter_engine.errors import CharterError
 from charter_engine.ids import MAX_ID, is_id
-from charter_engine.web.context import db
 
 log = logging.getLogger(__name__)
 
-# Endpoint modules, imported once the blueprint exists; each registers its routes and paths.
-ENDPOINT_MODULES = (
-    "charters",
-    "amendments",
-    "amendment_workflow",
-    "comments",
-    "ballots",
-    "votes",
-    "proxies",
-)
+# The endpoint modules (listed in :mod:`charter_engine.api`) declare their routes on it.
+api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
 PUBLIC_ENDPOINTS = {"api.openapi"}
 # Endpoints that check the bearer token in their own statement (a round trip less on the busiest
 # path, the votes): the check is left to them, and :func:`holder` makes it before anything else
@@ -44,12 +36,6 @@ PUBLIC_ENDPOINTS = {"api.openapi"}
 TOKEN_CHECKED_BY_VIEW = {"api.cast_vote"}
 _UNKNOWN_TOKEN = "The token is unknown, revoked or its account is inactive."
 _DIGITS = re.compile(r"[0-9]{1,10}")
-
-
-def load_endpoint_modules() -> None:
-    """Import every endpoint module, so that their routes and OpenAPI paths are registered."""
-    for name in ENDPOINT_MODULES:
-        importlib.import_module(f"charter_engine.api.{name}")
 
 
 class ApiError(Exception):

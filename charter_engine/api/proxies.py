@@ -9,20 +9,20 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from charter_engine.accounts.models import User
-from charter_engine.api import api_bp
 from charter_engine.api.core import (
     abort_json,
     actor,
+    api_bp,
     commit,
     iso_time,
     json_object,
     refuse_unknown_fields,
 )
 from charter_engine.api.openapi import error_responses, json_body, json_response, register_paths
+from charter_engine.context import db
 from charter_engine.voting import proxies as proxy_ops
 from charter_engine.voting import queries as q
 from charter_engine.voting.models import Proxy
-from charter_engine.web.context import db
 
 PROXY_FIELDS = frozenset({"agent_id", "ballot_id"})
 

@@ -18,11 +18,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.operations import token_hash
-from charter_engine.api import api_bp
 from charter_engine.api.ballots import BALLOT_ID, settled_ballot
 from charter_engine.api.core import (
     ApiError,
     actor,
+    api_bp,
     commit,
     holder,
     iso_time,
@@ -32,12 +32,12 @@ from charter_engine.api.core import (
 )
 from charter_engine.api.openapi import error_responses, json_body, json_response, register_paths
 from charter_engine.api.proxies import proxy_json
+from charter_engine.context import db
 from charter_engine.db import commits_at_once, utcnow
 from charter_engine.ids import is_id
 from charter_engine.voting import casting, closing
 from charter_engine.voting import queries as q
 from charter_engine.voting.rules import fraction_text, json_number
-from charter_engine.web.context import db
 
 VOTE_FIELDS = frozenset({"choice", "ranking", "on_behalf_of", "receipt"})
 

@@ -1,11 +1,11 @@
-"""Notifications: the in-app inbox, per-member mail preferences and the mail outbox.
+"""Notifications: the in-app inbox and per-member mail preferences.
 
 * :class:`Notification` — one row per recipient and happening, shown in the inbox. ``mailed_at`` is
   set when it went out as an immediate mail or in a digest, so nothing is mailed twice.
 * :class:`NotificationPreference` — a member's choice per kind: ``immediate``, ``digest`` or ``off``
   (email only; the inbox always lists everything). No row means the kind's default.
-* :class:`OutboxMessage` — a mail waiting to be sent. Rows are written in the transaction that
-  caused them and delivered after it commits, so a rolled-back change never sends mail.
+
+Mail itself leaves through the outbox (:mod:`charter_engine.mail`).
 """
 
 from __future__ import annotations
@@ -51,22 +51,3 @@ class NotificationPreference(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
     mode: Mapped[str] = mapped_column(String(10))
-
-
-class OutboxMessage(Base):
-    __tablename__ = "mail_outbox"
-    __table_args__ = (Index("ix_mail_outbox_pending", "sent_at", "id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    to_address: Mapped[str] = mapped_column(String(320))
-    subject: Mapped[str] = mapped_column(String(300))
-    # Plain text; the marker ``{base_url}`` is replaced by the configured site address when sent.
-    body: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(40))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # A sender claims a row before talking to the SMTP server, so two senders never send it twice.
-    claimed_at: Mapped[datetime | None]
-    sent_at: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(String(500))

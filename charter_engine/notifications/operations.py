@@ -2,7 +2,8 @@
 
 Domain events become notifications through :func:`notify_from_events`, an audit subscriber: it runs
 inside the transaction that made the change, so a notification exists if and only if its cause was
-committed. Rules:
+committed. It acts in the sessions of the factories given to :func:`install` (the web app's and the
+command line's, see :mod:`charter_engine.subscribers`), never in others. Rules:
 
 * nobody is notified about their own action;
 * every notification lands in the inbox; the member's preference for its *kind* decides the mail:
@@ -23,14 +24,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from charter_engine.accounts.models import User
+from charter_engine.audit.operations import subscribe
 from charter_engine.db import utcnow
 from charter_engine.errors import NotFound, PermissionDenied, ValidationError
 from charter_engine.ids import is_id
+from charter_engine.mail.outbox import BASE_URL_MARK, queue_mail
 from charter_engine.notifications.drafts import Draft, drafts_for
-from charter_engine.notifications.mail import BASE_URL_MARK, queue_mail
 from charter_engine.notifications.models import (
     MODES,
     Notification,
@@ -340,8 +342,18 @@ def action_items(session: Session, user: User, *, limit: int = 5) -> Sequence[No
     )
 
 
-def install() -> None:
-    """Subscribe :func:`notify_from_events` to the audit log (idempotent)."""
-    from charter_engine.audit.operations import subscribe
+# Set in the ``info`` of the session factories given to :func:`install`.
+NOTIFY = "charter_engine.notify_from_events"
 
-    subscribe(notify_from_events)
+
+def install(sessions: sessionmaker[Session]) -> None:
+    """Make the sessions of ``sessions``, and only those, notify from their audit events."""
+    sessions.configure(info={**sessions.kw.get("info", {}), NOTIFY: True})
+    # The audit log has one list of subscribers for the whole process; the mark above is what
+    # keeps sessions made any other way (domain tests, scripts) from notifying.
+    subscribe(_notify_if_installed)
+
+
+def _notify_if_installed(session: Session, events: list[dict[str, Any]]) -> None:
+    if session.info.get(NOTIFY):
+        notify_from_events(session, events)

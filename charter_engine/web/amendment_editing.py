@@ -17,6 +17,7 @@ from charter_engine.amendments.queries import amendment_conflicts
 from charter_engine.amendments.sub_amendments import propose_sub_amendment
 from charter_engine.amendments.workflow import EDITABLE_STATES
 from charter_engine.charters.models import Charter, RevisionClause
+from charter_engine.context import db
 from charter_engine.errors import StaleVersion, ValidationError
 from charter_engine.text import merge3
 from charter_engine.web import reading
@@ -30,7 +31,6 @@ from charter_engine.web.amendments import (
     place_label,
     show_form_error,
 )
-from charter_engine.web.context import db
 from charter_engine.web.drafting import (
     STATE_LABELS,
     int_arg,

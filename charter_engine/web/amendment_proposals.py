@@ -21,6 +21,7 @@ from charter_engine.amendments.operations import propose_amendment
 from charter_engine.charters.models import Charter, RevisionClause
 from charter_engine.charters.operations import parser_format, validate_document_text
 from charter_engine.charters.queries import get_revision, revision_clauses
+from charter_engine.context import db
 from charter_engine.errors import Conflict, ValidationError
 from charter_engine.text import diff_html
 from charter_engine.web.amendments import (
@@ -32,7 +33,6 @@ from charter_engine.web.amendments import (
     place_label,
     show_form_error,
 )
-from charter_engine.web.context import db
 from charter_engine.web.drafting import (
     clause_choices,
     int_arg,

@@ -32,9 +32,9 @@ from charter_engine.amendments.workflow import (
 )
 from charter_engine.charters.models import Charter, RevisionClause
 from charter_engine.charters.queries import get_revision, revision_clauses
+from charter_engine.context import db
 from charter_engine.errors import Conflict, NotFound, ValidationError
 from charter_engine.web import reading
-from charter_engine.web.context import db
 from charter_engine.web.drafting import (
     ACTION_LABELS,
     CONFIRM_ACTIONS,
@@ -47,7 +47,6 @@ from charter_engine.web.drafting import (
     render_diff,
     view_arg,
 )
-from charter_engine.web.links import register_link
 from charter_engine.web.pagination import paginate
 from charter_engine.web.security import current_account, require_user
 
@@ -62,7 +61,8 @@ REVIEW_VIEWS = (
 PER_PAGE = 25
 
 
-def _amendment_link(obj: Any) -> str | None:
+def amendment_url(obj: Any) -> str | None:
+    """The review page of an amendment (given as a row or an id)."""
     amendment = obj if isinstance(obj, Amendment) else None
     if amendment is None and str(obj).isdigit():
         amendment = db().get(Amendment, int(obj))
@@ -72,9 +72,6 @@ def _amendment_link(obj: Any) -> str | None:
     if charter is None:
         return None
     return url_for("amendments.show", slug=charter.slug, number=amendment.number)
-
-
-register_link("amendment", _amendment_link)
 
 
 # --------------------------------------------------------------------------------------------
@@ -365,7 +362,3 @@ def merge(slug: str, number: int) -> ResponseReturnValue:
         mergeable=amendment.state in ("submitted", "discussion"),
         people=reading.users_by_id(db(), [amendment.author_id]),
     )
-
-
-# The forms live next to this module, on the same blueprint.
-from charter_engine.web import amendment_editing, amendment_proposals  # noqa: E402, F401

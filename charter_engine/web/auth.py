@@ -32,9 +32,9 @@ from charter_engine.accounts.throttle import (
     record_login_failure,
 )
 from charter_engine.accounts.tokens import INVITATION, RESET, TokenSigner
+from charter_engine.context import db, settings
 from charter_engine.db import utcnow
 from charter_engine.errors import ValidationError
-from charter_engine.web.context import db, settings
 from charter_engine.web.forms import EmailAddress, Form
 from charter_engine.web.security import current_account, public, require_user, safe_next
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import can, ensure_can
+from charter_engine.context import db
 from charter_engine.errors import (
     Conflict,
     InvalidTransition,
@@ -27,7 +28,6 @@ from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot, Proxy
 from charter_engine.web.ballot_forms import ProxyForm
 from charter_engine.web.ballots import bp
-from charter_engine.web.context import db
 from charter_engine.web.security import require_user
 
 # --------------------------------------------------------------------------------------------

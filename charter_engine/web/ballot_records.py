@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from charter_engine.accounts.permissions import ensure_can
+from charter_engine.context import db
 from charter_engine.errors import Conflict, NotFound
 from charter_engine.voting import charts
 from charter_engine.voting import queries as q
@@ -31,7 +32,6 @@ from charter_engine.web.ballots import (
     ranking_words,
     settled_ballot,
 )
-from charter_engine.web.context import db
 from charter_engine.web.security import require_user
 
 # --------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import can, ensure_can
 from charter_engine.charters.models import Charter
 from charter_engine.charters.queries import get_charter
+from charter_engine.context import db
 from charter_engine.db import utcnow
 from charter_engine.errors import (
     CharterError,
@@ -67,15 +68,16 @@ from charter_engine.web.ballot_forms import (
     rank_field,
     read_vote,
 )
-from charter_engine.web.context import db
-from charter_engine.web.links import object_url, register_link
-from charter_engine.web.navigation import register_nav
+from charter_engine.web.links import object_url
 from charter_engine.web.security import require_user
 
 bp = Blueprint("ballots", __name__)
 
-register_nav("Votes", "ballots.overview", permission="ballot:read", order=30)
-register_link("ballot", lambda obj: url_for("ballots.show", ballot_id=getattr(obj, "id", obj)))
+
+def ballot_url(obj: Any) -> str:
+    """The page of a ballot (given as a row or an id)."""
+    return url_for("ballots.show", ballot_id=getattr(obj, "id", obj))
+
 
 KIND_SHORT = {
     "amendment": "Yes/no on an amendment",
@@ -608,7 +610,3 @@ def confirmation(ballot_id: int) -> ResponseReturnValue:
         choice_label=CHOICE_LABELS.get(data.get("choice") or "", ""),
         ranking_words=ranking_words(data.get("ranking"), labels),
     )
-
-
-# The pages of closed ballots and the proxies pages live next to this module, on the same blueprint.
-from charter_engine.web import ballot_proxies, ballot_records  # noqa: E402, F401

@@ -19,8 +19,8 @@ from charter_engine.charters.queries import (
     list_revisions,
     revision_clauses,
 )
+from charter_engine.context import db
 from charter_engine.web import reading
-from charter_engine.web.context import db
 from charter_engine.web.drafting import (
     CAUSE_LABELS,
     STATE_KINDS,
@@ -31,23 +31,17 @@ from charter_engine.web.drafting import (
     render_pieces,
     view_arg,
 )
-from charter_engine.web.links import register_link
-from charter_engine.web.navigation import register_nav
 from charter_engine.web.security import require_user
 
 bp = Blueprint("charters", __name__, url_prefix="/charters")
 
-register_nav("Charters", "charters.index", permission="charter:read", order=10)
 
-
-def _charter_link(obj: Any) -> str | None:
+def charter_url(obj: Any) -> str | None:
+    """The page of a charter (given as a row or an id)."""
     if isinstance(obj, Charter):
         return url_for("charters.show", slug=obj.slug)
     charter = db().get(Charter, int(obj)) if str(obj).isdigit() else None
     return url_for("charters.show", slug=charter.slug) if charter else None
-
-
-register_link("charter", _charter_link)
 
 
 def _revision_causes(revisions: Any) -> tuple[dict[int, Any], dict[int, Any]]:

@@ -30,26 +30,23 @@ from charter_engine.comments.operations import (
     create_comment,
     list_comments,
 )
+from charter_engine.context import db
 from charter_engine.errors import NotFound, ValidationError
 from charter_engine.ids import is_id
 from charter_engine.web import reading
-from charter_engine.web.context import db
 from charter_engine.web.drafting import int_arg, load_charter, normalise_newlines
 from charter_engine.web.forms import Form
-from charter_engine.web.links import register_link
 from charter_engine.web.security import require_user
 
 bp = Blueprint("comments", __name__)
 
 
-def _comment_link(obj: Any) -> str | None:
+def comment_url(obj: Any) -> str | None:
+    """The page of a comment (given as a row or an id)."""
     comment_id = getattr(obj, "id", obj)
     return (
         url_for("comments.show", comment_id=int(comment_id)) if str(comment_id).isdigit() else None
     )
-
-
-register_link("comment", _comment_link)
 
 
 class CommentForm(Form):

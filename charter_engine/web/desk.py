@@ -32,20 +32,17 @@ from charter_engine.charters.operations import (
     validate_document_text,
 )
 from charter_engine.charters.queries import get_charter, list_charters
+from charter_engine.context import db
 from charter_engine.db import utcnow as now
 from charter_engine.errors import ValidationError
 from charter_engine.text import split_document
 from charter_engine.web import reading
-from charter_engine.web.context import db
 from charter_engine.web.drafting import STATE_LABELS, clause_excerpt, normalise_newlines
 from charter_engine.web.forms import Form, choices
 from charter_engine.web.links import object_url
-from charter_engine.web.navigation import register_nav
 from charter_engine.web.security import require_user
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
-
-register_nav("Desk", "desk.index", permission="desk:view", order=80)
 
 FORMAT_LABELS = (
     ("", "Detect from the file name and text"),

@@ -13,8 +13,8 @@ from markupsafe import Markup
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.charters.models import Charter, RevisionClause
 from charter_engine.charters.queries import get_charter
+from charter_engine.context import db
 from charter_engine.text import diff_html, render_diff_html, side_by_side_html
-from charter_engine.web.context import db
 from charter_engine.web.security import require_user
 from charter_engine.web.templating import section
 

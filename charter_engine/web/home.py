@@ -10,13 +10,11 @@ from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from charter_engine.charters.queries import list_charters
-from charter_engine.web.context import db
-from charter_engine.web.navigation import register_nav
+from charter_engine.context import db
+from charter_engine.notifications.operations import action_items
 from charter_engine.web.security import current_account, public
 
 bp = Blueprint("home", __name__)
-
-register_nav("Home", "home.index", order=0, active_prefix="home.")
 
 
 @bp.get("/healthz")
@@ -31,8 +29,6 @@ def index() -> ResponseReturnValue:
     user = current_account()
     if user is None:
         return render_template("home/welcome.html")
-    from charter_engine.notifications.operations import action_items
-
     return render_template(
         "home/index.html",
         charters=list_charters(db()),

@@ -13,16 +13,15 @@ import logging
 from flask import Flask, g
 from werkzeug.wrappers import Response
 
-from charter_engine.notifications.mail import OUTBOX_COMMITTED, deliver_outbox
-from charter_engine.web.context import AppState
+from charter_engine.context import AppState
+from charter_engine.mail.outbox import OUTBOX_COMMITTED, deliver_outbox
 
 log = logging.getLogger(__name__)
 
 
 def deliver_now(state: AppState) -> None:
     try:
-        with state.session_factory() as session:
-            report = deliver_outbox(session, state.settings)
+        report = deliver_outbox(state.session_factory, state.settings)
         if report.failed:
             log.warning("%d mail(s) left in the outbox after errors", report.failed)
     except Exception:  # delivery must never break a response; the CLI retries

@@ -1,18 +1,21 @@
-"""The main navigation: blueprints register their entries here instead of editing the layout.
+"""The main navigation: the entries the app factory lists, shown to those allowed to use them.
 
-``register_nav("Charters", "charters.index", permission="charter:read", order=10)`` adds an entry;
-the layout shows it to users for whom ``can(user, permission)`` holds (``permission=None`` shows it
-to everyone, ``signed_in=True`` to every signed-in user). Entries whose endpoint is not registered
-in the running app are skipped, so a blueprint can register before its routes exist.
+:func:`charter_engine.app.create_app` passes its ``NAVIGATION`` to :func:`init_navigation`; the
+layout shows the entries in that order, each to the users for whom ``can(user, permission)`` holds
+(``permission=None`` shows it to everyone, ``signed_in=True`` to every signed-in user).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import current_app, request, url_for
+from flask import Flask, current_app, request, url_for
 
 from charter_engine.accounts.permissions import can
+from charter_engine.web.security import current_account
+
+_EXTENSION = "charter_engine.navigation"
 
 
 @dataclass(frozen=True)
@@ -20,25 +23,9 @@ class NavItem:
     label: str
     endpoint: str
     permission: str | None = None
-    order: int = 50
     signed_in: bool = False
     # Endpoints whose pages count as "inside" this entry (for aria-current), by prefix.
     active_prefix: str | None = None
-
-
-_ITEMS: dict[str, NavItem] = {}
-
-
-def register_nav(
-    label: str,
-    endpoint: str,
-    *,
-    permission: str | None = None,
-    order: int = 50,
-    signed_in: bool = False,
-    active_prefix: str | None = None,
-) -> None:
-    _ITEMS[endpoint] = NavItem(label, endpoint, permission, order, signed_in, active_prefix)
 
 
 @dataclass(frozen=True)
@@ -48,15 +35,16 @@ class NavLink:
     current: bool
 
 
-def nav_items() -> list[NavLink]:
-    from charter_engine.web.security import current_account
+def init_navigation(app: Flask, items: Iterable[NavItem]) -> None:
+    app.extensions[_EXTENSION] = tuple(items)
 
+
+def nav_items() -> list[NavLink]:
+    items: tuple[NavItem, ...] = current_app.extensions[_EXTENSION]
     user = current_account()
     links = []
     endpoint = request.endpoint or ""
-    for item in sorted(_ITEMS.values(), key=lambda i: (i.order, i.label)):
-        if item.endpoint not in current_app.view_functions:
-            continue
+    for item in items:
         if item.signed_in and user is None:
             continue
         if item.permission is not None and not can(user, item.permission):

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from wtforms import RadioField
 
 from charter_engine.accounts.permissions import ensure_can
+from charter_engine.context import db
 from charter_engine.notifications.models import Notification
 from charter_engine.notifications.operations import (
     KINDS,
@@ -19,7 +20,6 @@ from charter_engine.notifications.operations import (
     set_preferences,
     unread_count,
 )
-from charter_engine.web.context import db
 from charter_engine.web.forms import Form, choices
 from charter_engine.web.links import object_url
 from charter_engine.web.pagination import paginate

@@ -6,6 +6,8 @@ the secretariat (``directory:contact``). Deactivated accounts are listed for the
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
@@ -27,21 +29,22 @@ from charter_engine.accounts.profiles import (
     reactivate_user,
     update_profile,
 )
+from charter_engine.context import db
 from charter_engine.errors import Conflict, NotFound, ValidationError
 from charter_engine.ids import is_id
 from charter_engine.web.auth import signer
-from charter_engine.web.context import db
 from charter_engine.web.country_map import LEGEND, render_map
 from charter_engine.web.forms import EmailAddress, Form, choices
-from charter_engine.web.links import register_link
-from charter_engine.web.navigation import register_nav
 from charter_engine.web.pagination import paginate
 from charter_engine.web.security import require_user
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
-register_nav("Directory", "people.directory", permission="directory:view", order=60)
-register_link("user", lambda obj: url_for("people.profile", user_id=getattr(obj, "id", obj)))
+
+def profile_url(obj: Any) -> str:
+    """The profile page of an account (given as a row or an id)."""
+    return url_for("people.profile", user_id=getattr(obj, "id", obj))
+
 
 ROLE_LABELS = {"member": "Member", "secretariat": "Secretariat", "observer": "Observer"}
 

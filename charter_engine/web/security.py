@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response
 
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import can
-from charter_engine.web.context import db
+from charter_engine.context import db
 from charter_engine.web.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -7,10 +7,19 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
+from charter_engine.subscribers import make_app_sessions
 from tests.web.route_table import ROLES, WORLD_BUILDERS, build_accounts_world
 from tests.web.support import PASSWORD, app_engine, count_queries, login
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that behave as the app's: what a test changes through them notifies people, just
+    as a change made in the browser does."""
+    return make_app_sessions(engine)
 
 
 @pytest.fixture

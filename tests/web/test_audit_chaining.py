@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from charter_engine.app import create_app
 from charter_engine.audit.chainer import AUDIT_CHAINER
 from charter_engine.audit.operations import record_event, verify_chain
 from charter_engine.db import make_session_factory
-from charter_engine.web.app import create_app
 from tests.conftest import chain_audit_events
 
 
@@ -40,7 +40,7 @@ def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 
 
 def test_a_request_may_leave_its_events_to_the_apps_chainer(app: Any, engine: Engine) -> None:
-    from charter_engine.web.context import db, state
+    from charter_engine.context import db, state
 
     with app.test_request_context("/", method="POST"):
         session = db()

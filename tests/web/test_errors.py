@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
-from charter_engine.web.context import db
+from charter_engine.context import db
 from charter_engine.web.errors import render_conflict
 from charter_engine.web.security import public
 from tests.web.support import login, post

@@ -17,8 +17,9 @@ from charter_engine.charters.queries import current_entries
 from charter_engine.comments.operations import create_comment
 from charter_engine.config import Settings
 from charter_engine.db import utcnow
-from charter_engine.notifications.mail import deliver_outbox
-from charter_engine.notifications.models import Notification, OutboxMessage
+from charter_engine.mail.models import OutboxMessage
+from charter_engine.mail.outbox import deliver_outbox
+from charter_engine.notifications.models import Notification
 from charter_engine.notifications.operations import send_digest
 from tests.web.support import login, post
 
@@ -35,6 +36,12 @@ def world(people: SimpleNamespace) -> SimpleNamespace:
 def _settings(app: Any) -> Settings:
     settings: Settings = app.extensions["charter_engine"].settings
     return settings
+
+
+def _deliver(app: Any, settings: Settings | None = None) -> Any:
+    """Send what waits in the outbox, with the app's sessions, as it does after a request."""
+    state = app.extensions["charter_engine"]
+    return deliver_outbox(state.session_factory, settings or state.settings)
 
 
 def _rows(session: Session, user: Any) -> list[Notification]:
@@ -87,7 +94,7 @@ def conflict(app: Any, world: SimpleNamespace, session: Session, create_charter:
 def test_a_conflict_is_mailed_at_once_to_its_author_only(
     app: Any, world: SimpleNamespace, session: Session, conflict: Any, smtp: Any
 ) -> None:
-    report = deliver_outbox(session, _settings(app))
+    report = _deliver(app)
     assert report.failed == 0
     [mail] = smtp.to(world.member.email)
     assert "needs a rebase" in mail["Subject"]
@@ -112,7 +119,7 @@ def test_the_daily_digest_collects_the_rest_once(
     queued = send_digest(session, utcnow())
     session.commit()
     assert queued >= 2
-    deliver_outbox(session, _settings(app))
+    _deliver(app)
     [digest] = smtp.to(world.other_member.email)
     body = digest.get_content()
     assert "was merged into the charter" in body and "New charter to draft" in body
@@ -155,7 +162,7 @@ def test_preferences_turn_mail_off_but_keep_the_inbox(
     create_charter(DOC, title="Second charter")
     assert send_digest(session, utcnow()) >= 1
     session.commit()
-    deliver_outbox(session, _settings(app))
+    _deliver(app)
     # Charter updates are off for the member, not for the other member.
     assert all("Second charter" not in m.get_content() for m in smtp.to(world.member.email))
     assert any("Second charter" in m.get_content() for m in smtp.to(world.other_member.email))
@@ -214,12 +221,12 @@ def test_a_failed_delivery_stays_in_the_outbox_for_later(
     app: Any, world: SimpleNamespace, session: Session, conflict: Any
 ) -> None:
     dead = _settings(app).with_overrides(smtp_host="127.0.0.1", smtp_port=1)
-    report = deliver_outbox(session, dead)
+    report = _deliver(app, dead)
     assert report.sent == 0 and report.failed >= 1
     session.expire_all()
     row = session.execute(select(OutboxMessage)).scalars().first()
     assert row is not None and row.sent_at is None and row.attempts == 1 and row.last_error
-    unconfigured = deliver_outbox(session, _settings(app).with_overrides(smtp_host=None))
+    unconfigured = _deliver(app, _settings(app).with_overrides(smtp_host=None))
     assert unconfigured.skipped
 
 
@@ -278,6 +285,6 @@ def test_proxies_tell_the_agent_and_a_deleted_ballot_tells_both_sides(
     # The secretariat, who deleted it, and members without a proxy hear nothing of it.
     assert not [n for n in _rows(session, world.secretariat) if n.kind == "proxy_update"]
     # Proxies are mailed at once (the kind's default).
-    deliver_outbox(session, _settings(app))
+    _deliver(app)
     subjects = [m["Subject"] for m in smtp.to(world.other_member.email)]
     assert any("gave you their vote" in s for s in subjects)

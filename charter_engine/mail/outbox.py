@@ -2,12 +2,14 @@
 
 * :func:`queue_mail` adds an :class:`OutboxMessage` to the current transaction. If the transaction
   rolls back, the mail disappears with it.
-* :func:`deliver_outbox` sends what is waiting. It runs its own short transactions (claim a batch,
-  send, record the outcome) because a sent mail cannot be rolled back; a claimed row is not picked
+* :func:`deliver_outbox` sends what is waiting. Unlike an operation it is not part of its caller's
+  unit of work: it takes a session factory and commits its own short transactions (claim a batch,
+  then each send's outcome), because a sent mail cannot be rolled back. A claimed row is not picked
   up by another sender for :data:`CLAIM_TIMEOUT`, so two processes never send the same mail. A
   failed send stays in the outbox with its error and is retried up to :data:`MAX_ATTEMPTS` times.
-* After a commit that queued mail, ``session.info[OUTBOX_COMMITTED]`` is true: the web layer uses it
-  to deliver right after the response; the CLI (``charter-engine mail send``) delivers the rest.
+* In the sessions of a factory passed to :func:`install` (the web app's), a commit that queued mail
+  sets ``session.info[OUTBOX_COMMITTED]``: the web layer uses it to deliver right after the
+  response; the CLI (``charter-engine mail send``) delivers the rest.
 
 Bodies are plain text. The marker ``{base_url}`` in a body is replaced by the configured site
 address when the mail is sent, so links are built from configuration, never from a request's Host.
@@ -23,12 +25,12 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from charter_engine.config import Settings
 from charter_engine.db import utcnow
-from charter_engine.notifications.models import OutboxMessage
+from charter_engine.mail.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +99,6 @@ def _claim(session: Session, now: datetime, limit: int, ids: list[int] | None) -
         )
         if getattr(result, "rowcount", 0) == 1:
             claimed.append(message_id)
-    session.commit()
     return claimed
 
 
@@ -124,22 +125,36 @@ def _connect(settings: Settings) -> smtplib.SMTP:
 
 
 def deliver_outbox(
-    session: Session,
+    sessions: sessionmaker[Session],
     settings: Settings,
     *,
     limit: int = 200,
     ids: list[int] | None = None,
     now: datetime | None = None,
 ) -> DeliveryReport:
-    """Send waiting mail through the configured SMTP server. Commits (see the module doc)."""
+    """Send waiting mail through the configured SMTP server, in transactions of its own."""
     report = DeliveryReport()
     if not settings.smtp_host:
         report.skipped = "no SMTP server configured (CHARTER_SMTP_HOST)"
         return report
-    now = now or utcnow()
+    with sessions() as session:
+        _deliver(session, settings, report, now or utcnow(), limit, ids)
+    return report
+
+
+def _deliver(
+    session: Session,
+    settings: Settings,
+    report: DeliveryReport,
+    now: datetime,
+    limit: int,
+    ids: list[int] | None,
+) -> None:
     claimed = _claim(session, now, limit, ids)
+    # The claim must be visible to other senders before anything is sent.
+    session.commit()
     if not claimed:
-        return report
+        return
     rows = (
         session.execute(
             select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
@@ -167,10 +182,11 @@ def deliver_outbox(
                 row.sent_at = utcnow()
                 row.last_error = None
                 report.sent += 1
+            # Each outcome is kept at once: a mail that left must never be sent again because a
+            # later one failed or the process died.
             session.commit()
     finally:
         _close(smtp)
-    return report
 
 
 def _close(smtp: smtplib.SMTP | None) -> None:
@@ -191,12 +207,8 @@ def _after_rollback(session: Session, *_args: Any) -> None:
     session.info.pop(OUTBOX_PENDING, None)
 
 
-def install_session_hooks() -> None:
-    from sqlalchemy import event
-
-    if not event.contains(Session, "after_commit", _after_commit):
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", _after_rollback)
-
-
-install_session_hooks()
+def install(sessions: sessionmaker[Session]) -> None:
+    """Flag the commits that queued mail, in the sessions ``sessions`` makes (and no others)."""
+    if not event.contains(sessions, "after_commit", _after_commit):
+        event.listen(sessions, "after_commit", _after_commit)
+        event.listen(sessions, "after_soft_rollback", _after_rollback)

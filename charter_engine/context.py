@@ -1,4 +1,10 @@
-"""Per-request state: the database session (one unit of work per request) and the current user."""
+"""Per-request state shared by the browser UI and the JSON API: the app's settings and the database
+session of the request (one unit of work per request).
+
+Both delivery layers (:mod:`charter_engine.web`, :mod:`charter_engine.api`) take the session from
+:func:`db`; neither imports the other. :func:`charter_engine.app.create_app` stores the
+:class:`AppState` and closes the session when the request ends.
+"""
 
 from __future__ import annotations
 
