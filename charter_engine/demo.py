@@ -18,6 +18,7 @@ from charter_engine.charters.operations import import_charter
 from charter_engine.charters.queries import current_entries
 from charter_engine.comments.operations import AnchorSpec, create_comment
 from charter_engine.errors import Conflict
+from charter_engine.voting.demo import add_demo_ballots
 
 DEMO_PASSWORD = "charter-demo-2026"
 CHARTER_FILE = Path(__file__).parent / "demo_data" / "charter.md"
@@ -204,10 +205,6 @@ def load_demo(session: Session, *, force: bool = False) -> list[str]:
         f"sign in as secretariat@demo.example, lucia@demo.example, kenji@demo.example, "
         f"marie@demo.example ... with the password {DEMO_PASSWORD}",
     ]
-    try:
-        from charter_engine.voting.demo import add_demo_ballots
-    except ImportError:
-        return lines
     try:
         lines += add_demo_ballots(session, charter, users, majority=majority, consensus=consensus)
     except Conflict as exc:  # pragma: no cover - the demo data is fixed

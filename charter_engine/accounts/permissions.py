@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from charter_engine.accounts.models import ROLES
+from charter_engine.errors import PermissionDenied
 
 
 class Actor(Protocol):
@@ -117,8 +118,6 @@ def can(user: Actor | None, permission: str, obj: Any = None) -> bool:
 def ensure_can(user: Actor | None, permission: str, obj: Any = None) -> None:
     """Raise :class:`PermissionDenied` unless ``can(user, permission, obj)``."""
     if not can(user, permission, obj):
-        from charter_engine.errors import PermissionDenied
-
         raise PermissionDenied(_DENIED.get(permission.split(":")[0], "You may not do this."))
 
 

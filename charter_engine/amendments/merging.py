@@ -5,6 +5,10 @@ clause the merge changed is re-applied with a three-way merge; if its edits stil
 text is updated (its diff against the new text is exactly the edit its author made), otherwise it
 goes to ``needs_rebase`` with the conflicting passages. A sub-amendment merges into the proposed
 text of the amendment it amends instead of into the charter.
+
+Every new revision written here carries the comment anchors onto the clause versions it introduces
+(:func:`~charter_engine.comments.operations.carry_anchors`), as the editorial change does
+(:mod:`.editorial`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from charter_engine.audit.operations import record_event
 from charter_engine.charters.models import Charter, ClauseVersion, Revision
 from charter_engine.charters.operations import Entry, create_revision, parser_format
 from charter_engine.charters.queries import get_charter_for_update, get_revision, revision_clauses
+from charter_engine.comments.operations import carry_anchors
 from charter_engine.db import utcnow
 from charter_engine.errors import Conflict, InvalidTransition
 from charter_engine.text import MergeResult, merge3, split_document
@@ -145,6 +150,7 @@ def merge_amendment(
         note=f"Amendment #{amendment.number}: {amendment.title}",
         editorial=editorial,
     )
+    carry_anchors(session, revision)
     amendment.merged_revision_id = revision.id
     set_state(
         session,

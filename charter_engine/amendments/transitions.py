@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 
 from charter_engine.accounts.permissions import can, ensure_can
 from charter_engine.amendments.models import Amendment
-from charter_engine.amendments.workflow import next_state, permission_for
+from charter_engine.amendments.workflow import (
+    USER_ACTIONS,
+    available_actions,
+    next_state,
+    permission_for,
+)
 from charter_engine.audit.operations import record_event
 from charter_engine.db import utcnow
 from charter_engine.errors import InvalidTransition, ValidationError
@@ -81,8 +86,6 @@ def transition_amendment(
 
 def actions_for(user: User | None, amendment: Amendment) -> list[str]:
     """The workflow actions ``user`` may take now — what the UI shows as buttons."""
-    from charter_engine.amendments.workflow import USER_ACTIONS, available_actions
-
     out = []
     for action in available_actions(amendment.state):
         if action in USER_ACTIONS and can(user, permission_for(action), amendment):

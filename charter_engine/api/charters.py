@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from charter_engine.accounts.models import User
+from charter_engine.amendments.editorial import editorial_change
 from charter_engine.amendments.models import Amendment
 from charter_engine.api.core import (
     ID,
@@ -33,7 +34,7 @@ from charter_engine.api.openapi import (
     register_paths,
 )
 from charter_engine.charters.models import Charter, Revision, RevisionClause
-from charter_engine.charters.operations import FORMATS, editorial_change, import_charter
+from charter_engine.charters.operations import FORMATS, import_charter
 from charter_engine.charters.queries import (
     ClauseComparison,
     clause_history,

@@ -2,7 +2,9 @@
 
 Every text change to a charter ends in :func:`create_revision`, which writes a new numbered revision
 from an ordered list of clauses: unchanged clauses reuse their version, changed ones get a new
-version linked to the previous one, and comment anchors are carried to the new versions.
+version linked to the previous one. What a new revision entails beyond the charter (comment anchors
+carried to the new versions, pending amendments rebased) is done by the packages above that write
+revisions: :mod:`charter_engine.amendments.merging` and :mod:`charter_engine.amendments.editorial`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from sqlalchemy.orm import Session
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.audit.operations import record_event
 from charter_engine.charters.models import Charter, Clause, ClauseVersion, Revision, RevisionClause
-from charter_engine.charters.queries import current_entries, get_charter_for_update
 from charter_engine.errors import ValidationError
 from charter_engine.text import classify_block, rst_heading_styles, split_document
 
@@ -291,11 +292,6 @@ def _write_revision(
             )
         )
     session.add_all(rows)
-    carried = [v for v in created if v.previous_version_id is not None]
-    if carried:
-        from charter_engine.comments.operations import carry_anchors
-
-        carry_anchors(session, carried)
     session.flush()
     return revision
 
@@ -337,64 +333,3 @@ def _title_clause(versions: Sequence[ClauseVersion]) -> int | None:
     top = versions[0].level
     others = [v for v in versions[1:] if v.kind == "heading" and v.level <= top]
     return None if others else versions[0].clause_id
-
-
-def editorial_change(
-    session: Session,
-    charter: Charter,
-    *,
-    clause_id: int,
-    text: str,
-    reason: str,
-    actor: User,
-    expected_revision: int | None = None,
-) -> Revision:
-    """The secretariat corrects a clause directly (typo, formatting); recorded with its reason."""
-    ensure_can(actor, "charter:edit_editorial", charter)
-    if not isinstance(reason, str) or not reason.strip():
-        raise ValidationError("Say why this editorial change is made.", field="reason")
-    text = validate_document_text(text)
-    charter = get_charter_for_update(session, charter.id)
-    if expected_revision is not None and expected_revision != charter.head_revision_number:
-        from charter_engine.errors import StaleVersion
-
-        raise StaleVersion(
-            f"The charter changed meanwhile: it is now at revision {charter.head_revision_number}."
-        )
-    from charter_engine.amendments.merging import ensure_no_open_vote
-
-    ensure_no_open_vote(session, charter.id, {clause_id})
-    entries = current_entries(session, charter)
-    found = False
-    new_entries: list[Entry] = []
-    for clause, version in entries:
-        if clause == clause_id:
-            found = True
-            if version.text == text:
-                raise ValidationError("The new text is the same as the current text.", field="text")
-            new_entries.append(Entry(clause_id, text=text, previous_version_id=version.id))
-        else:
-            new_entries.append(Entry(clause, version_id=version.id))
-    if not found:
-        raise ValidationError("That clause is not in the current text.", field="clause_id")
-    revision = create_revision(
-        session,
-        charter,
-        new_entries,
-        cause="editorial",
-        actor=actor,
-        note=reason.strip(),
-        editorial=True,
-    )
-    record_event(
-        session,
-        "charter.editorial_change",
-        actor_id=actor.id,
-        object_type="charter",
-        object_id=charter.id,
-        payload={"clause_id": clause_id, "revision": revision.number, "reason": reason.strip()},
-    )
-    from charter_engine.amendments.merging import rebase_pending
-
-    rebase_pending(session, charter, revision, actor=actor)
-    return revision

@@ -5,23 +5,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.audit.operations import record_event
-from charter_engine.charters.models import Charter, ClauseVersion, RevisionClause
+from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
 from charter_engine.comments.models import Comment, CommentAnchor
 from charter_engine.errors import NotFound, ValidationError
 from charter_engine.text import map_anchors
 
 if TYPE_CHECKING:
     from charter_engine.accounts.models import User
-    from charter_engine.amendments.models import Amendment
 
 MAX_BODY = 20_000
+
+
+class Amendment(Protocol):
+    """What a comment needs to know of the amendment it is on. Comments sit below amendments (a
+    merge carries their anchors), so this package does not import the amendment model."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def charter_id(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -46,8 +56,6 @@ def parse_anchor(raw: object) -> AnchorSpec | None:
 
 
 def _current_version(session: Session, charter: Charter, clause_id: int) -> ClauseVersion:
-    from charter_engine.charters.models import Revision
-
     version = session.execute(
         select(ClauseVersion)
         .join(RevisionClause, RevisionClause.clause_version_id == ClauseVersion.id)
@@ -146,8 +154,15 @@ def create_comment(
     return comment
 
 
-def carry_anchors(session: Session, new_versions: Sequence[ClauseVersion]) -> None:
-    """Map the anchors on each new version's predecessor onto it (or mark them outdated)."""
+def carry_anchors(session: Session, revision: Revision) -> None:
+    """Map the anchors on the predecessor of each clause version that ``revision`` introduced onto
+    it (or mark them outdated). Whoever writes a revision that changes text calls this."""
+    new_versions = session.execute(
+        select(ClauseVersion).where(
+            ClauseVersion.revision_id == revision.id,
+            ClauseVersion.previous_version_id.is_not(None),
+        )
+    ).scalars()
     by_previous = {v.previous_version_id: v for v in new_versions if v.previous_version_id}
     if not by_previous:
         return

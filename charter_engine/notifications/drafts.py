@@ -2,8 +2,8 @@
 
 :func:`drafts_for` turns one event into drafts (recipients, kind, title, body, the object to link
 to); :func:`~charter_engine.notifications.operations.notify_from_events` writes them, skipping the
-member who acted. The models of the feature packages (charters, amendments, comments, voting) are
-loaded by name, so that this module imports none of them.
+member who acted. Notifications sit above every feature package, so this module imports their
+models directly.
 """
 
 from __future__ import annotations
@@ -11,12 +11,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
+from charter_engine.amendments.models import Amendment
+from charter_engine.charters.models import Charter
+from charter_engine.comments.models import Comment
+from charter_engine.db import Base
+from charter_engine.voting.models import Ballot, RollEntry
+
+Row = TypeVar("Row", bound=Base)
 
 
 def _participants(session: Session) -> list[int]:
@@ -43,21 +50,14 @@ class Draft:
     object_id: str | None = None
 
 
-def _load(model_path: str, session: Session, object_id: str | None) -> Any:
-    """Load a row of another package's model without importing it at module level."""
+def _load(model: type[Row], session: Session, object_id: str | None) -> Row | None:
+    """The row an event names by its object id (a string of digits), or None."""
     if object_id is None or not object_id.isdigit():
-        return None
-    module_name, _, class_name = model_path.rpartition(".")
-    import importlib
-
-    try:
-        model = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError):
         return None
     return session.get(model, int(object_id))
 
 
-def _amendment_label(amendment: Any) -> str:
+def _amendment_label(amendment: Amendment) -> str:
     return f"Amendment {amendment.number}: {amendment.title}"
 
 
@@ -81,7 +81,7 @@ def drafts_for(session: Session, event: dict[str, Any]) -> list[Draft]:
     object_id = event.get("object_id")
     drafts: list[Draft] = []
     if action.startswith("amendment."):
-        amendment = _load("charter_engine.amendments.models.Amendment", session, object_id)
+        amendment = _load(Amendment, session, object_id)
         if amendment is None:
             return []
         verb = action.split(".", 1)[1]
@@ -143,13 +143,11 @@ def drafts_for(session: Session, event: dict[str, Any]) -> list[Draft]:
                     )
                 )
     elif action == "comment.created":
-        comment = _load("charter_engine.comments.models.Comment", session, object_id)
+        comment = _load(Comment, session, object_id)
         if comment is None:
             return []
         if comment.parent_id is not None:
-            parent = _load(
-                "charter_engine.comments.models.Comment", session, str(comment.parent_id)
-            )
+            parent = _load(Comment, session, str(comment.parent_id))
             if parent is not None:
                 drafts.append(
                     Draft(
@@ -162,9 +160,7 @@ def drafts_for(session: Session, event: dict[str, Any]) -> list[Draft]:
                     )
                 )
         if comment.amendment_id is not None:
-            amendment = _load(
-                "charter_engine.amendments.models.Amendment", session, str(comment.amendment_id)
-            )
+            amendment = _load(Amendment, session, str(comment.amendment_id))
             if amendment is not None:
                 drafts.append(
                     Draft(
@@ -177,7 +173,7 @@ def drafts_for(session: Session, event: dict[str, Any]) -> list[Draft]:
                     )
                 )
     elif action in ("charter.imported", "charter.editorial_change"):
-        charter = _load("charter_engine.charters.models.Charter", session, object_id)
+        charter = _load(Charter, session, object_id)
         if charter is not None:
             title = (
                 f"New charter to draft: {charter.title}"
@@ -189,7 +185,7 @@ def drafts_for(session: Session, event: dict[str, Any]) -> list[Draft]:
                 Draft(_everyone(session), "charter_update", title, str(body), "charter", object_id)
             )
     elif action in ("ballot.opened", "ballot.closed"):
-        ballot = _load("charter_engine.voting.models.Ballot", session, object_id)
+        ballot = _load(Ballot, session, object_id)
         if ballot is not None:
             if action == "ballot.opened":
                 drafts.append(
@@ -238,7 +234,7 @@ def _proxy_drafts(session: Session, event: dict[str, Any], payload: dict[str, An
     agent_id = payload.get("agent")
     if principal is None or not isinstance(agent_id, int):
         return []
-    ballot = _load("charter_engine.voting.models.Ballot", session, str(payload.get("ballot")))
+    ballot = _load(Ballot, session, str(payload.get("ballot")))
     where = f"on “{ballot.title}”" if ballot is not None else "on every ballot"
     if event["action"] == "proxy.given":
         title = f"{principal.name} gave you their vote {where}"
@@ -256,10 +252,6 @@ def _proxy_drafts(session: Session, event: dict[str, Any], payload: dict[str, An
 
 
 def _roll(session: Session, ballot_id: int) -> list[int]:
-    try:
-        from charter_engine.voting.models import RollEntry
-    except ImportError:  # pragma: no cover - voting not installed
-        return _participants(session)
     return list(
         session.execute(select(RollEntry.user_id).where(RollEntry.ballot_id == ballot_id)).scalars()
     )

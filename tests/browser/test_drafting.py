@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from charter_engine.charters.operations import editorial_change
+from charter_engine.amendments.editorial import editorial_change
 from tests.browser.helpers import check_accessibility, save_screenshot, sign_in
 
 pytestmark = pytest.mark.browser

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from charter_engine.amendments.backers import add_backer
+from charter_engine.amendments.editorial import editorial_change
 from charter_engine.amendments.operations import propose_amendment
-from charter_engine.charters.operations import editorial_change, import_charter
+from charter_engine.charters.operations import import_charter
 from charter_engine.charters.queries import get_revision, revision_clauses
 from charter_engine.comments.operations import AnchorSpec, create_comment
 

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from charter_engine.charters.operations import editorial_change, import_charter
+from charter_engine.amendments.editorial import editorial_change
+from charter_engine.charters.operations import import_charter
 from charter_engine.charters.queries import get_revision, revision_clauses
 from tests.web.drafting_helpers import build_sized_charter
 from tests.web.support import app_engine, count_queries

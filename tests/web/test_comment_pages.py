@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from charter_engine.charters.operations import editorial_change
+from charter_engine.amendments.editorial import editorial_change
 from charter_engine.comments.models import Comment
 from tests.web.support import post
 

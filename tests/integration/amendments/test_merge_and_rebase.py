@@ -238,7 +238,7 @@ def test_stale_edit_is_refused_and_a_voting_amendment_blocks_merges_on_its_claus
     session.rollback()
     assert get_amendment(session, first.id).state == "submitted"
     # Nor may the secretariat edit that clause directly while the ballot is open.
-    from charter_engine.charters.operations import editorial_change
+    from charter_engine.amendments.editorial import editorial_change
 
     clause_id = _clause_id(session, charter, "Decisions")
     with pytest.raises(Conflict, match="being voted on"):

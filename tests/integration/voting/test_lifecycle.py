@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from charter_engine.amendments.editorial import editorial_change
 from charter_engine.amendments.operations import update_amendment
 from charter_engine.amendments.queries import get_amendment
 from charter_engine.amendments.transitions import transition_amendment
 from charter_engine.audit.models import AuditEvent
 from charter_engine.audit.operations import verify_chain
 from charter_engine.charters.models import Charter, Revision
-from charter_engine.charters.operations import editorial_change
 from charter_engine.charters.queries import get_revision, revision_text
 from charter_engine.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from charter_engine.voting.casting import AlreadyVoted, BallotClosed, cast_vote
