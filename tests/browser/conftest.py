@@ -25,6 +25,7 @@ from tests.web.conftest import (  # noqa: F401
     client_as,
     fast_password_hashing,
     people,
+    session_factory,
     smtp,
     world,
 )

@@ -63,10 +63,19 @@ def test_keyboard_only_sign_in_and_skip_link(page: Any, world: SimpleNamespace) 
 
 def test_directory_map_profile_and_inbox_as_secretariat(page: Any, world: SimpleNamespace) -> None:
     sign_in(page, world.secretariat)
+    main_nav = page.get_by_role("navigation", name="Main")
+    assert main_nav.get_by_role("link").all_inner_texts() == [
+        "Home",
+        "Charters",
+        "Votes",
+        "Directory",
+        "Desk",
+    ]
+    assert main_nav.get_by_role("link", name="Home").get_attribute("aria-current") == "page"
     check_accessibility(page)
     save_screenshot(page, "home")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Directory").click()
+    main_nav.get_by_role("link", name="Directory").click()
     assert page.get_by_role("heading", level=1).inner_text() == "The Core Group"
     check_accessibility(page)
     save_screenshot(page, "directory")
@@ -77,6 +86,8 @@ def test_directory_map_profile_and_inbox_as_secretariat(page: Any, world: Simple
     assert page.get_by_role("link", name="Omar Other").count() == 0
 
     page.get_by_role("link", name="Map by country").click()
+    assert page.locator("main svg").count() == 1
+    assert main_nav.get_by_role("link", name="Directory").get_attribute("aria-current") == "page"
     check_accessibility(page)
     save_screenshot(page, "directory-map")
     page.get_by_role("link", name="France: 1 member").first.click()
@@ -90,13 +101,27 @@ def test_directory_map_profile_and_inbox_as_secretariat(page: Any, world: Simple
     page.goto("/people/invite")
     check_accessibility(page)
     page.get_by_role("button", name="Send the invitation").click()
+    # Nothing was sent: the form is shown again with the empty required fields marked.
+    assert page.url.endswith("/people/invite")
+    assert page.get_by_role("alert").get_by_role("link").count() == 2
+    assert page.get_by_label("Name").get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Email address").get_attribute("aria-invalid") == "true"
     check_accessibility(page)
     save_screenshot(page, "invite-errors")
 
-    page.goto("/notifications/")
+    page.get_by_role("link", name=re.compile("Inbox")).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Inbox"
+    # The only notification of this world is the member's.
+    assert page.locator("main .inbox-item").count() == 0
+    assert page.locator("main .empty").is_visible()
     check_accessibility(page)
     save_screenshot(page, "inbox")
     page.goto("/notifications/preferences")
+    # Every kind starts at its default: at once when it needs the member, otherwise the digest.
+    conflict = page.get_by_role("group", name="Your amendment needs a rebase")
+    assert conflict.get_by_role("radio", name="Mail me at once").is_checked()
+    update = page.get_by_role("group", name="News about your amendments")
+    assert update.get_by_role("radio", name="In the daily digest").is_checked()
     check_accessibility(page)
     save_screenshot(page, "notification-settings")
 

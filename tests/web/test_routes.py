@@ -4,11 +4,13 @@ every state-changing route refuses a request without a valid CSRF token and chan
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from charter_engine.app import create_app
 from tests.web.route_table import EXCLUDED_ENDPOINTS, EXCLUDED_PREFIXES, ROLES, ROUTES, Route
 from tests.web.support import app_engine, csrf_token, db_snapshot, login
 
@@ -35,8 +37,26 @@ def test_every_route_is_in_the_table(app: Any) -> None:
     assert not stale, f"routes in the table that the app no longer has: {stale}"
 
 
-def test_the_app_keeps_csrf_on(app: Any) -> None:
-    assert app.config.get("WTF_CSRF_ENABLED", True) is True
+def test_the_app_as_served_refuses_a_post_without_a_token_too(
+    world: SimpleNamespace, database_url: str, tmp_path: Path
+) -> None:
+    """The other tests run the app in testing mode; the app as it is served (on the same
+    database) refuses a state change without a CSRF token just the same."""
+    served = create_app(
+        {"database_url": database_url, "secret_key": "served", "instance_dir": tmp_path / "served"}
+    )
+    try:
+        assert not served.testing
+        client = served.test_client()
+        login(client, world.secretariat)
+        url = f"/people/{world.target.id}/deactivate"
+        before = db_snapshot(app_engine(served))
+        assert client.post(url, data={}).status_code == 400
+        assert db_snapshot(app_engine(served)) == before
+        assert client.post(url, data={"csrf_token": csrf_token(client)}).status_code == 302
+        assert db_snapshot(app_engine(served)) != before
+    finally:
+        served.extensions["charter_engine"].close()
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.endpoint}")
