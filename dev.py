@@ -4,8 +4,12 @@
     python3 dev.py start   # create .venv, install, migrate an SQLite database, load the demo, serve
     python3 dev.py test    # create .venv, install with test tools, lint, run the whole test suite
                            # on SQLite, then again on PostgreSQL when a server is reachable
+    python3 dev.py lock    # pin the dependencies of pyproject.toml again (after changing them)
 
-Settings come from CHARTER_* environment variables (see README.md).
+Installs come from the lock files, with every version pinned and every file's hash checked:
+requirements.lock for the app, requirements-dev.lock for the app and the test tools.
+pyproject.toml keeps the ranges; ``lock`` resolves them (with uv) for Python 3.11 and newer on
+every platform. Settings come from CHARTER_* environment variables (see README.md).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
@@ -23,6 +28,11 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/charter_test"
+# The lock file of each install: the app alone, or the app with the test tools (extra "dev").
+LOCKS = {"": ROOT / "requirements.lock", "dev": ROOT / "requirements-dev.lock"}
+# The resolver that writes the lock files; installing from them needs only pip.
+UV_VERSION = "0.13.9"
+LOCK_MARK = "# dependencies of pyproject.toml: "
 
 
 def say(message: str) -> None:
@@ -33,26 +43,72 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> int:
     return subprocess.call([str(a) for a in args], cwd=ROOT, env=env)
 
 
+def create_env() -> None:
+    if PYTHON.exists():
+        return
+    say(f"creating the virtual environment in {VENV}")
+    try:
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    except Exception as exc:
+        shutil.rmtree(VENV, ignore_errors=True)
+        sys.exit(f"could not create a virtual environment ({exc}); install python3-venv")
+
+
+def declared_dependencies() -> str:
+    """A digest of the dependencies pyproject.toml declares (the lock files record it)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = [project["requires-python"], *sorted(project["dependencies"])]
+    for extra, names in sorted(project.get("optional-dependencies", {}).items()):
+        declared += [f"[{extra}]", *sorted(names)]
+    return hashlib.sha256("\n".join(declared).encode()).hexdigest()[:16]
+
+
 def ensure_env(extras: str) -> None:
-    """Create the virtual environment and (re)install when pyproject.toml changed."""
-    if not PYTHON.exists():
-        say(f"creating the virtual environment in {VENV}")
-        try:
-            venv.EnvBuilder(with_pip=True).create(VENV)
-        except Exception as exc:
-            shutil.rmtree(VENV, ignore_errors=True)
-            sys.exit(f"could not create a virtual environment ({exc}); install python3-venv")
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    """Create the virtual environment and install from the lock file when it changed."""
+    create_env()
+    lock = LOCKS[extras]
+    if LOCK_MARK + declared_dependencies() not in lock.read_text(encoding="utf-8"):
+        sys.exit(
+            f"{lock.name} does not match the dependencies in pyproject.toml: "
+            "run 'python3 dev.py lock' and commit the lock files"
+        )
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + lock.read_bytes()).hexdigest()
     stamp = VENV / f".installed-{extras or 'app'}"
     if stamp.exists() and stamp.read_text() == digest:
         return
-    say("installing Charter Engine and its dependencies (first run only)")
-    target = f".[{extras}]" if extras else "."
-    if run(PYTHON, "-m", "pip", "install", "-q", "--upgrade", "pip") != 0:
-        sys.exit("pip could not upgrade itself")
-    if run(PYTHON, "-m", "pip", "install", "-q", "-e", target) != 0:
+    say(f"installing Charter Engine and its dependencies from {lock.name} (first run only)")
+    # Every file's hash is in the lock, so pip checks each download against it.
+    if run(PYTHON, "-m", "pip", "install", "-q", "--require-hashes", "-r", lock) != 0:
         sys.exit("installing the dependencies failed (see above)")
+    if run(PYTHON, "-m", "pip", "install", "-q", "--no-deps", "-e", ".") != 0:
+        sys.exit("installing Charter Engine failed (see above)")
     stamp.write_text(digest)
+
+
+def lock(argv: list[str]) -> int:
+    """Resolve pyproject.toml's ranges again into requirements.lock and requirements-dev.lock."""
+    create_env()
+    say(f"installing uv {UV_VERSION} into {VENV}")
+    if run(PYTHON, "-m", "pip", "install", "-q", f"uv=={UV_VERSION}") != 0:
+        sys.exit("installing uv failed (see above)")
+    mark = LOCK_MARK + declared_dependencies()
+    # The app's lock first; the dev lock keeps its versions, so both installs agree.
+    for extras, constraints in (("", []), ("dev", ["--constraint", LOCKS[""]])):
+        target = LOCKS[extras]
+        say(f"resolving {target.name}")
+        command = [
+            BIN / "uv", "pip", "compile", "pyproject.toml", "--quiet",
+            "--universal", "--python-version", "3.11", "--generate-hashes",
+            "--custom-compile-command", "python3 dev.py lock",
+            "--output-file", target, *constraints, *argv,
+        ]  # fmt: skip
+        if extras:
+            command += ["--extra", extras]
+        if run(*command) != 0:
+            return 1
+        target.write_text(mark + "\n" + target.read_text(encoding="utf-8"), encoding="utf-8")
+    say("done: install with 'python3 dev.py test' and commit both lock files")
+    return 0
 
 
 def start(argv: list[str]) -> int:
@@ -130,7 +186,7 @@ def test(argv: list[str]) -> int:
 
 
 def main() -> int:
-    commands = {"start": start, "test": test}
+    commands = {"start": start, "test": test, "lock": lock}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2
