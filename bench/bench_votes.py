@@ -441,6 +441,8 @@ def main() -> None:
         finally:
             stop(app_server)
             stop(base_server)
+            if any(status >= 500 for run in app_runs for status in run.statuses):
+                print((Path(instance) / "app.log").read_text(errors="replace")[-3000:])
 
     from sqlalchemy import text
 
