@@ -273,7 +273,9 @@ def test_the_counted_ballots_of_a_closed_secret_ballot_name_nobody(
     assert "1 counted ballot" in page and "<td>No</td>" in page
     assert "Mia Member" not in page
     roll = main_of(client_as("member").get(f"/ballots/{world.vb_closed_secret.id}/roll-call"))
-    assert "A secret ballot has no roll call" in roll
+    # One reason, not two that contradict each other, and the way to what is published.
+    assert "A secret ballot has no roll call" in roll and "published when" not in roll
+    assert f'href="/ballots/{world.vb_closed_secret.id}/receipts"' in roll
 
 
 # --------------------------------------------------------------------------------------------
