@@ -1,8 +1,9 @@
 """The records of a ballot: results with charts, turnout and quorum; the roll call of a named
-ballot (page and CSV); the published list of counted secret ballots with a receipt lookup.
+ballot (page and CSV); the published list of counted secret ballots, where a posted receipt finds
+its ballot.
 
 Results are shown to everyone once the ballot closes and, while it is open, only to the secretariat
-and never for secret ballots (see :func:`charter_engine.voting.queries.ballot_results`).
+and never for secret ballots (see :func:`charter_engine.voting.records.ballot_results`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Voting pages: the ballots (all, and per charter), creating, editing, opening and closing a ballot
 (the secretariat), the ballot page with the exact text voted on and the vote forms (one's own and
-those cast as a proxy), and the confirmation with the receipt of a secret vote. Results, roll calls
+those cast as a proxy), and the page that answers a vote — with a secret vote's receipt, shown there
+once and kept nowhere, neither in the session cookie nor in a URL. Results, roll calls
 and receipts are in :mod:`.ballot_records`, proxies in :mod:`.ballot_proxies` (same blueprint).
 
 Every view loads its ballot and checks the permission first, calls the voting operations and
