@@ -9,16 +9,11 @@ for another writer (SQLite answers "database is locked" at once), so only reads 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from psycopg.pq import TransactionStatus
-from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -86,42 +81,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # Enough connections kept open for every server thread: a pool smaller than the number of
     # threads opens and closes a connection (a new PostgreSQL backend) for many requests.
     kwargs.setdefault("pool_size", DEFAULT_POOL_SIZE)
-    engine = create_engine(url, **kwargs)
-    if not kwargs.get("pool_pre_ping"):
-        _ping_idle_connections(engine, PING_AFTER_IDLE)
-    return engine
-
-
-# A pooled connection that waited longer than this (seconds) is pinged before it is lent again.
-PING_AFTER_IDLE = 2.0
-_IDLE_SINCE = "charter_engine.idle_since"
-
-
-def _ping_idle_connections(engine: Engine, idle: float) -> None:
-    """Ping a pooled connection before lending it, unless it was in use moments ago.
-
-    A connection that waited in the pool may have died meanwhile (a server restart, a firewall's
-    idle timeout): the ping finds out, and the pool replaces it before a request sees an error.
-    A connection returned less than ``idle`` seconds ago needs no ping (had the server gone away
-    since, the request's first statement fails as a disconnect, and the pool then drops every
-    connection older than that failure). Under load every connection comes back within
-    milliseconds, so a busy server saves a round trip per request.
-    """
-
-    @event.listens_for(engine, "checkin")
-    def _returned(_dbapi_connection: Any, record: Any) -> None:
-        record.info[_IDLE_SINCE] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _lent(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        since = record.info.get(_IDLE_SINCE)
-        if since is None or time.monotonic() - since < idle:
-            return  # a new connection, or one in use a moment ago
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except Exception as exc:
-            # The pool discards this connection and lends another (a new one if need be).
-            raise DisconnectionError(f"a pooled connection failed its ping: {exc}") from exc
+    # A pooled connection may have died while it waited (a server restart, a firewall's idle
+    # timeout): a ping before each use finds out, and the pool replaces it.
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -147,49 +110,6 @@ def begin_reading(session: Session) -> None:
     never waits for (nor blocks) a writer. Call it before the transaction's first query."""
     if session.get_bind().dialect.name == "sqlite":
         session.connection(execution_options={"sqlite_begin": "DEFERRED"})
-
-
-# ``session.info`` key: the session's unit of work commits as soon as its operation returns.
-_COMMITS_AT_ONCE = "charter_engine.commits_at_once"
-
-
-def commits_at_once(session: Session) -> None:
-    """Declare that whoever owns ``session`` (a request's unit of work) commits as soon as the
-    operation it calls returns, and does nothing after it that could fail and want the operation
-    rolled back. A write that is a whole change in one statement may then commit by itself (see
-    :func:`statements_on_their_own`). Holds for the rest of the session's life."""
-    session.info[_COMMITS_AT_ONCE] = True
-
-
-@contextmanager
-def statements_on_their_own(session: Session, *, reading: bool = False) -> Iterator[Connection]:
-    """The session's connection; on PostgreSQL, at the start of the session's transaction, each
-    statement run inside the block is a transaction of its own (autocommit).
-
-    It spares a request the BEGIN and COMMIT round trips when each of its statements is complete by
-    itself: a token check, then a vote written with its audit event in one statement. Once a write
-    has committed by itself its caller can no longer roll it back, so writes do so only in a session
-    whose unit of work said it :func:`commits_at_once`; reads (``reading=True``) always may.
-    Statements after the block start a transaction as usual. Where a transaction is under way, and
-    on SQLite (whose writers need ``BEGIN IMMEDIATE``), the statements simply join the session's
-    transaction.
-    """
-    conn = session.connection()
-    raw = conn.connection.dbapi_connection
-    if (
-        conn.dialect.name != "postgresql"
-        or raw is None
-        or not (reading or session.info.get(_COMMITS_AT_ONCE))
-        or raw.info.transaction_status != TransactionStatus.IDLE
-    ):
-        yield conn
-        return
-    raw.autocommit = True
-    try:
-        yield conn
-    finally:
-        if not raw.closed:
-            raw.autocommit = False
 
 
 def make_session_factory(

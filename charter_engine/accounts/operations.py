@@ -5,19 +5,18 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, Select, String, Table, bindparam, or_, select
+from sqlalchemy import String, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import ROLES, ApiToken, User
 from charter_engine.audit.operations import record_event
-from charter_engine.db import statements_on_their_own, utcnow
+from charter_engine.db import utcnow
 from charter_engine.errors import Conflict, ValidationError
 
 _hasher = PasswordHasher()
@@ -131,29 +130,17 @@ class TokenHolder:
 
 _users = cast(Table, User.__table__)
 _tokens = cast(Table, ApiToken.__table__)
-
-
-def holder_of_token(
-    hashed: ColumnElement[str], *, roles: Iterable[str] | None = None
-) -> Select[int, str, bool]:
-    """``SELECT id, role, active`` of the active account whose unrevoked token has this hash (at
-    most one row), and only if it has one of ``roles`` when they are given: the token check, also
-    for a statement that authenticates by itself."""
-    stmt = (
-        select(_users.c.id, _users.c.role, _users.c.active)
-        .select_from(_tokens.join(_users, _users.c.id == _tokens.c.user_id))
-        .where(
-            _tokens.c.token_hash == hashed,
-            _tokens.c.revoked_at.is_(None),
-            _users.c.active.is_(True),
-        )
+# ``SELECT id, role, active`` of the active account whose unrevoked token has this hash (at most
+# one row): the token check of every API request.
+_TOKEN_HOLDER = (
+    select(_users.c.id, _users.c.role, _users.c.active)
+    .select_from(_tokens.join(_users, _users.c.id == _tokens.c.user_id))
+    .where(
+        _tokens.c.token_hash == bindparam("token_hash", type_=String),
+        _tokens.c.revoked_at.is_(None),
+        _users.c.active.is_(True),
     )
-    # Not IN: an expanding parameter would be rendered again on every execution.
-    return stmt if roles is None else stmt.where(or_(*(_users.c.role == role for role in roles)))
-
-
-# Built once: this runs on every API request.
-_TOKEN_HOLDER = holder_of_token(bindparam("token_hash", type_=String))
+)
 
 
 def token_hash(token: str) -> str | None:
@@ -168,9 +155,7 @@ def token_holder(session: Session, token: str) -> TokenHolder | None:
     hashed = token_hash(token)
     if hashed is None:
         return None
-    # A read of its own: the request's writes need not follow it in one transaction.
-    with statements_on_their_own(session, reading=True) as conn:
-        row = conn.execute(_TOKEN_HOLDER, {"token_hash": hashed}).first()
+    row = session.execute(_TOKEN_HOLDER, {"token_hash": hashed}).first()
     return None if row is None else TokenHolder(row[0], row[1], row[2])
 
 

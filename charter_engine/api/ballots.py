@@ -29,7 +29,7 @@ from charter_engine.charters.queries import get_charter
 from charter_engine.context import db
 from charter_engine.db import utcnow
 from charter_engine.errors import CharterError
-from charter_engine.voting import closing
+from charter_engine.voting import closing, views
 from charter_engine.voting import operations as ops
 from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot
@@ -81,7 +81,7 @@ def ballot_json(ballot: Ballot, *, full: bool = False) -> dict[str, Any]:
         "url": url_for("api.get_ballot", ballot_id=ballot.id),
     }
     if full:
-        detail = q.ballot_detail(session, ballot)
+        detail = views.ballot_detail(session, ballot)
         body["charter"] = detail.charter_slug
         body["votes_cast"] = detail.votes_cast
         body["options"] = [

@@ -30,11 +30,6 @@ log = logging.getLogger(__name__)
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
-# Endpoints that check the bearer token in their own statement (a round trip less on the busiest
-# path, the votes): the check is left to them, and :func:`holder` makes it before anything else
-# learns who is asking.
-TOKEN_CHECKED_BY_VIEW = {"api.cast_vote"}
-_UNKNOWN_TOKEN = "The token is unknown, revoked or its account is inactive."
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 
@@ -78,41 +73,26 @@ def _unrouted() -> ResponseReturnValue | None:
 
 @api_bp.before_request
 def authenticate() -> ResponseReturnValue | None:
+    """Every API request is authenticated here, before its handler runs: a bearer token of an
+    active account, or an endpoint in ``PUBLIC_ENDPOINTS``."""
     g.holder = None
-    g.unchecked_token = None
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return error_response(401, "unauthorized", "Use 'Authorization: Bearer <token>'.")
-        if request.endpoint in TOKEN_CHECKED_BY_VIEW:
-            g.unchecked_token = token.strip()
-            return None
-        holder = token_holder(db(), token.strip())
-        if holder is None:
-            return error_response(401, "unauthorized", _UNKNOWN_TOKEN)
-        g.holder = holder
+        g.holder = token_holder(db(), token.strip())
+        if g.holder is None:
+            return error_response(
+                401, "unauthorized", "The token is unknown, revoked or its account is inactive."
+            )
     if g.holder is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return error_response(401, "unauthorized", "This API needs a bearer token.")
     return None
 
 
-def unchecked_token() -> str | None:
-    """The bearer token of a request to an endpoint of ``TOKEN_CHECKED_BY_VIEW``, until
-    :func:`holder` has checked it."""
-    token: str | None = g.get("unchecked_token")
-    return token
-
-
 def holder() -> TokenHolder:
-    """The authenticated account's id and role, enough for permission checks (the token is
-    checked now if its endpoint left the check to the view: 401 when it is not valid)."""
-    token = unchecked_token()
-    if token is not None:
-        g.unchecked_token = None
-        g.holder = token_holder(db(), token)
-        if g.holder is None:
-            abort_json(401, "unauthorized", _UNKNOWN_TOKEN)
+    """The authenticated account's id and role, enough for permission checks."""
     found: TokenHolder = g.holder
     return found
 

@@ -15,27 +15,22 @@ from typing import Any
 
 from flask import Response, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy.orm import Session
 
-from charter_engine.accounts.operations import token_hash
 from charter_engine.api.ballots import BALLOT_ID, settled_ballot
 from charter_engine.api.core import (
-    ApiError,
     actor,
     api_bp,
     commit,
     holder,
     iso_time,
     json_object,
-    refuse_unknown_fields,
-    unchecked_token,
+    str_field,
 )
 from charter_engine.api.openapi import error_responses, json_body, json_response, register_paths
 from charter_engine.api.proxies import proxy_json
 from charter_engine.context import db
-from charter_engine.db import commits_at_once, utcnow
-from charter_engine.ids import is_id
-from charter_engine.voting import casting, closing
+from charter_engine.db import utcnow
+from charter_engine.voting import casting, closing, records, views
 from charter_engine.voting import queries as q
 from charter_engine.voting.rules import fraction_text, json_number
 
@@ -62,46 +57,16 @@ def _cell(value: object) -> str:
 # votes
 
 
-def _vote_body() -> dict[str, Any]:
-    try:
-        body = json_object()
-        refuse_unknown_fields(body, VOTE_FIELDS)
-    except ApiError:
-        holder()  # an unknown token is refused before the body is judged, as everywhere
-        raise
-    return body
-
-
-def _usual_vote(
-    session: Session, ballot_id: int, body: dict[str, Any]
-) -> casting.CastResult | None:
-    """The usual vote, cast by one statement that checks the token too; None when it was not."""
-    token = unchecked_token()
-    hashed = None if token is None else token_hash(token)
-    choice = body.get("choice")
-    if (
-        hashed is None
-        or not is_id(ballot_id)
-        or not casting.is_usual_vote(
-            choice,
-            ranking=body.get("ranking"),
-            on_behalf_of=body.get("on_behalf_of"),
-            receipt=body.get("receipt"),
-        )
-    ):
-        return None
-    return casting.cast_own_vote_with_token(session, ballot_id, token_hash=hashed, choice=choice)
-
-
-def _any_vote(session: Session, ballot_id: int, body: dict[str, Any]) -> casting.CastResult:
-    """Any vote, by the checked token's holder, with the reasons when it is refused."""
-    voter = holder()
+@api_bp.post("/ballots/<int:ballot_id>/votes")
+def cast_vote(ballot_id: int) -> ResponseReturnValue:
+    body = json_object(VOTE_FIELDS)
+    session = db()
 
     def cast() -> casting.CastResult:
         return casting.cast_vote(
             session,
             ballot_id,
-            actor=voter,
+            actor=holder(),
             choice=body.get("choice"),
             ranking=body.get("ranking"),
             on_behalf_of=body.get("on_behalf_of"),
@@ -109,7 +74,7 @@ def _any_vote(session: Session, ballot_id: int, body: dict[str, Any]) -> casting
         )
 
     try:
-        return cast()
+        result = cast()
     except casting.BallotClosed:
         # Refused as it should be, unless the ballot's opening time has come and nobody opened
         # it yet: open it and try once more. (A late vote stays refused; the close happens on
@@ -118,18 +83,7 @@ def _any_vote(session: Session, ballot_id: int, body: dict[str, Any]) -> casting
         if not closing.ballot_due(q.get_ballot(session, ballot_id)):
             raise
         settled_ballot(ballot_id)
-        return cast()
-
-
-@api_bp.post("/ballots/<int:ballot_id>/votes")
-def cast_vote(ballot_id: int) -> ResponseReturnValue:
-    body = _vote_body()
-    session = db()
-    # The view commits as soon as the vote is cast: the usual vote may commit by itself.
-    commits_at_once(session)
-    result = _usual_vote(session, ballot_id, body)
-    if result is None:
-        result = _any_vote(session, ballot_id, body)
+        result = cast()
     commit()
     answer: dict[str, Any] = {
         "ballot_id": result.ballot_id,
@@ -149,7 +103,7 @@ def cast_vote(ballot_id: int) -> ResponseReturnValue:
 @api_bp.get("/ballots/<int:ballot_id>/votes/mine")
 def my_vote(ballot_id: int) -> ResponseReturnValue:
     ballot = settled_ballot(ballot_id)
-    status = q.voter_status(db(), ballot, actor(), now=utcnow())
+    status = views.voter_status(db(), ballot, actor(), now=utcnow())
     return jsonify(
         {
             "ballot_id": ballot.id,
@@ -179,14 +133,14 @@ def my_vote(ballot_id: int) -> ResponseReturnValue:
 @api_bp.get("/ballots/<int:ballot_id>/results")
 def results(ballot_id: int) -> ResponseReturnValue:
     ballot = settled_ballot(ballot_id)
-    found = q.ballot_results(db(), ballot, viewer=actor())
+    found = records.ballot_results(db(), ballot, viewer=actor())
     return jsonify({"ballot_id": ballot.id, "final": found.final, **found.data})
 
 
 @api_bp.get("/ballots/<int:ballot_id>/roll-call")
 def roll_call(ballot_id: int) -> ResponseReturnValue:
     ballot = settled_ballot(ballot_id)
-    rows = q.roll_call(db(), ballot)
+    rows = records.roll_call(db(), ballot)
     return jsonify(
         ballot_id=ballot.id,
         voters=[
@@ -210,7 +164,7 @@ def roll_call(ballot_id: int) -> ResponseReturnValue:
 @api_bp.get("/ballots/<int:ballot_id>/roll-call.csv")
 def roll_call_csv(ballot_id: int) -> ResponseReturnValue:
     ballot = settled_ballot(ballot_id)
-    rows = q.roll_call(db(), ballot)
+    rows = records.roll_call(db(), ballot)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(
@@ -250,7 +204,7 @@ def roll_call_csv(ballot_id: int) -> ResponseReturnValue:
 @api_bp.get("/ballots/<int:ballot_id>/counted")
 def counted(ballot_id: int) -> ResponseReturnValue:
     ballot = settled_ballot(ballot_id)
-    rows = q.counted_ballots(db(), ballot)
+    rows = records.counted_ballots(db(), ballot)
     return jsonify(
         ballot_id=ballot.id,
         ballots=[
@@ -259,10 +213,13 @@ def counted(ballot_id: int) -> ResponseReturnValue:
     )
 
 
-@api_bp.get("/ballots/<int:ballot_id>/receipts/<code>")
-def verify_receipt(ballot_id: int, code: str) -> ResponseReturnValue:
+@api_bp.post("/ballots/<int:ballot_id>/receipts")
+def verify_receipt(ballot_id: int) -> ResponseReturnValue:
+    # A POST, so that the receipt never travels in a URL (logs, history, referrers).
+    code = str_field(json_object({"receipt"}), "receipt")
+    assert code is not None
     ballot = settled_ballot(ballot_id)
-    found = q.verify_receipt(db(), ballot, code)
+    found = records.verify_receipt(db(), ballot, code)
     return jsonify(
         ballot_id=ballot.id,
         counted=True,
@@ -290,6 +247,12 @@ _SCHEMAS = {
             "on_behalf_of": {"type": "integer", "description": "the member whose proxy you hold"},
             "receipt": {"type": "string", "description": "to change a secret vote"},
         },
+    },
+    "ReceiptCheck": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["receipt"],
+        "properties": {"receipt": {"type": "string", "description": "the code given at the vote"}},
     },
     "VoteResult": {
         "type": "object",
@@ -388,17 +351,17 @@ register_paths(
                 },
             }
         },
-        "/ballots/{ballot_id}/receipts/{code}": {
-            "get": {
+        "/ballots/{ballot_id}/receipts": {
+            "post": {
                 "summary": "Find my ballot in the published list by its receipt",
+                "description": "The receipt goes in the body, never in the URL. 404 when no "
+                "counted ballot has it, 409 while the ballot is open or when it is named.",
                 "tags": ["votes"],
-                "parameters": [
-                    BALLOT_ID,
-                    {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
-                ],
+                "parameters": [BALLOT_ID],
+                "requestBody": json_body("ReceiptCheck"),
                 "responses": {
                     "200": json_response("The counted ballot"),
-                    **error_responses(401, 404, 409),
+                    **error_responses(400, 401, 404, 409, 422),
                 },
             }
         },

@@ -3,14 +3,11 @@
 A process that serves requests owns one :class:`AuditChainer` and gives it to its sessions as
 ``session.info[AUDIT_CHAINER]``. A transaction that wrote events to be chained later pokes it after
 its COMMIT; poking only sets a flag, and a single background thread, started on the first poke,
-waits a tenth of a second to gather more events, then chains everything that waits, in batches, each
-in its own short transaction. Nothing is lost if the process stops in between: the events are
-committed, and the next chainer, any write that chains at once, or ``charter-engine audit chain``
-links them.
-
-Several chainers (other processes, or :meth:`AuditChainer.flush` next to the thread) may run at the
-same time: :func:`~charter_engine.audit.operations.chain_pending` takes the chain's head lock, so
-they take turns.
+waits a tenth of a second to gather more events, then runs
+:func:`~charter_engine.audit.operations.chain_pending` — the one chaining algorithm, explained
+there — in batches, each in its own short transaction. Nothing is lost if the process stops in
+between: the events are committed, and the next chainer, any write that chains in its own
+transaction, or ``charter-engine audit chain`` links them.
 """
 
 from __future__ import annotations

@@ -2,46 +2,45 @@
 
 Operations call :func:`record_event`; the events wait in the session and are written just before the
 transaction commits, so an event is written if and only if the change it describes is committed.
-They reach the hash chain in one of two ways:
 
-* **At once** (the default). Under a lock on the chain's single head row, each event gets the next
-  sequence number and the hash of the event before it. Appending last keeps that lock short, but
-  every writer still holds it until its COMMIT is durable, so these writers run one at a time.
-* **Later** (``record_event(..., chain_later=True)``, for the hot path: votes). When the session
-  carries a chainer (``session.info[AUDIT_CHAINER]``, an
-  :class:`~charter_engine.audit.chainer.AuditChainer`) and every event of the transaction asks for
-  it, the events are inserted with no sequence number and no hashes, without touching the head;
-  after the commit the chainer is poked and links them moments later, in batches
-  (:func:`chain_pending`). Sessions without a chainer (the command line, scripts) always chain at
-  once.
+**The chain — one algorithm.** Events are always inserted *unchained* (``seq``, ``prev_hash`` and
+``hash`` NULL). :func:`chain_pending` links them: it locks the chain's single head row, reads the
+events still waiting, in id order, gives each the next sequence number and the SHA-256 of its
+content with the hash before it, and moves the head. It runs in one of two places:
 
-Whoever chains at once first chains the events that are waiting, so every event reaches the chain in
-one of the two ways and the chain's order follows the order of the commits as closely as it can.
+* **in the writer's own transaction**, just before COMMIT (the default): the events are chained
+  before anyone sees them. The head lock is then the transaction's last lock, but it is held until
+  the COMMIT is durable, so such writers take turns;
+* **moments after the commit** (``record_event(..., chain_later=True)``, for votes), when the
+  session carries a chainer (``session.info[AUDIT_CHAINER]``, an
+  :class:`~charter_engine.audit.chainer.AuditChainer`) and every event of the transaction asks
+  for it: the transaction only inserts its events, never touches the head, and pokes the chainer
+  after the commit, which chains what waits in batches, in its own short transactions.
+
+Measured on the vote benchmark, chaining each vote in its own transaction made concurrent voters
+queue for the head lock (each holder waits for its COMMIT, and for Python's GIL between round trips)
+and cut the votes per second tenfold (``docs/benchmarks.md``); hence the second place, for votes
+only. Whoever chains also chains every committed event that waits, so events reach the chain
+however they were written. ``docs/architecture.md`` ("The audit chain") says what the window
+between a vote's commit and its chaining means.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnElement,
-    FromClause,
-    Insert,
-    Integer,
-    Row,
-    Select,
     Table,
     bindparam,
     event,
     func,
     insert,
     select,
-    true,
     update,
 )
 from sqlalchemy.orm import Session, SessionTransaction
@@ -95,11 +94,9 @@ def event_hash(
 class _Queued:
     row: dict[str, Any]
     chain_later: bool
-    # Inserted (unchained) by the operation's own statement; see ``insert_event_from``.
-    written: bool = False
 
 
-def event_row(
+def _event_row(
     action: str,
     *,
     actor_id: int | None,
@@ -130,72 +127,22 @@ def record_event(
 ) -> None:
     """Queue an audit event; it is written when the session commits.
 
-    ``chain_later`` lets the event be written without waiting for the chain's lock, to be chained
-    moments after the commit. It takes effect only when the session has a chainer and every event of
-    the transaction asks for it; otherwise the event is chained at once, as always.
+    ``chain_later`` lets the event be chained moments after the commit instead of in it (see the
+    module docstring). It takes effect only when the session has a chainer and every event of the
+    transaction asks for it.
     """
-    row = event_row(
+    row = _event_row(
         action, actor_id=actor_id, object_type=object_type, object_id=object_id, payload=payload
     )
-    record_row(session, row, chain_later=chain_later)
-
-
-def record_row(
-    session: Session, row: dict[str, Any], *, chain_later: bool = False, written: bool = False
-) -> None:
-    """Queue an event made with :func:`event_row`, as :func:`record_event` does.
-
-    ``written`` says the operation's own statement already inserted it, unchained, in this
-    transaction (see :func:`insert_event_from`): subscribers still see it at commit, and it is
-    chained with the waiting events — at once when the session has no chainer, moments later when
-    it has.
-    """
     # Tie the event to a transaction, so that a rollback (which ends it) discards the event.
     session.connection()
-    queued = _Queued(row, chain_later=chain_later or written, written=written)
-    session.info.setdefault(_PENDING, []).append(queued)
+    session.info.setdefault(_PENDING, []).append(_Queued(row, chain_later=chain_later))
 
 
+# Chaining uses Core statements on the tables, not ORM entities: the chainer's thread may start
+# while the app's models are still being imported, before the ORM's mappers can be configured.
 _EVENTS = cast(Table, AuditEvent.__table__)
 _HEAD = cast(Table, AuditHead.__table__)
-# The head moved past newly chained events: built once, run by every chaining.
-_SET_HEAD = (
-    update(_HEAD)
-    .where(_HEAD.c.id == 1)
-    .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
-)
-
-
-def insert_event_from(source: FromClause, **computed: ColumnElement[Any]) -> Insert:
-    """``INSERT INTO audit_events (...) SELECT <the event> FROM source RETURNING id``: one unchained
-    event for each row of ``source`` (a CTE of the operation's own statement, which returns at most
-    one row).
-
-    For a hot path on PostgreSQL that writes its change and its event in one round trip. Execute it
-    with ``event_params(row)`` (``row`` from :func:`event_row`); when it returns a row, queue the
-    event with ``record_row(session, row, written=True)``. A column named in ``computed`` takes
-    that expression (of ``source``'s columns) instead of its parameter; the row queued must then
-    hold the value the statement computed.
-    """
-    unknown = set(computed) - set(_MATERIAL)
-    if unknown:
-        raise ValueError(f"not columns of an event: {sorted(unknown)}")
-    values = select(
-        *(
-            computed.get(name, bindparam(f"event_{name}", type_=_EVENTS.c[name].type))
-            for name in _MATERIAL
-        )
-    )
-    return (
-        insert(_EVENTS)
-        .from_select(list(_MATERIAL), values.select_from(source))
-        .returning(_EVENTS.c.id)
-    )
-
-
-def event_params(row: dict[str, Any]) -> dict[str, Any]:
-    """The parameters of :func:`insert_event_from` for an event row."""
-    return {f"event_{name}": row[name] for name in _MATERIAL}
 
 
 Subscriber = Callable[[Session, list[dict[str, Any]]], None]
@@ -221,135 +168,59 @@ def _append_pending(session: Session) -> None:
     events = [queued.row for queued in pending]
     for callback in _SUBSCRIBERS:
         callback(session, events)
-    unwritten = [queued.row for queued in pending if not queued.written]
     # Everything else first: the head lock, when taken, is the last lock of this transaction.
     session.flush()
+    session.execute(insert(_EVENTS), events)
     if session.info.get(AUDIT_CHAINER) is not None and all(q.chain_later for q in pending):
-        # No lock and one statement: the columns of the chain stay NULL until the chainer runs.
-        if unwritten:
-            session.connection().execute(_INSERT_UNCHAINED, unwritten)
         session.info[_POKE_AFTER_COMMIT] = True
-        return
-    _append_chained(session, unwritten)
-
-
-# Built once: the path of every vote.
-_INSERT_UNCHAINED = insert(_EVENTS)
-
-
-def _append_chained(session: Session, events: list[dict[str, Any]]) -> None:
-    """Chain the waiting events, then ``events``, and move the head past them (head lock held).
-
-    Every writer waits for the lock, so it is held for as few round trips as possible: the lock,
-    then on PostgreSQL one statement for the events and the head (two on SQLite), and one more
-    when events wait. Events this transaction wrote itself (``record_row(..., written=True)``)
-    are among the waiting ones.
-    """
-    seq, prev, waiting = _lock_head(session, limit=None)
-    prev = _link_waiting(session, seq, prev, waiting)
-    seq += len(waiting)
-    rows = []
-    for item in events:
-        seq += 1
-        digest = event_hash(seq=seq, prev_hash=prev, **item)
-        rows.append({"seq": seq, "prev_hash": prev, "hash": digest, **item})
-        prev = digest
-    if not waiting and not rows:
-        return
-    head = {"head_seq": seq, "head_hash": prev}
-    if not rows:
-        session.connection().execute(_SET_HEAD, head)
-        return
-    insert_events = insert(_EVENTS).values(rows)
-    if session.get_bind().dialect.name == "postgresql":
-        # One round trip for both: a data-modifying CTE.
-        session.connection().execute(_SET_HEAD.add_cte(insert_events.cte("appended")), head)
     else:
-        session.connection().execute(insert_events)
-        session.connection().execute(_SET_HEAD, head)
-
-
-_ANY_WAITING = select(select(_EVENTS.c.id).where(_EVENTS.c.seq.is_(None)).exists())
+        chain_pending(session, limit=None)
 
 
 def has_waiting(session: Session) -> bool:
     """Whether any event waits to be chained (a read that takes no lock)."""
-    return bool(session.connection().execute(_ANY_WAITING).scalar())
+    waiting = select(_EVENTS.c.id).where(_EVENTS.c.seq.is_(None)).exists()
+    return bool(session.execute(select(waiting)).scalar())
 
 
-def chain_pending(session: Session, *, limit: int = 1000) -> int:
-    """Chain up to ``limit`` events that were recorded but not chained yet, oldest (by id) first.
+def chain_pending(session: Session, *, limit: int | None = 1000) -> int:
+    """Chain up to ``limit`` (None: all) events that are recorded but not chained yet, oldest (by
+    id) first; returns how many. The head stays locked until the caller commits.
 
-    Takes the head lock until the caller commits, which it should do at once. Returns how many
-    events were chained (0 when none were waiting).
+    The head is locked by one statement and the waiting events read by the next: on PostgreSQL each
+    statement sees what was committed before it began, so after waiting for the lock this one sees
+    the events the previous holder has just chained as chained, and never links one twice.
     """
-    if limit < 1:
+    if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1")
-    seq, prev, waiting = _lock_head(session, limit=limit)
+    head = session.execute(
+        select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+    ).first()
+    if head is None:
+        raise RuntimeError("the audit chain's head row is missing")
+    waiting = session.execute(
+        select(_EVENTS.c.id, *(_EVENTS.c[name] for name in _MATERIAL))
+        .where(_EVENTS.c.seq.is_(None))
+        .order_by(_EVENTS.c.id)
+        .limit(limit)
+    ).all()
     if not waiting:
         return 0
-    prev = _link_waiting(session, seq, prev, waiting)
-    session.connection().execute(_SET_HEAD, {"head_seq": seq + len(waiting), "head_hash": prev})
+    seq, prev = head.seq, head.hash
+    links = []
+    for row in waiting:
+        seq += 1
+        digest = event_hash(seq=seq, prev_hash=prev, **{n: row._mapping[n] for n in _MATERIAL})
+        links.append(
+            {"event_id": row.id, "link_seq": seq, "link_prev_hash": prev, "link_hash": digest}
+        )
+        prev = digest
+    session.execute(_SET_LINK, links)
+    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=seq, hash=prev))
     return len(waiting)
 
 
-_LOCK_HEAD: dict[bool, Select[Any]] = {}
-
-
-def _lock_head_stmt(*, limited: bool) -> Select[Any]:
-    """The statement of :func:`_lock_head`, built once (with or without a ``limit`` parameter)."""
-    found = _LOCK_HEAD.get(limited)
-    if found is not None:
-        return found
-    events, head = _EVENTS, _HEAD
-    seen = head.alias("head_before_lock")
-    waiting = (
-        select(events.c.id, *(events.c[name] for name in _MATERIAL))
-        .where(events.c.seq.is_(None))
-        .order_by(events.c.id)
-        .limit(bindparam("limit", type_=Integer) if limited else None)
-        .subquery("waiting")
-    )
-    stmt = (
-        select(
-            head.c.seq,
-            head.c.hash,
-            select(seen.c.seq).where(seen.c.id == 1).scalar_subquery().label("seq_before_lock"),
-            *waiting.c,
-        )
-        .select_from(head.outerjoin(waiting, true()))
-        .where(head.c.id == 1)
-        .order_by(waiting.c.id)
-        .with_for_update(of=head, key_share=True)
-    )
-    _LOCK_HEAD[limited] = stmt
-    return stmt
-
-
-def _lock_head(session: Session, *, limit: int | None) -> tuple[int, str, Sequence[Row[Any]]]:
-    """Lock the head; return its seq and hash and the first ``limit`` waiting events (id order).
-
-    One statement locks the head and reads the waiting events. On PostgreSQL a statement that had
-    to wait for the lock read the events from the snapshot it took *before* waiting, in which some
-    may still look unchained although the previous holder has just chained them. Chaining always
-    moves the head, so the statement also reads the head as of that snapshot: when it differs from
-    the head it locked, the events are read again, now under the lock. SQLite writers hold the
-    database from BEGIN IMMEDIATE, so there the two always agree.
-    """
-    stmt = _lock_head_stmt(limited=limit is not None)
-    params = {} if limit is None else {"limit": limit}
-    for _attempt in range(2):
-        rows = session.connection().execute(stmt, params).all()
-        if not rows:
-            raise RuntimeError("the audit chain's head row is missing")
-        first = rows[0]
-        if first.seq == first.seq_before_lock:
-            return first.seq, first.hash, [row for row in rows if row.id is not None]
-    # Unreachable: the second read runs under the lock, when nobody can move the head.
-    raise RuntimeError("the audit chain's head moved while it was locked")
-
-
-# A Core statement, run as one executemany (psycopg pipelines it), outside the ORM's unit of work.
+# A Core statement, run as one executemany, outside the ORM's unit of work.
 _SET_LINK = (
     update(_EVENTS)
     .where(_EVENTS.c.id == bindparam("event_id"))
@@ -359,23 +230,6 @@ _SET_LINK = (
         hash=bindparam("link_hash"),
     )
 )
-
-
-def _link_waiting(session: Session, seq: int, prev: str, waiting: Sequence[Row[Any]]) -> str:
-    """Give the waiting events the places after (seq, prev) in one executemany; the last hash."""
-    if not waiting:
-        return prev
-    links = []
-    for row in waiting:
-        seq += 1
-        material = {name: row._mapping[name] for name in _MATERIAL}
-        digest = event_hash(seq=seq, prev_hash=prev, **material)
-        links.append(
-            {"event_id": row.id, "link_seq": seq, "link_prev_hash": prev, "link_hash": digest}
-        )
-        prev = digest
-    session.execute(_SET_LINK, links)
-    return prev
 
 
 _SAVEPOINTS = "charter_engine.pending_audit_savepoints"

@@ -1,34 +1,26 @@
-"""Casting and changing votes: the busiest path of the application.
+"""Casting and changing votes.
 
-When a ballot opens, the whole membership may vote within minutes, so a vote is a short
-transaction with few round trips and statements built once (``cast_statements.py``):
+A vote is one short transaction, the same on both databases (the locks are explained once, in
+:mod:`.operations`):
 
-1. on PostgreSQL, the ballot's advisory lock in share mode (see ``queries.get_ballot``: it keeps a
-   steady stream of votes from starving a close);
-2. the ballot row ``FOR SHARE`` with its state, kind, secrecy and closing time, and whether any
-   proxy might apply to the voter; the state and time are checked under that lock, so a close
-   (which takes the row ``FOR UPDATE``) waits for this vote to commit and counts it, or this vote
-   waits for the close and is refused;
-3. the proxy row, locked against a concurrent revocation, only when a proxy may apply;
-4. ``INSERT ... ON CONFLICT (ballot_id, voter_id) DO NOTHING``: the unique constraint keeps one vote
+1. the ballot row ``FOR SHARE``; its state and closing time are checked under that lock, so a close
+   (which takes the row ``FOR UPDATE``) waits for the votes in flight and counts them, and a vote
+   that waited for a close finds the ballot closed and is refused;
+2. the proxy that applies to the voter, if any, locked against a concurrent revocation;
+3. ``INSERT ... ON CONFLICT (ballot_id, voter_id) DO NOTHING``: the unique constraint keeps one vote
    per voter (a concurrent insert for the same voter waits for the other transaction, then does
-   nothing), the roll's foreign key refuses a voter who is not on the roll. When nothing was
+   nothing) and the roll's foreign key refuses a voter who is not on the roll. When nothing was
    inserted the voter has voted, and the vote becomes a change (if the ballot allows it) under a
    row lock;
-5. the audit event, written without the chain's lock (``chain_later``) and chained moments after
-   the commit, in batches, so that concurrent votes never queue behind each other for the chain.
-   On PostgreSQL the usual vote writes its event in the same statement (a data-modifying CTE);
-   when the caller commits at once (the API does, see ``db.commits_at_once``) that statement is a
-   transaction by itself, without BEGIN and COMMIT round trips. The API's usual vote checks the
-   bearer token in that statement too (``cast_own_vote_with_token``): one round trip in all.
+4. the audit event, written when the caller commits and chained moments later.
 
-Secret ballots write who voted (``ballot_participations``) and what was voted (``secret_ballots``,
-found again only by the hash of the voter's receipt) separately.
+Secret ballots write who voted (``ballot_participations``) apart from what was voted
+(``secret_ballots``); the receipt links the two for its voter alone (see :mod:`.receipts` and
+:mod:`.secrecy`).
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 from dataclasses import dataclass
@@ -36,36 +28,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import Actor, ensure_can
-from charter_engine.audit.operations import (
-    canonical_json,
-    event_params,
-    event_row,
-    record_event,
-    record_row,
-)
-from charter_engine.db import statements_on_their_own, utcnow
-from charter_engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from charter_engine.ids import is_id
-from charter_engine.voting.cast_statements import (
-    GATE,
-    INSERT_SECRET_BALLOT,
-    OPTION_KEYS,
-    PARTICIPATIONS,
-    PROXY,
-    TARGET,
-    VOTER_MARK,
-    VOTES,
-    insert_if_new_stmt,
-    own_vote_stmt,
-)
+from charter_engine.audit.operations import record_event
+from charter_engine.db import utcnow
+from charter_engine.errors import Conflict, PermissionDenied, ValidationError
 from charter_engine.voting.models import Ballot, Participation, SecretBallot, Vote
-from charter_engine.voting.queries import receipt_hash
-from charter_engine.voting.rules import CHOICES, parse_choice, parse_id, parse_ranking
+from charter_engine.voting.queries import applicable_proxy, get_ballot, option_keys
+from charter_engine.voting.receipts import matches_check, new_receipt, receipt_check, receipt_hash
+from charter_engine.voting.rules import parse_choice, parse_id, parse_ranking
 
 
 class BallotClosed(Conflict):
@@ -87,27 +63,7 @@ class CastResult:
     receipt: str | None = None
 
 
-@dataclass(frozen=True)
-class _Target:
-    """What a vote needs of its ballot, read under the ballot's share lock."""
-
-    id: int
-    state: str
-    kind: str
-    secrecy: str
-    allow_change: bool
-    opens_at: datetime | None
-    closes_at: datetime | None
-    # Some unrevoked proxy names the voter as principal (read without a lock; see cast_vote).
-    proxied: bool
-
-
-def _new_receipt() -> str:
-    raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii")
-    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
-
-
-def closed_message(ballot: Ballot | _Target, now: datetime) -> str:
+def closed_message(ballot: Ballot, now: datetime) -> str:
     if ballot.state == "draft":
         when = f" It opens at {ballot.opens_at.isoformat()}." if ballot.opens_at else ""
         return "This ballot is not open yet." + when
@@ -115,16 +71,6 @@ def closed_message(ballot: Ballot | _Target, now: datetime) -> str:
         return "This ballot is closed; votes are no longer accepted."
     assert ballot.closes_at is not None
     return f"Voting closed at {ballot.closes_at.isoformat()}; votes are no longer accepted."
-
-
-def _lock_target(session: Session, ballot_id: int, voter_id: int) -> _Target:
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.execute(GATE, {"ballot_id": ballot_id})
-    row = conn.execute(TARGET, {"ballot_id": ballot_id, "voter_id": voter_id}).first()
-    if row is None:
-        raise NotFound(f"There is no ballot {ballot_id}.")
-    return _Target(*row)
 
 
 def cast_vote(
@@ -144,26 +90,15 @@ def cast_vote(
     once); changing a secret vote needs that receipt."""
     ensure_can(actor, "vote:cast")
     now = utcnow() if now is None else now
-    ballot_id = ballot if isinstance(ballot, int) else ballot.id
-    if not is_id(ballot_id):
-        raise NotFound(f"There is no ballot {ballot_id!r}.")
-    usual = is_usual_vote(choice, ranking=ranking, on_behalf_of=on_behalf_of, receipt=receipt)
-    if (
-        usual
-        and _insert_own_vote(session, ballot_id, choice=str(choice), now=now, voter_id=actor.id)
-        is not None
-    ):
-        return CastResult(ballot_id, actor.id, actor.id, changed=False)
-    voter_id = actor.id if on_behalf_of is None else parse_id(on_behalf_of, "on_behalf_of")
-    target = _lock_target(session, ballot_id, voter_id)
+    target = get_ballot(session, ballot if isinstance(ballot, int) else ballot.id, lock="share")
     if target.state != "open" or (target.closes_at is not None and now >= target.closes_at):
         raise BallotClosed(closed_message(target, now))
+    voter_id = actor.id if on_behalf_of is None else parse_id(on_behalf_of, "on_behalf_of")
 
     if target.kind == "ranked":
         if choice is not None:
             raise ValidationError("A ranked ballot takes a ranking, not a choice.", field="choice")
-        keys = session.connection().execute(OPTION_KEYS, {"ballot_id": target.id}).scalars()
-        parsed_ranking: dict[str, int] | None = parse_ranking(ranking, list(keys))
+        parsed_ranking: dict[str, int] | None = parse_ranking(ranking, option_keys(target))
         parsed_choice = None
     else:
         if ranking is not None:
@@ -181,40 +116,22 @@ def cast_vote(
             "Receipts belong to secret ballots; this ballot is named.", field="receipt"
         )
 
-    # Without any proxy naming the voter (the usual case) there is nothing to lock: a proxy given
-    # while this vote is in flight comes after it, and finds the vote cast.
-    proxy = _proxy_for_cast(session, target.id, voter_id) if target.proxied else None
+    proxy = applicable_proxy(session, target.id, voter_id, lock=True)
     if voter_id == actor.id:
         if proxy is not None:
-            agent = session.get(User, proxy[1])
+            agent = session.get(User, proxy.agent_id)
             raise Conflict(
                 f"You gave your vote on this ballot to {agent.name if agent else 'another member'}"
                 " (a proxy). Revoke the proxy to vote yourself."
             )
-    elif proxy is None or proxy[1] != actor.id:
+    elif proxy is None or proxy.agent_id != actor.id:
         raise PermissionDenied("You hold no proxy from that member for this ballot.")
 
+    vote = _Cast(target, actor, voter_id, parsed_choice, _ranking_json(parsed_ranking), now)
     if target.secrecy == "secret":
-        result = _cast_secret(
-            session,
-            target,
-            actor=actor,
-            voter_id=voter_id,
-            choice=parsed_choice,
-            ranking=parsed_ranking,
-            receipt=receipt if isinstance(receipt, str) else None,
-            now=now,
-        )
+        result = _cast_secret(session, vote, receipt if isinstance(receipt, str) else None)
     else:
-        result = _cast_named(
-            session,
-            target,
-            actor=actor,
-            voter_id=voter_id,
-            choice=parsed_choice,
-            ranking=parsed_ranking,
-            now=now,
-        )
+        result = _cast_named(session, vote)
     payload: dict[str, Any] = {"ballot": target.id, "voter": voter_id}
     if voter_id != actor.id:
         payload["proxy"] = True
@@ -230,19 +147,41 @@ def cast_vote(
         object_type="ballot",
         object_id=target.id,
         payload=payload,
+        # Chained moments after the commit (see audit.operations): chaining every vote in its
+        # own transaction made concurrent voters queue for the chain's head lock, far below the
+        # vote benchmark's goal (docs/benchmarks.md).
         chain_later=True,
     )
     return result
+
+
+@dataclass(frozen=True)
+class _Cast:
+    """A vote checked against its ballot, ready to be written."""
+
+    ballot: Ballot
+    actor: Actor
+    voter_id: int
+    choice: str | None
+    ranking: str | None  # JSON, keys sorted
+    now: datetime
+
+    @property
+    def own(self) -> bool:
+        return self.voter_id == self.actor.id
+
+    def result(self, *, changed: bool, receipt: str | None = None) -> CastResult:
+        return CastResult(self.ballot.id, self.voter_id, self.actor.id, changed, receipt)
 
 
 def _ranking_json(ranking: dict[str, int] | None) -> str | None:
     return None if ranking is None else json.dumps(ranking, sort_keys=True, separators=(",", ":"))
 
 
-def _already_voted(ballot: _Target, actor: Actor, voter_id: int) -> AlreadyVoted:
-    who = "You have" if voter_id == actor.id else "The vote of the member you represent has"
-    verb = "voted" if voter_id == actor.id else "been cast"
-    if not ballot.allow_change:
+def _already_voted(vote: _Cast) -> AlreadyVoted:
+    who = "You have" if vote.own else "The vote of the member you represent has"
+    verb = "voted" if vote.own else "been cast"
+    if not vote.ballot.allow_change:
         return AlreadyVoted(
             f"{who} already {verb} on this ballot; this ballot does not allow changing a vote."
         )
@@ -252,223 +191,110 @@ def _already_voted(ballot: _Target, actor: Actor, voter_id: int) -> AlreadyVoted
     )
 
 
-def _ensure_may_change(ballot: _Target, actor: Actor, voter_id: int, cast_by_id: int) -> None:
-    if not ballot.allow_change:
-        raise _already_voted(ballot, actor, voter_id)
-    if actor.id != voter_id and cast_by_id == voter_id:
+def _ensure_may_change(vote: _Cast, cast_by_id: int) -> None:
+    if not vote.ballot.allow_change:
+        raise _already_voted(vote)
+    if not vote.own and cast_by_id == vote.voter_id:
         raise AlreadyVoted("That member voted themselves; a proxy does not change their vote.")
 
 
-def _proxy_for_cast(session: Session, ballot_id: int, voter_id: int) -> tuple[int, int] | None:
-    """(proxy id, agent id) of the proxy that applies, locked against a concurrent revocation."""
-    row = (
-        session.connection().execute(PROXY, {"ballot_id": ballot_id, "voter_id": voter_id}).first()
-    )
-    return None if row is None else (row[0], row[1])
-
-
-def _insert_if_new(session: Session, table: Table, values: dict[str, Any], *, actor: Actor) -> bool:
+def _insert_if_new(
+    session: Session, vote: _Cast, model: type[Vote | Participation], **values: Any
+) -> bool:
     """Insert the voter's row unless one exists; True when the row is new.
 
     A double submission never becomes an error: the second insert does nothing. The roll's foreign
     key refuses a voter who is not on the roll.
     """
-    conn = session.connection()
+    table: Table = model.__table__  # type: ignore[assignment]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(table)
+        .values(
+            ballot_id=vote.ballot.id,
+            voter_id=vote.voter_id,
+            cast_by_id=vote.actor.id,
+            cast_at=vote.now,
+            **values,
+        )
+        .on_conflict_do_nothing(index_elements=["ballot_id", "voter_id"])
+        .returning(table.c.id)
+    )
     try:
-        inserted = conn.execute(insert_if_new_stmt(conn.dialect.name, table), values).first()
+        return session.execute(stmt).first() is not None
     except IntegrityError:
-        raise _not_on_roll(own=values["voter_id"] == actor.id) from None
-    return inserted is not None
+        who = "You are" if vote.own else "The member you vote for is"
+        raise PermissionDenied(
+            f"{who} not on the roll of this ballot (the roll was fixed when it opened)."
+        ) from None
 
 
-def _not_on_roll(*, own: bool) -> PermissionDenied:
-    """The refusal when the roll's foreign key turned a vote down."""
-    who = "You are" if own else "The member you vote for is"
-    return PermissionDenied(
-        f"{who} not on the roll of this ballot (the roll was fixed when it opened)."
-    )
-
-
-def is_usual_vote(
-    choice: object, *, ranking: object = None, on_behalf_of: object = None, receipt: object = None
-) -> bool:
-    """A vote that the one-statement path may cast: the voter's own, a choice, no receipt."""
-    return on_behalf_of is None and receipt is None and ranking is None and choice in CHOICES
-
-
-def _own_vote_payload(ballot_id: int, voter_id: object, choice: str) -> dict[str, Any]:
-    return {"ballot": ballot_id, "voter": voter_id, "choice": choice, "ranking": None}
-
-
-def _insert_own_vote(
-    session: Session,
-    ballot_id: int,
-    *,
-    choice: str,
-    now: datetime,
-    voter_id: int | None = None,
-    token_hash: str | None = None,
-) -> int | None:
-    """The usual vote in one statement (see ``own_vote_stmt``) by ``voter_id`` or by the holder
-    of the token with ``token_hash``; the voter's id when it was cast."""
-    conn = session.connection()
-    dialect = conn.dialect.name
-    by_token = token_hash is not None
-    params: dict[str, Any] = {"ballot_id": ballot_id, "choice": choice, "now": now}
-    if by_token:
-        params["token_hash"] = token_hash
-    else:
-        params["voter_id"] = voter_id
-    event = event_row(
-        "vote.cast",
-        actor_id=voter_id,
-        object_type="ballot",
-        object_id=ballot_id,
-        payload=_own_vote_payload(ballot_id, VOTER_MARK if by_token else voter_id, choice),
-    )
-    if dialect == "postgresql":
-        params.update(event_params(event))
-        if by_token:
-            head, _, tail = event["payload"].partition(canonical_json(VOTER_MARK))
-            params.update(payload_head=head, payload_tail=tail)
-    try:
-        # One statement on PostgreSQL, which may be a transaction by itself (when the caller
-        # commits at once): the vote, its event and its locks begin and end with it.
-        with statements_on_their_own(session) as conn:
-            row = conn.execute(own_vote_stmt(dialect, by_token=by_token), params).first()
-    except IntegrityError:
-        raise _not_on_roll(own=True) from None
-    if row is None:
-        return None
-    voter: int = row.voter_id
-    if by_token:  # the values the statement wrote
-        event["actor_id"] = voter
-        event["payload"] = canonical_json(_own_vote_payload(ballot_id, voter, choice))
-    # On PostgreSQL the statement wrote the event too; SQLite writes it at commit.
-    record_row(session, event, chain_later=True, written=dialect == "postgresql")
-    return voter
-
-
-def cast_own_vote_with_token(
-    session: Session,
-    ballot_id: int,
-    *,
-    token_hash: str,
-    choice: object,
-    now: datetime | None = None,
-) -> CastResult | None:
-    """The usual vote (see :func:`is_usual_vote`) of an API token's holder, in one statement that
-    checks the token too: the voter is the active account whose unrevoked token has
-    ``token_hash``, if its role may vote. None when nothing was cast — the caller then checks the
-    token and calls :func:`cast_vote`, which finds out why (an unknown token, a change, a closed
-    ballot, a proxy ...)."""
-    if not is_usual_vote(choice):
-        return None
-    voter = _insert_own_vote(
-        session,
-        ballot_id,
-        choice=str(choice),
-        now=utcnow() if now is None else now,
-        token_hash=token_hash,
-    )
-    return None if voter is None else CastResult(ballot_id, voter, voter, changed=False)
-
-
-def _cast_named(
-    session: Session,
-    ballot: _Target,
-    *,
-    actor: Actor,
-    voter_id: int,
-    choice: str | None,
-    ranking: dict[str, int] | None,
-    now: datetime,
-) -> CastResult:
-    values = {
-        "ballot_id": ballot.id,
-        "voter_id": voter_id,
-        "cast_by_id": actor.id,
-        "choice": choice,
-        "ranking": _ranking_json(ranking),
-        "cast_at": now,
-        "change_count": 0,
-    }
-    if _insert_if_new(session, VOTES, values, actor=actor):
-        return CastResult(ballot.id, voter_id, actor.id, changed=False)
-    # The voter has voted (perhaps a moment ago, in a request that just committed): a change.
-    vote = session.execute(
-        select(Vote)
-        .where(Vote.ballot_id == ballot.id, Vote.voter_id == voter_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    _ensure_may_change(ballot, actor, voter_id, vote.cast_by_id)
-    vote.choice, vote.ranking = choice, _ranking_json(ranking)
-    vote.cast_by_id = actor.id
-    vote.changed_at = now
-    vote.change_count += 1
-    session.flush()
-    return CastResult(ballot.id, voter_id, actor.id, changed=True)
-
-
-def _cast_secret(
-    session: Session,
-    ballot: _Target,
-    *,
-    actor: Actor,
-    voter_id: int,
-    choice: str | None,
-    ranking: dict[str, int] | None,
-    receipt: str | None,
-    now: datetime,
-) -> CastResult:
-    if receipt is None:
-        code = _new_receipt()
-        values = {
-            "ballot_id": ballot.id,
-            "voter_id": voter_id,
-            "cast_by_id": actor.id,
-            "cast_at": now,
-        }
-        if _insert_if_new(session, PARTICIPATIONS, values, actor=actor):
-            session.connection().execute(
-                INSERT_SECRET_BALLOT,
-                {
-                    "id": secrets.token_hex(16),
-                    "ballot_id": ballot.id,
-                    "receipt_hash": receipt_hash(ballot.id, code),
-                    "choice": choice,
-                    "ranking": _ranking_json(ranking),
-                },
-            )
-            return CastResult(ballot.id, voter_id, actor.id, changed=False, receipt=code)
-    participation = session.execute(
-        select(Participation)
-        .where(Participation.ballot_id == ballot.id, Participation.voter_id == voter_id)
+def _locked_row(session: Session, model: type[Vote | Participation], vote: _Cast) -> Any:
+    """The voter's row of ``model`` on the ballot, locked for a change (None when there is none)."""
+    return session.execute(
+        select(model)
+        .where(model.ballot_id == vote.ballot.id, model.voter_id == vote.voter_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
+
+
+def _cast_named(session: Session, vote: _Cast) -> CastResult:
+    if _insert_if_new(
+        session, vote, Vote, choice=vote.choice, ranking=vote.ranking, change_count=0
+    ):
+        return vote.result(changed=False)
+    # The voter has voted (perhaps a moment ago, in a request that just committed): a change.
+    row: Vote = _locked_row(session, Vote, vote)
+    _ensure_may_change(vote, row.cast_by_id)
+    row.choice, row.ranking = vote.choice, vote.ranking
+    row.cast_by_id = vote.actor.id
+    row.changed_at = vote.now
+    row.change_count += 1
+    session.flush()
+    return vote.result(changed=True)
+
+
+def _cast_secret(session: Session, vote: _Cast, receipt: str | None) -> CastResult:
+    if receipt is None:
+        code = new_receipt()
+        if _insert_if_new(session, vote, Participation, receipt_check=receipt_check(code)):
+            session.add(
+                SecretBallot(
+                    id=secrets.token_hex(16),
+                    ballot_id=vote.ballot.id,
+                    receipt_hash=receipt_hash(vote.ballot.id, code),
+                    choice=vote.choice,
+                    ranking=vote.ranking,
+                )
+            )
+            session.flush()
+            return vote.result(changed=False, receipt=code)
+    participation: Participation | None = _locked_row(session, Participation, vote)
     if participation is None:
         raise ValidationError(
             "There is no vote to change yet; cast your vote without a receipt.", field="receipt"
         )
-    _ensure_may_change(ballot, actor, voter_id, participation.cast_by_id)
+    _ensure_may_change(vote, participation.cast_by_id)
     if receipt is None:
-        raise _already_voted(ballot, actor, voter_id)
-    row = session.execute(
-        select(SecretBallot)
-        .where(
-            SecretBallot.ballot_id == ballot.id,
-            SecretBallot.receipt_hash == receipt_hash(ballot.id, receipt),
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if row is None:
+        raise _already_voted(vote)
+    # Only the receipt given for this voter's own vote matches their participation.
+    paper = None
+    if matches_check(participation.receipt_check, receipt):
+        paper = session.execute(
+            select(SecretBallot)
+            .where(
+                SecretBallot.ballot_id == vote.ballot.id,
+                SecretBallot.receipt_hash == receipt_hash(vote.ballot.id, receipt),
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+    if paper is None:
         raise ValidationError(
-            "This receipt does not match a ballot cast in this vote.", field="receipt"
+            "This is not the receipt you were given for this vote.", field="receipt"
         )
-    row.choice, row.ranking = choice, _ranking_json(ranking)
-    participation.cast_by_id = actor.id
+    paper.choice, paper.ranking = vote.choice, vote.ranking
+    participation.cast_by_id = vote.actor.id
     session.flush()
-    return CastResult(ballot.id, voter_id, actor.id, changed=True)
+    return vote.result(changed=True)

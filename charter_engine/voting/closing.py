@@ -30,6 +30,7 @@ from charter_engine.voting.operations import current_time, open_ballot
 from charter_engine.voting.queries import count_ballot, get_ballot
 from charter_engine.voting.results import Count, count_to_json
 from charter_engine.voting.rules import due_action
+from charter_engine.voting.secrecy import rewrite_papers
 
 # --------------------------------------------------------------------------------------------
 # closing
@@ -65,6 +66,8 @@ def close_ballot(
             if ballot.state == "draft"
             else "This ballot is already closed."
         )
+    if ballot.secrecy == "secret":
+        rewrite_papers(session, ballot)
     count = count_ballot(session, ballot)
     body = count_to_json(count)
     outcome = count.outcome

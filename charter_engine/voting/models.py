@@ -190,7 +190,11 @@ class Vote(Base):
 
 
 class Participation(Base):
-    """On a secret ballot: that someone voted, and who cast it. Never what."""
+    """On a secret ballot: that someone voted, and who cast it. Never what.
+
+    ``receipt_check`` is a salted hash of the voter's receipt (see :mod:`.receipts`): only that
+    receipt matches it, and it cannot be matched with the ballot paper's fingerprint.
+    """
 
     __tablename__ = "ballot_participations"
     __table_args__ = (
@@ -207,6 +211,7 @@ class Participation(Base):
     voter_id: Mapped[int]
     cast_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     cast_at: Mapped[datetime] = mapped_column(default=utcnow)
+    receipt_check: Mapped[str | None] = mapped_column(String(100))
 
 
 class SecretBallot(Base):

@@ -5,15 +5,16 @@ roll). Closing and counting, and the scheduler's tick, are in :mod:`.closing`; p
 Like every operation these check permission and state, change rows, queue the audit event and
 never commit; the caller is the unit of work.
 
-Locks (the design's "row lock between casting and closing"):
+Locks (the design's "row lock between casting and closing"), explained here once:
 
 - casting takes the ballot row ``FOR SHARE`` and checks state and closing time under it; many
   voters cast at once, none can cast while the ballot is being closed;
 - opening, closing and editing take the ballot row ``FOR UPDATE``; closing therefore waits for
   every cast in flight to commit, and counts them all, and a cast that waited for a close sees the
-  ballot closed and is refused;
-- on PostgreSQL each row lock is preceded by the ballot's advisory lock in the same mode, because
-  row share locks let new casters overtake a waiting close (see ``queries.get_ballot``);
+  ballot closed and is refused. (PostgreSQL lets a new share lock join the ones held while an
+  update waits, so under an unbroken stream of votes a close waits for a gap between them; votes
+  are milliseconds long, and a Core Group's votes leave many gaps);
+- more than one row is locked in primary-key order;
 - SQLite has no row locks, but every write transaction begins ``IMMEDIATE`` (see ``db.py``), which
   serialises writers the same way.
 

@@ -22,11 +22,8 @@ from charter_engine.amendments.models import Amendment
 from charter_engine.charters.models import Charter, Revision, RevisionClause
 from charter_engine.charters.queries import get_revision, revision_clauses
 from charter_engine.voting.models import Ballot, Participation, Vote
-from charter_engine.voting.queries import (
-    BallotDetail,
-    OptionView,
-)
 from charter_engine.voting.rules import ELIGIBLE_ROLES
+from charter_engine.voting.views import BallotDetail, OptionView
 
 VOTABLE_STATES = ("submitted", "discussion")
 

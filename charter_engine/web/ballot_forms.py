@@ -22,7 +22,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from charter_engine.voting.models import Ballot
@@ -223,6 +223,12 @@ def _quorum_text(ballot: Ballot) -> str:
 class ProxyForm(Form):
     agent_id = SelectField("Give my vote to", coerce=int, choices=[])
     ballot_id = HiddenField()
+
+
+class ReceiptForm(Form):
+    """A receipt to find in the counted ballots: posted, so that it never appears in a URL."""
+
+    code = StringField("Your receipt code", validators=[DataRequired(), Length(max=100)])
 
 
 # --------------------------------------------------------------------------------------------

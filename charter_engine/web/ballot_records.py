@@ -1,8 +1,9 @@
 """The records of a ballot: results with charts, turnout and quorum; the roll call of a named
-ballot (page and CSV); the published list of counted secret ballots with a receipt lookup.
+ballot (page and CSV); the published list of counted secret ballots, where a posted receipt finds
+its ballot.
 
 Results are shown to everyone once the ballot closes and, while it is open, only to the secretariat
-and never for secret ballots (see :func:`charter_engine.voting.queries.ballot_results`).
+and never for secret ballots (see :func:`charter_engine.voting.records.ballot_results`).
 """
 
 from __future__ import annotations
@@ -11,18 +12,18 @@ import csv
 import io
 from fractions import Fraction
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.context import db
 from charter_engine.errors import Conflict, NotFound
-from charter_engine.voting import charts
+from charter_engine.voting import charts, records
 from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot
 from charter_engine.voting.rules import DEFAULT_OPTION, describe_quorum, fraction_text
-from charter_engine.web.ballot_forms import CHOICE_LABELS, THRESHOLD_LABELS
+from charter_engine.web.ballot_forms import CHOICE_LABELS, THRESHOLD_LABELS, ReceiptForm
 from charter_engine.web.ballots import (
     OUTCOME_LABELS,
     ballot_crumbs,
@@ -38,7 +39,7 @@ from charter_engine.web.security import require_user
 # results, roll call, receipts
 
 
-def _charts(found: q.BallotResults, ballot: Ballot) -> list[Markup]:
+def _charts(found: records.BallotResults, ballot: Ballot) -> list[Markup]:
     """Server-drawn SVG; the chart module escapes every piece of text it draws."""
     out = []
     if found.simple is not None:
@@ -81,10 +82,10 @@ def results(ballot_id: int) -> ResponseReturnValue:
     session = db()
     ballot = settled_ballot(ballot_id)
     charter = charter_of(ballot)
-    found: q.BallotResults | None = None
+    found: records.BallotResults | None = None
     unavailable = None
     try:
-        found = q.ballot_results(session, ballot, viewer=user)
+        found = records.ballot_results(session, ballot, viewer=user)
     except Conflict as exc:
         unavailable = exc.message
     labels = option_labels(ballot)
@@ -121,9 +122,9 @@ def number_text(value: object) -> str:
     return f"{float(exact):.2f}".rstrip("0").rstrip(".")
 
 
-def _roll_call_rows(ballot: Ballot) -> list[q.RollCallRow] | str:
+def _roll_call_rows(ballot: Ballot) -> list[records.RollCallRow] | str:
     try:
-        return q.roll_call(db(), ballot)
+        return records.roll_call(db(), ballot)
     except Conflict as exc:
         return exc.message
 
@@ -190,39 +191,50 @@ def roll_call_csv(ballot_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.get("/ballots/<int:ballot_id>/receipts")
+@bp.route("/ballots/<int:ballot_id>/receipts", methods=["GET", "POST"])
 def receipts(ballot_id: int) -> ResponseReturnValue:
+    """The counted ballots of a closed secret ballot; a POST checks a receipt against them (the
+    receipt goes in the form, never in the URL, and the page is not stored by the browser)."""
     user = require_user()
     ensure_can(user, "ballot:read")
     session = db()
     ballot = settled_ballot(ballot_id)
     charter = charter_of(ballot)
-    code = (request.args.get("code") or "").strip()[:100]
+    form = ReceiptForm()
     unavailable = None
-    counted: list[q.CountedBallot] = []
-    found: q.CountedBallot | None = None
-    lookup_error = None
+    counted: list[records.CountedBallot] = []
+    found: records.CountedBallot | None = None
     try:
-        counted = q.counted_ballots(session, ballot)
+        counted = records.counted_ballots(session, ballot)
     except Conflict as exc:
         unavailable = exc.message
-    if code and unavailable is None:
-        try:
-            found = q.verify_receipt(session, ballot, code)
-        except (NotFound, Conflict) as exc:
-            lookup_error = exc.message
+    status = 200
+    if request.method == "POST" and unavailable is None:
+        if form.validate_on_submit():
+            try:
+                found = records.verify_receipt(session, ballot, form.code.data or "")
+            except (NotFound, Conflict) as exc:
+                form.code.errors = [exc.message]
+                status = 400
+        else:
+            status = 400
     labels = option_labels(ballot)
-    return render_template(
-        "ballots/receipts.html",
-        title=f"Counted ballots: {ballot.title}",
-        breadcrumbs=ballot_crumbs(charter, ballot, ("Counted ballots", None)),
-        ballot=ballot,
-        charter=charter,
-        counted=counted,
-        unavailable=unavailable,
-        code=code,
-        found=found,
-        lookup_error=lookup_error,
-        ranking_words=lambda ranking: ranking_words(ranking, labels),
-        choice_labels=CHOICE_LABELS,
-    ), (400 if lookup_error and code else 200)
+    response = make_response(
+        render_template(
+            "ballots/receipts.html",
+            title=f"Counted ballots: {ballot.title}",
+            breadcrumbs=ballot_crumbs(charter, ballot, ("Counted ballots", None)),
+            ballot=ballot,
+            charter=charter,
+            counted=counted,
+            unavailable=unavailable,
+            form=form,
+            found=found,
+            ranking_words=lambda ranking: ranking_words(ranking, labels),
+            choice_labels=CHOICE_LABELS,
+        ),
+        status,
+    )
+    if request.method == "POST":
+        response.headers["Cache-Control"] = "no-store"
+    return response

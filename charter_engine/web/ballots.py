@@ -1,6 +1,7 @@
 """Voting pages: the ballots (all, and per charter), creating, editing, opening and closing a ballot
 (the secretariat), the ballot page with the exact text voted on and the vote forms (one's own and
-those cast as a proxy), and the confirmation with the receipt of a secret vote. Results, roll calls
+those cast as a proxy), and the page that answers a vote — with a secret vote's receipt, shown there
+once and kept nowhere, neither in the session cookie nor in a URL. Results, roll calls
 and receipts are in :mod:`.ballot_records`, proxies in :mod:`.ballot_proxies` (same blueprint).
 
 Every view loads its ballot and checks the permission first, calls the voting operations and
@@ -17,13 +18,11 @@ from typing import Any
 from flask import (
     Blueprint,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
-)
-from flask import (
-    session as flask_session,
 )
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
@@ -45,7 +44,7 @@ from charter_engine.errors import (
     ValidationError,
 )
 from charter_engine.text.render import diff_html
-from charter_engine.voting import casting, closing, overview
+from charter_engine.voting import casting, closing, overview, views
 from charter_engine.voting import operations as ops
 from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot
@@ -92,7 +91,6 @@ OUTCOME_LABELS = {
     "tie": ("Unresolved tie", "warn"),
     "void": ("Void", "warn"),
 }
-RECEIPT_KEY = "ballot_receipt"
 
 
 # --------------------------------------------------------------------------------------------
@@ -402,7 +400,7 @@ def _lifecycle(ballot_id: int, action: str) -> ResponseReturnValue:
             return redirect(url_for("ballots.index", slug=charter.slug))
         flash("The ballot is closed and counted.", "success")
         return redirect(url_for("ballots.results", ballot_id=ballot_id))
-    detail = q.ballot_detail(session, ballot)
+    detail = views.ballot_detail(session, ballot)
     return render_template(
         "ballots/lifecycle.html",
         title=f"{action.title()} {ballot.title}",
@@ -472,10 +470,10 @@ def _render_ballot(
     user = require_user()
     session = db()
     charter = charter_of(ballot)
-    detail = q.ballot_detail(session, ballot)
+    detail = views.ballot_detail(session, ballot)
     text = overview.ballot_text(session, charter, detail)
     now = utcnow()
-    me = q.voter_status(session, ballot, user, now=now)
+    me = views.voter_status(session, ballot, user, now=now)
     accepting = q.accepting_votes(ballot, now)
     may_give_proxy = (
         can(user, "proxy:give")
@@ -572,41 +570,31 @@ def vote(ballot_id: int) -> ResponseReturnValue:
             q.get_ballot(session, ballot_id), vote=given, vote_error=exc.message, status=403
         )
     session.commit()
-    session_data: dict[str, Any] = {
-        "ballot": ballot_id,
-        "voter": result.voter_id,
-        "changed": result.changed,
-        "choice": given.choice,
-        "ranking": given.ranking,
-    }
-    if result.receipt is not None:
-        session_data["receipt"] = result.receipt
-    # Kept in the signed session cookie for one redirect, then removed: shown once.
-    flask_session[RECEIPT_KEY] = session_data
-    return redirect(url_for("ballots.confirmation", ballot_id=ballot_id))
+    return _confirmation(ballot, user, result, given)
 
 
-@bp.get("/ballots/<int:ballot_id>/voted")
-def confirmation(ballot_id: int) -> ResponseReturnValue:
-    user = require_user()
-    ensure_can(user, "ballot:read")
-    ballot = q.get_ballot(db(), ballot_id)
+def _confirmation(
+    ballot: Ballot, user: User, result: casting.CastResult, given: VoteInput
+) -> ResponseReturnValue:
+    """The page that answers a vote: what was recorded and, on a secret ballot's first vote, the
+    receipt. It is shown this once and kept nowhere — not in the session cookie, not in a URL —
+    and the browser is told not to store the page."""
     charter = charter_of(ballot)
-    data = flask_session.get(RECEIPT_KEY)
-    if not isinstance(data, dict) or data.get("ballot") != ballot_id:
-        return redirect(url_for("ballots.show", ballot_id=ballot_id))
-    flask_session.pop(RECEIPT_KEY, None)
-    voter = db().get(User, data.get("voter")) if data.get("voter") != user.id else user
+    voter = user if result.voter_id == user.id else db().get(User, result.voter_id)
     labels = option_labels(ballot)
-    return render_template(
-        "ballots/confirmation.html",
-        title="Your vote is recorded",
-        breadcrumbs=ballot_crumbs(charter, ballot, ("Your vote", None)),
-        ballot=ballot,
-        charter=charter,
-        data=data,
-        voter=voter,
-        for_someone_else=voter is not None and voter.id != user.id,
-        choice_label=CHOICE_LABELS.get(data.get("choice") or "", ""),
-        ranking_words=ranking_words(data.get("ranking"), labels),
+    response = make_response(
+        render_template(
+            "ballots/confirmation.html",
+            title="Your vote is recorded",
+            breadcrumbs=ballot_crumbs(charter, ballot, ("Your vote", None)),
+            ballot=ballot,
+            charter=charter,
+            result=result,
+            voter=voter,
+            for_someone_else=voter is not None and voter.id != user.id,
+            choice_label=CHOICE_LABELS.get(given.choice or "", ""),
+            ranking_words=ranking_words(given.ranking, labels),
+        )
     )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -4,13 +4,16 @@ without serious or critical accessibility violations."""
 
 from __future__ import annotations
 
+import base64
 import re
+import zlib
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from charter_engine.voting.receipts import normalise_receipt
 from tests.browser.helpers import check_accessibility, save_screenshot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -93,3 +96,39 @@ def test_the_ballot_form_shows_its_errors_next_to_the_fields(
     check(page, "new-ballot-errors")
     page.goto(f"/ballots/{world.vb_draft.id}/edit")
     check(page, "edit-ballot")
+
+
+def _cookie_texts(page: Any) -> list[str]:
+    """Every cookie of the browser as readable text: the session cookie's payload decoded the way
+    anyone can, without the secret key (base64, zlib-compressed when it starts with a dot)."""
+    texts = []
+    for cookie in page.context.cookies():
+        value = cookie["value"]
+        texts.append(value)
+        payload = value.lstrip(".").split(".")[0]
+        try:
+            raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+            texts.append((zlib.decompress(raw) if value.startswith(".") else raw).decode())
+        except (ValueError, zlib.error, UnicodeDecodeError):
+            pass
+    return texts
+
+
+def test_a_secret_vote_leaves_neither_choice_nor_receipt_in_any_cookie(
+    page: Any, world: SimpleNamespace
+) -> None:
+    sign_in(page, world.secretariat)
+    page.goto(f"/ballots/{world.vb_secret.id}")
+    page.locator("form.vote-form").get_by_label("Abstain").check()
+    page.get_by_role("button", name="Cast my vote").click()
+    receipt = page.locator(".receipt-code code").inner_text()
+    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", receipt)
+    texts = _cookie_texts(page)
+    assert any("csrf_token" in text for text in texts)  # the session cookie was read
+    for text in texts:
+        assert receipt not in text and normalise_receipt(receipt) not in text
+        assert "abstain" not in text.lower() and "choice" not in text
+    # Reloading the ballot shows the vote cast, never the receipt again.
+    page.goto(f"/ballots/{world.vb_secret.id}")
+    expect(page.locator("main")).to_contain_text("You have voted")
+    assert receipt not in page.locator("main").inner_text()

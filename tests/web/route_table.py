@@ -208,15 +208,26 @@ ROUTES += [
     Route("ballots.close_ballot", "POST", "/ballots/{vb_open.id}/close", STAFF_ACTION),
     Route("ballots.delete_ballot", "GET", "/ballots/{vb_draft.id}/delete", STAFF_PAGE),
     Route("ballots.delete_ballot", "POST", "/ballots/{vb_draft.id}/delete", STAFF_ACTION),
+    # The answer to a vote is the confirmation page itself (a receipt is never carried over).
     Route(
-        "ballots.vote", "POST", "/ballots/{vb_open.id}/vote", VOTER_ACTION, data={"choice": "yes"}
+        "ballots.vote",
+        "POST",
+        "/ballots/{vb_open.id}/vote",
+        expect(302, 403, 200, 200),
+        data={"choice": "yes"},
     ),
-    # Without a vote just cast there is no confirmation to show: back to the ballot.
-    Route("ballots.confirmation", "GET", "/ballots/{vb_open.id}/voted", everyone(302)),
     Route("ballots.results", "GET", "/ballots/{vb_closed.id}/results", SIGNED_IN_PAGE),
     Route("ballots.roll_call", "GET", "/ballots/{vb_closed.id}/roll-call", SIGNED_IN_PAGE),
     Route("ballots.roll_call_csv", "GET", "/ballots/{vb_closed.id}/roll-call.csv", SIGNED_IN_PAGE),
     Route("ballots.receipts", "GET", "/ballots/{vb_closed_secret.id}/receipts", SIGNED_IN_PAGE),
+    # A receipt is checked by POST; this one matches no counted ballot.
+    Route(
+        "ballots.receipts",
+        "POST",
+        "/ballots/{vb_closed_secret.id}/receipts",
+        expect(302, 400, 400, 400),
+        data={"code": "AAAA-BBBB-CCCC-DDDD"},
+    ),
     Route("ballots.proxies", "GET", "/proxies", SIGNED_IN_PAGE),
     Route(
         "ballots.give_proxy",

@@ -5,12 +5,11 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from charter_engine.audit.models import AuditEvent
-from charter_engine.audit.operations import insert_event_from, record_event, verify_chain
+from charter_engine.audit.operations import record_event, verify_chain
 
 
 def _record(session: Session, n: int) -> None:
@@ -77,11 +76,3 @@ def test_a_savepoint_rollback_discards_only_the_events_inside_it(session: Sessio
     actions = session.execute(select(AuditEvent.action).order_by(AuditEvent.seq)).scalars().all()
     assert actions == ["kept.before", "kept.inside", "kept.after"]
     assert verify_chain(session).ok
-
-
-def test_an_event_written_by_a_statement_computes_only_its_own_columns() -> None:
-    source = select(AuditEvent.id.label("voter_id")).cte("vote")
-    stmt = insert_event_from(source, actor_id=source.c.voter_id)
-    assert "vote.voter_id" in str(stmt) and ":event_actor_id" not in str(stmt)
-    with pytest.raises(ValueError, match="not columns of an event"):
-        insert_event_from(source, seq=source.c.voter_id)

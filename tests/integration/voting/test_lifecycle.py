@@ -24,14 +24,9 @@ from charter_engine.voting.casting import AlreadyVoted, BallotClosed, cast_vote
 from charter_engine.voting.closing import close_ballot
 from charter_engine.voting.models import Ballot, RollEntry, Vote
 from charter_engine.voting.operations import create_ballot, open_ballot, update_ballot
-from charter_engine.voting.queries import (
-    ballot_detail,
-    ballot_results,
-    get_ballot,
-    list_ballots,
-    roll_call,
-    voter_status,
-)
+from charter_engine.voting.queries import get_ballot, list_ballots, pinned_text
+from charter_engine.voting.records import ballot_results, roll_call
+from charter_engine.voting.views import ballot_actions, ballot_detail, voter_status
 from tests.integration.voting.conftest import CLAUSE, clause_id
 
 
@@ -483,7 +478,6 @@ def test_pages_know_which_actions_to_offer(
     create_user: Any,
 ) -> None:
     from charter_engine.db import utcnow
-    from charter_engine.voting.queries import ballot_actions, pinned_text
 
     (member,) = voters(1)
     observer = create_user("observer")

@@ -21,7 +21,9 @@ from charter_engine.voting.casting import AlreadyVoted, cast_vote
 from charter_engine.voting.closing import close_ballot
 from charter_engine.voting.models import Proxy, Vote
 from charter_engine.voting.proxies import give_proxy, revoke_proxy
-from charter_engine.voting.queries import list_proxies, roll_call, voter_status
+from charter_engine.voting.queries import list_proxies
+from charter_engine.voting.records import roll_call
+from charter_engine.voting.views import voter_status
 
 
 def test_agent_casts_for_the_principal_with_the_principals_weight(

@@ -1,9 +1,5 @@
-"""Every vote leaves exactly one audit event, and the chain covers it, however the vote was written.
-
-The usual vote (a member's own first vote on an open named ballot) is one statement, which on
-PostgreSQL writes the event too; other votes queue theirs. With a chainer (as in the web app) the
-events are chained moments after the commit, without one, at once.
-"""
+"""Every vote leaves exactly one audit event, and the chain covers it: with a chainer (as in the web
+app) moments after the commit, without one in the vote's own transaction."""
 
 from __future__ import annotations
 
@@ -42,7 +38,7 @@ class CountingChainer:
         self.pokes += 1
 
 
-def test_the_usual_vote_is_chained_at_commit_without_a_chainer(
+def test_without_a_chainer_votes_are_chained_in_their_transaction(
     session: Session, voters: Any, make_ballot: Any
 ) -> None:
     alice, bob = voters(2)
@@ -72,9 +68,9 @@ def test_with_a_chainer_votes_wait_unchained_until_it_runs(
     ballot = make_ballot("adoption", allow_change=True)
     pokes = CountingChainer()
     with make_session_factory(engine, info={AUDIT_CHAINER: pokes})() as s:
-        cast_vote(s, ballot.id, actor=alice, choice="yes")  # the usual vote
+        cast_vote(s, ballot.id, actor=alice, choice="yes")
         s.commit()
-        cast_vote(s, ballot.id, actor=alice, choice="no")  # a change: the general path
+        cast_vote(s, ballot.id, actor=alice, choice="no")  # a change
         s.commit()
         cast_vote(s, ballot.id, actor=bob, choice="no")
         s.commit()
@@ -95,7 +91,7 @@ def test_with_a_chainer_votes_wait_unchained_until_it_runs(
         assert result.ok and result.unchained == 0
 
 
-def test_subscribers_see_the_vote_written_by_its_statement(
+def test_subscribers_see_the_vote_event(
     session: Session, voters: Any, make_ballot: Any, subscribed_events: list[dict[str, Any]]
 ) -> None:
     (alice,) = voters(1)

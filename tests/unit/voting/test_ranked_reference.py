@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import pairwise, permutations
-from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -205,16 +204,6 @@ def elections(draw: st.DrawFn, max_options: int = 5, max_ballots: int = 12) -> E
 @given(elections())
 def test_matches_reference(e: Election) -> None:
     assert_matches(e, e.count())
-
-
-@settings(max_examples=600, deadline=None)
-@given(elections())
-def test_bitset_and_plain_counts_agree(e: Election) -> None:
-    """Force each of the two pairwise counting paths, so both are checked on every shape."""
-    with mock.patch.object(tally, "_bitset_min_group", lambda n: 1):
-        assert_matches(e, e.count())
-    with mock.patch.object(tally, "_bitset_min_group", lambda n: 10**9):
-        assert_matches(e, e.count())
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
