@@ -60,6 +60,27 @@ class DisplayClause:
     def label(self) -> str:
         return citation(self.number, self.heading)
 
+    @property
+    def title(self) -> str:
+        """A page title for the clause: "§ 2 Members", "4. Membership.", "§ 4.a"."""
+        return clause_title(self.kind, self.number, self.written, self.heading)
+
+
+def clause_title(kind: str, number: str, written: bool, heading: str | None) -> str:
+    """How a page titles a clause: a heading by its title (after its number unless the title
+    carries it), any other clause by its number."""
+    if kind == "heading" and heading:
+        return heading if written or not number else f"{citation(number)} {heading}"
+    return citation(number, heading)
+
+
+def clause_number(rows: Sequence[RevisionClause], clause_id: int) -> DisplayNumber | None:
+    """The display number of one clause of a revision (None when it is not in it)."""
+    for rc, number in zip(rows, numbers_of(rows), strict=True):
+        if rc.clause_id == clause_id:
+            return number
+    return None
+
 
 def render_format(charter: Charter) -> str:
     """The markup a charter's text is rendered as."""

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
+from html.parser import HTMLParser
 from typing import Any, Protocol
 
 import nh3
@@ -96,6 +97,7 @@ _MARK_IN_TAG = re.compile(
 )
 _PRIVATE = re.compile("[\ufdd0-\ufdef\ue000-\uf8ff]")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_BLOCK_OPENER = re.compile(r"^[ \t]*(?:[-*+\u2022]|\d{1,9}[.)]|#\.|#{1,6}|>)(?:[ \t]|$)")
 _HEADING_HTML = re.compile(r"^\s*<h([1-6])>(?P<inner>.*)</h\1>\s*$", re.DOTALL)
 # A list marker, heading hashes or a quote at the start of a line: kept outside a change mark
 # so the line still opens its block.
@@ -354,24 +356,40 @@ def whitespace_marks(text: str) -> str:
 
 
 def _wrap(out: list[str], text: str, opener: str, closer: str) -> None:
-    """Append ``text`` to ``out`` with marks around each line's content.
+    """Append ``text`` to ``out`` with marks around it, closed and reopened where a line opens
+    a new block (after a blank line, at a list item, a heading, a quote).
 
-    No mark spans a line end, and a line's list marker, heading hashes or indentation stay
-    outside the marks, so that the Markdown renderer still sees the line open its block.
+    The marks stay open across a soft line break, so that a change spanning one stays one
+    element (and a link written over two lines stays whole); a line's list marker, heading
+    hashes or indentation stay outside the marks, so that the Markdown renderer still sees the
+    line open its block.
     """
-    for line in re.split(r"(\r\n|\r|\n)", text):
-        if not line:
+    lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+", text)
+    runs: list[list[str]] = []  # lines marked together; a blank line is a run of its own
+    for line in lines:
+        continues = (
+            runs
+            and line.strip()
+            and runs[-1][-1].strip()
+            and runs[-1][-1].endswith(("\n", "\r"))
+            and not _BLOCK_OPENER.match(line)
+        )
+        if continues:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    for run in runs:
+        body = "".join(run)
+        if not body.strip():
+            out.append(body)
             continue
-        if line in ("\r\n", "\r", "\n"):
-            out.append("\n")
-            continue
-        if not out or out[-1].endswith("\n"):
-            lead = _LINE_OPENER.match(line)
+        if not out or out[-1].endswith(("\n", "\r")):
+            lead = _LINE_OPENER.match(body)
             if lead and lead.end():
-                out.append(line[: lead.end()])
-                line = line[lead.end() :]
-        if line:
-            out.append(f"{opener}{line}{closer}")
+                out.append(body[: lead.end()])
+                body = body[lead.end() :]
+        content = body.rstrip("\r\n")
+        out.append(f"{opener}{content}{closer}{body[len(content) :]}")
 
 
 def _marked(pieces: Iterable[tuple[int, str]]) -> str:
@@ -454,7 +472,36 @@ def _render_marked(
             return spans[ord(mark[1]) - _SPAN_BASE]
         return "</span>" if mark == _MARK_SPAN_END else _MARKS[mark]
 
-    return shown_kind, _clean(_MARK_OR_SPAN.sub(element, html))
+    html = _MARK_OR_SPAN.sub(element, html)
+    # A mark that opened in one element and closed in another (a change across a link's edge)
+    # would be repaired by the sanitiser into something else: show the source instead.
+    return (shown_kind, _clean(html)) if _well_nested(html) else None
+
+
+class _Nesting(HTMLParser):
+    VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.ok = True
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID:
+            return
+        if not self.stack or self.stack.pop() != tag:
+            self.ok = False
+
+
+def _well_nested(html: str) -> bool:
+    parser = _Nesting()
+    parser.feed(html)
+    parser.close()
+    return parser.ok and not parser.stack
 
 
 def render_redline(

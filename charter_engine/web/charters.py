@@ -10,7 +10,12 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from charter_engine.charters.display import display_rows, revision_redline
+from charter_engine.charters.display import (
+    clause_number,
+    clause_title,
+    display_rows,
+    revision_redline,
+)
 from charter_engine.charters.models import Charter
 from charter_engine.charters.provenance import changelog, clause_provenance
 from charter_engine.charters.queries import (
@@ -165,6 +170,12 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
     version_id = current.clause_version_id if current is not None else None
     thread = thread_context(charter, clause_id=clause_id, version_id=version_id)
     provenance = clause_provenance(session, charter, clause_id)
+    title = "Clause no longer in the text"
+    if current is not None:
+        number = clause_number(revision_clauses(session, head), clause_id)
+        assert number is not None
+        version = current.version
+        title = clause_title(version.kind, number.value, number.written, version.heading)
     who_wrote = None
     if current is not None and provenance.blame is not None:
         version = current.version
@@ -188,6 +199,7 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
         thread=thread,
         provenance=provenance,
         who_wrote=who_wrote,
+        label=title,
         comment_form=CommentForm() if current is not None else None,
         cause_labels=CAUSE_LABELS,
         state_labels=STATE_LABELS,
