@@ -21,7 +21,6 @@ Needs the shared data folder (``../shared/data`` or ``CHARTER_SHARED_DATA``). Me
 from __future__ import annotations
 
 import difflib
-import os
 import statistics
 import sys
 import tempfile
@@ -33,6 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench_text import shared_data  # noqa: E402  (bench/ is the script's folder)
 
 import charter_engine.models  # noqa: E402, F401
 from charter_engine import migrate  # noqa: E402
@@ -51,26 +52,13 @@ from charter_engine.text import render as render_module  # noqa: E402
 from charter_engine.text.diff import diff_tokens  # noqa: E402
 from charter_engine.text.redline import Side, redline, render_entries  # noqa: E402
 from charter_engine.text.tokens import tokenize  # noqa: E402
+from tests.integration.charters.history import read_versions, replay_history  # noqa: E402
 
 RUNS = 7
 
 
-def shared_data() -> Path:
-    override = os.environ.get("CHARTER_SHARED_DATA")
-    path = Path(override) if override else ROOT.parent / "shared" / "data"
-    if not path.exists():
-        sys.exit(f"shared data not found at {path} (set CHARTER_SHARED_DATA)")
-    return path
-
-
-def read(path: Path) -> str:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return handle.read()
-
-
 def versions(name: str) -> list[str]:
-    folder = shared_data() / "histories" / name
-    return [read(p) for p in sorted(folder.iterdir()) if p.name.startswith("v")]
+    return read_versions(shared_data() / "histories" / name)
 
 
 def median_ms(
@@ -242,28 +230,6 @@ def bench_redline_database() -> list[tuple[str, float, str]]:
 # blame
 
 
-def replay(session: Session, name: str, texts: list[str]) -> Charter:
-    """A history as merged amendments, as the tests replay it."""
-    sec = create_user(session, email=f"{name}@example.org", name="S", role="secretariat")
-    charter = import_charter(session, title=name, text=texts[0], actor=sec, filename=name)
-    session.commit()
-    for step, text in enumerate(texts[1:], start=1):
-        if text == revision_text(session, get_revision(session, charter)):
-            continue
-        amendment = propose_amendment(
-            session,
-            charter,
-            actor=sec,
-            title=f"Step {step}",
-            base_revision=charter.head_revision_number,
-            text=text,
-            submit=True,
-        )
-        merge_amendment(session, amendment, actor=sec, editorial=True)
-        session.commit()
-    return charter
-
-
 def plain_blame(texts: list[str]) -> None:
     tokens = tokenize(texts[0])
     origins = [0] * len(tokens)
@@ -288,7 +254,8 @@ def bench_blame() -> list[tuple[str, float, str]]:
     for name in sorted(p.name for p in folder.iterdir() if p.is_dir()):
         texts = versions(name)
         with factory() as session:
-            charter = replay(session, name, texts)
+            sec = create_user(session, email=f"{name}@example.org", name="S", role="secretariat")
+            charter, _versions = replay_history(session, sec, name, texts)
 
             def blame_it(session: Session = session, charter: Charter = charter) -> None:
                 revision_blame(session, charter)
