@@ -48,8 +48,8 @@ from charter_engine.charters.provenance import revision_blame  # noqa: E402
 from charter_engine.charters.queries import get_revision, revision_text  # noqa: E402
 from charter_engine.db import make_engine, make_session_factory  # noqa: E402
 from charter_engine.text import classify_block, diff_words, split_document  # noqa: E402
-from charter_engine.text import render as render_module  # noqa: E402
 from charter_engine.text.diff import diff_tokens  # noqa: E402
+from charter_engine.text.marks import clear_caches  # noqa: E402
 from charter_engine.text.redline import Side, redline, render_entries  # noqa: E402
 from charter_engine.text.tokens import tokenize  # noqa: E402
 from tests.integration.charters.history import read_versions, replay_history  # noqa: E402
@@ -73,11 +73,6 @@ def median_ms(
         func()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples) * 1000
-
-
-def clear_render_caches() -> None:
-    render_module._render_one.cache_clear()
-    render_module._render_marked.cache_clear()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,7 +147,7 @@ def bench_redline() -> list[tuple[str, float, str]]:
             "redline + rendering of the changed clauses (rendering caches emptied)",
             median_ms(
                 lambda: list(render_entries(redline(old, new), "markdown", only_changed=True)),
-                before=clear_render_caches,
+                before=clear_caches,
             ),
             "< 150 ms",
         ),
@@ -160,7 +155,7 @@ def bench_redline() -> list[tuple[str, float, str]]:
             "redline + rendering of every clause (caches emptied)",
             median_ms(
                 lambda: list(render_entries(redline(old, new), "markdown")),
-                before=clear_render_caches,
+                before=clear_caches,
             ),
             "",
         ),
@@ -219,7 +214,7 @@ def bench_redline_database() -> list[tuple[str, float, str]]:
         return [
             (
                 "SQLite: compare revisions 1 and 2 (load, redline, render changed; caches emptied)",
-                median_ms(compare, before=clear_render_caches),
+                median_ms(compare, before=clear_caches),
                 "< 150 ms",
             ),
             ("baseline: load both texts and diff_words them", median_ms(plain), ""),

@@ -28,13 +28,8 @@ from charter_engine.charters.queries import revision_clauses
 from charter_engine.text import Block, classify_block, diff_words
 from charter_engine.text.blame import Passage
 from charter_engine.text.diff import DELETE, INSERT
-from charter_engine.text.render import (
-    RenderedBlock,
-    render_passages,
-    render_redline,
-    render_text,
-    render_text_diff,
-)
+from charter_engine.text.marks import render_passages, render_redline, render_text_diff
+from charter_engine.text.render import RenderedBlock, render_text
 from charter_engine.web.context import db
 
 
