@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from charter_engine.amendments.editorial import editorial_change
 from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.operations import propose_amendment
-from charter_engine.charters.operations import editorial_change, import_charter
+from charter_engine.charters.operations import import_charter
 from charter_engine.charters.queries import current_entries
 from charter_engine.voting.operations import create_ballot
 

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from charter_engine.amendments.backers import add_backer
+from charter_engine.amendments.editorial import editorial_change
 from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.operations import propose_amendment
 from charter_engine.charters.models import Charter
-from charter_engine.charters.operations import editorial_change, import_charter
+from charter_engine.charters.operations import import_charter
 from charter_engine.charters.provenance import changelog, clause_provenance, revision_blame
 from charter_engine.charters.queries import current_entries
 from charter_engine.errors import NotFound
