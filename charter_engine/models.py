@@ -7,6 +7,7 @@ from charter_engine.audit import models as audit_models
 from charter_engine.charters import models as charters_models
 from charter_engine.comments import models as comments_models
 from charter_engine.notifications import models as notifications_models
+from charter_engine.publication import models as publication_models
 from charter_engine.voting import models as voting_models
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "charters_models",
     "comments_models",
     "notifications_models",
+    "publication_models",
     "voting_models",
 ]

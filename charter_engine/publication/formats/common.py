@@ -1,0 +1,80 @@
+"""Pieces every exporter shares: how a clause is labelled, dates, the adoption line, and the
+Jinja environment of the HTML and PDF templates (plain Jinja, autoescaped; no Flask)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from charter_engine.publication.source import ExportSource, SourceClause
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+def format_date(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    value = value.astimezone(UTC)
+    return f"{value.day} {value:%b %Y}"
+
+
+def section(number: str) -> str:
+    """How a paragraph's number reads: "§ 2.1"."""
+    return f"§ {number}" if number else ""
+
+
+def heading_label(clause: SourceClause) -> str:
+    """A heading as the reader sees it: its number, then its title ("2.1 Members")."""
+    heading = clause.heading or ""
+    return f"{clause.number} {heading}" if clause.number else heading
+
+
+def adoption_line(source: ExportSource) -> str | None:
+    """ "Adopted on 6 Dec 2026 as revision 4", when the charter was adopted."""
+    if source.adopted_revision is None:
+        return None
+    when = f" on {format_date(source.adopted_at)}" if source.adopted_at else ""
+    return f"Adopted{when} as revision {source.adopted_revision}"
+
+
+def edition_line(source: ExportSource) -> str:
+    """ "Release 1.0 of 6 Dec 2026 (revision 4)" or "Revision 4 of 5 Dec 2026"."""
+    if source.release_label:
+        return (
+            f"Release {source.release_label} of {format_date(source.released_at)} "
+            f"(revision {source.revision})"
+        )
+    return f"Revision {source.revision} of {format_date(source.revision_date)}"
+
+
+def body_html(clause: SourceClause) -> Markup:
+    """A clause's text as HTML: escaped, its line breaks kept (``white-space: pre-wrap``)."""
+    return Markup(f'<div class="clause-text">{escape(clause.text.rstrip())}</div>')
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(date=format_date, section=section)
+    env.globals.update(
+        heading_label=heading_label,
+        adoption_line=adoption_line,
+        edition_line=edition_line,
+        body_html=body_html,
+    )
+    return env
+
+
+def stylesheet(name: str) -> Markup:
+    """A stylesheet of the templates folder, for a ``<style>`` element (exports stand alone)."""
+    return Markup((TEMPLATES / name).read_text(encoding="utf-8"))
