@@ -2,9 +2,10 @@
 and then served from the export cache.
 
 A release's own files are served exactly as they were published. Anything else is looked up by
-the hash of its source (:func:`~charter_engine.publication.source.cache_key`); on a miss the
-reading transaction ends, the file is rendered without holding any lock, and it is stored for the
-next request. The caller commits (a cache entry is the only thing these functions write).
+the hash of its source (:func:`~charter_engine.publication.source.cache_key`); on a miss it is
+rendered and stored for the next request. The caller commits (a cache entry is the only thing
+these functions write). Call them in a reading transaction (GET requests have one; the command
+line asks for one), so that on SQLite rendering never holds the write lock.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from charter_engine.charters.models import Charter
@@ -24,7 +26,7 @@ from charter_engine.publication.formats import (
     render_redline,
 )
 from charter_engine.publication.models import ExportFile
-from charter_engine.publication.operations import RELEASE_OPTIONS, end_reading, store_export
+from charter_engine.publication.operations import RELEASE_OPTIONS, store_export
 from charter_engine.publication.queries import (
     export_source,
     find_export,
@@ -32,7 +34,7 @@ from charter_engine.publication.queries import (
     release_file,
     revision_or_release,
 )
-from charter_engine.publication.source import ExportOptions, cache_key
+from charter_engine.publication.source import ExportOptions, cache_key, sha256_hex
 
 Progress = Callable[[str], None]
 
@@ -146,6 +148,19 @@ def _cached_or_rendered(
     hit = find_export(session, key)
     if hit is not None:
         return _delivery(hit, name, revision, True)
-    end_reading(session)
     content = render()
-    return _delivery(store_export(session, key, fmt, content), name, revision, False)
+    try:
+        stored = store_export(session, key, fmt, content)
+    except OperationalError:
+        # SQLite could not turn this reading transaction into a writing one because another
+        # writer holds the lock: serve the file without caching it; a later request stores it.
+        return Delivery(
+            content=content,
+            sha256=sha256_hex(content),
+            format=fmt,
+            filename=f"{name}.{fmt}",
+            media_type=MEDIA_TYPES[fmt],
+            revision=revision,
+            cached=False,
+        )
+    return _delivery(stored, name, revision, False)

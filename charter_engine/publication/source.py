@@ -110,6 +110,23 @@ class RedlineClause:
     level: int
     pieces: tuple[tuple[int, str], ...]
 
+    @property
+    def shown_pieces(self) -> list[tuple[int, str]]:
+        """The pieces without the blank lines that end the clause (they separate it from the
+        next one in the source, and would only add space when shown)."""
+        shown = list(self.pieces)
+        while shown and not shown[-1][1].strip():
+            shown.pop()
+        if shown:
+            op, text = shown[-1]
+            shown[-1] = (op, text.rstrip())
+        return shown
+
+
+def revision_name(name: str, number: int) -> str:
+    """ "release 1.0 (revision 4)", or "revision 4" alone."""
+    return name if name == f"revision {number}" else f"{name} (revision {number})"
+
 
 @dataclass(frozen=True)
 class RedlineSource:

@@ -11,7 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from charter_engine.publication.source import ExportSource, SourceClause
+from charter_engine.publication.source import ExportSource, SourceClause, revision_name
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
@@ -71,6 +71,7 @@ def environment() -> Environment:
         adoption_line=adoption_line,
         edition_line=edition_line,
         body_html=body_html,
+        revision_name=revision_name,
     )
     return env
 

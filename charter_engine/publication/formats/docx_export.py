@@ -32,6 +32,7 @@ from charter_engine.publication.source import (
     ExportSource,
     RedlineSource,
     SourceClause,
+    revision_name,
 )
 
 Progress = Callable[[str], None]
@@ -261,7 +262,8 @@ def render_redline_docx(source: RedlineSource, progress: Progress | None = None)
     doc = _new_document(source.title, subject)
     doc.add_heading(source.title, level=0)
     doc.add_paragraph(
-        f"{subject} (revision {source.old_revision} to revision {source.new_revision})"
+        f"Changes from {revision_name(source.old_name, source.old_revision)} "
+        f"to {revision_name(source.new_name, source.new_revision)}"
     )
     key = doc.add_paragraph("Key: ")
     _diff_run(key, -1, "deleted words")
@@ -278,8 +280,8 @@ def render_redline_docx(source: RedlineSource, progress: Progress | None = None)
         if clause.old_number and clause.new_number and clause.old_number != clause.new_number:
             status.add_run(f" (was {section(clause.old_number)})").italic = True
         body = doc.add_paragraph()
-        for op, text in clause.pieces:
-            _diff_run(body, op, text.rstrip("\n") if text is clause.pieces[-1][1] else text)
+        for op, text in clause.shown_pieces:
+            _diff_run(body, op, text)
     return _save(doc)
 
 
