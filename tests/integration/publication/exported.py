@@ -18,6 +18,12 @@ from tests.browser.helpers import PROJECT_ROOT
 # PNGs of exported pages, beside the browser tests' screenshots (git-ignored; CI prints the path).
 EXPORT_ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "exports"
 _WORD = re.compile(r"[^\W_]+")
+_KEPT: list[Path] = []
+
+
+def kept_artifacts() -> list[Path]:
+    """The PNGs this run kept."""
+    return list(_KEPT)
 
 
 def words(text: str) -> list[str]:
@@ -69,4 +75,6 @@ def keep_page_as_png(pdf: bytes, name: str, page: int = 1) -> Path:
     stem = EXPORT_ARTIFACTS / name
     pages = ["-f", str(page), "-l", str(page), "-singlefile"]
     subprocess.run(["pdftoppm", "-png", "-r", "80", *pages, str(source), str(stem)], check=True)
-    return EXPORT_ARTIFACTS / f"{name}.png"
+    png = EXPORT_ARTIFACTS / f"{name}.png"
+    _KEPT.append(png)
+    return png

@@ -98,7 +98,6 @@ def test_the_pdf_shows_every_clause_with_its_number(
     assert f"Page 3 of {len(pages)}" in pages[2]
     png = keep_page_as_png(pdf, "release-1.0-page-3", page=3)
     assert png.stat().st_size > 1000
-    print(f"PDF page kept as {png}")
 
 
 def test_the_docx_has_heading_styles_and_every_clause_with_its_number(
