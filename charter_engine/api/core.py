@@ -36,6 +36,7 @@ ENDPOINT_MODULES = (
     "ballots",
     "votes",
     "proxies",
+    "releases",
 )
 PUBLIC_ENDPOINTS = {"api.openapi"}
 # Endpoints that check the bearer token in their own statement (a round trip less on the busiest

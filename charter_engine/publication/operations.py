@@ -1,10 +1,13 @@
 """Publishing releases and storing exported files.
 
-A release is made in two phases so that rendering (a PDF of a long charter takes seconds) never
-holds a write lock: first everything is read and checked, then that read transaction ends and the
-files are rendered, then the rows are written — the release, its files, the audit event. The caller
-commits once, as for every operation. The unique constraint on (charter, label) and the triggers
-that keep published rows unchanged are the last guards; the checks here give the clear message.
+A release is checked, its files are rendered in every format, then the rows are written: the
+release, its files, the audit event. The caller commits once, as for every operation. The unique
+constraint on (charter, label) and the triggers that keep published rows unchanged are the last
+guards; the checks here give the clear message.
+
+Rendering takes seconds for a long charter (the PDF mostly; see docs/benchmarks.md). On
+PostgreSQL nothing waits for it. On SQLite the transaction holds the write lock meanwhile, so
+other writers wait (they do not fail: the busy timeout is 30 s); releases are rare enough for that.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from charter_engine.audit.operations import record_event
 from charter_engine.charters.models import Charter
 from charter_engine.charters.queries import get_revision
 from charter_engine.db import utcnow
-from charter_engine.errors import Conflict, ValidationError
+from charter_engine.errors import Conflict, NotFound, ValidationError
 from charter_engine.publication.formats import render_export
 from charter_engine.publication.models import EXPORT_FORMATS, ExportFile, Release, ReleaseFile
 from charter_engine.publication.queries import export_source, find_export, is_label
@@ -59,15 +62,6 @@ def validate_notes(notes: object) -> str:
     if len(notes) > MAX_NOTES:
         raise ValidationError(f"The notes are longer than {MAX_NOTES:,} characters.", field="notes")
     return notes.strip()
-
-
-def end_reading(session: Session) -> None:
-    """End the session's transaction, which has only read, so that slow rendering holds no lock
-    (on SQLite a writer's lock would stop every other writer). Nothing is lost: nothing was
-    written, and objects are reloaded on next use."""
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("end_reading() called on a session with unsaved changes")
-    session.rollback()
 
 
 def store_export(session: Session, key: str, fmt: str, content: bytes) -> ExportFile:
@@ -110,16 +104,11 @@ def publish_release(
     progress: Progress | None = None,
 ) -> Release:
     """Publish a revision of ``charter`` (the head by default) as release ``label``, with its
-    files in every export format and their SHA-256.
-
-    The session must not hold unsaved changes: its reading transaction is ended before the files
-    are rendered (see the module's docstring)."""
+    files in every export format and their SHA-256."""
     ensure_can(actor, "release:publish", charter)
     plan = _plan(session, charter, label, notes, revision_number)
     source = export_source(session, charter, get_revision(session, charter, plan.revision_number))
     actor_id = actor.id
-    end_reading(session)
-
     # The release's files show its label, notes and date: the date is fixed before rendering.
     released_at = utcnow()
     source = replace(
@@ -180,7 +169,10 @@ def _plan(
 ) -> _Plan:
     label = validate_label(label)
     notes = validate_notes(notes)
-    revision = get_revision(session, charter, revision_number)
+    try:
+        revision = get_revision(session, charter, revision_number)
+    except NotFound as exc:
+        raise ValidationError(exc.message, field="revision") from None
     taken = session.execute(
         select(Release.id).where(Release.charter_id == charter.id, Release.label == label)
     ).first()

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from charter_engine.amendments.models import Amendment
-from charter_engine.charters.models import Charter, ClauseVersion, Revision
+from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
 from charter_engine.charters.queries import compare_revisions, get_revision, revision_clauses
 from charter_engine.errors import NotFound
 from charter_engine.publication.models import EXPORT_FORMATS, ExportFile, Release, ReleaseFile
@@ -111,6 +111,27 @@ def release_of_base(
         .scalars()
         .first()
     )
+
+
+def clause_in_releases(
+    session: Session, charter: Charter, clause_id: int
+) -> list[tuple[Release, RevisionClause]]:
+    """Every release (newest first) whose text holds the clause, with the clause as it was."""
+    rows = session.execute(
+        select(Release, RevisionClause)
+        .join(
+            Revision,
+            (Revision.charter_id == Release.charter_id)
+            & (Revision.number == Release.revision_number),
+        )
+        .join(
+            RevisionClause,
+            (RevisionClause.revision_id == Revision.id) & (RevisionClause.clause_id == clause_id),
+        )
+        .where(Release.charter_id == charter.id)
+        .order_by(Release.released_at.desc(), Release.id.desc())
+    ).all()
+    return [(release, rc) for release, rc in rows]
 
 
 def release_file(session: Session, release: Release, fmt: str) -> ExportFile:

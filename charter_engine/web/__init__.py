@@ -38,6 +38,7 @@ BLUEPRINT_MODULES = (
     "charter_engine.web.amendments",
     "charter_engine.web.comments",
     "charter_engine.web.desk",
+    "charter_engine.web.publication",
 )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from charter_engine.audit.models import AuditEvent
 from charter_engine.charters.queries import get_revision, revision_text
-from charter_engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from charter_engine.errors import Conflict, PermissionDenied, ValidationError
 from charter_engine.publication.models import EXPORT_FORMATS, ExportFile, Release, ReleaseFile
 from charter_engine.publication.operations import publish_release
 from charter_engine.publication.queries import (
@@ -140,11 +140,11 @@ def test_a_bad_label_is_refused(
     assert session.execute(select(Release)).first() is None
 
 
-def test_an_unknown_revision_is_not_found(
+def test_an_unknown_revision_is_refused(
     session: Session, create_charter: Callable[..., Any], secretariat: Any
 ) -> None:
     charter = create_charter()
-    with pytest.raises(NotFound):
+    with pytest.raises(ValidationError, match="has no revision 7"):
         publish_release(session, charter, label="1.0", revision_number=7, actor=secretariat)
 
 
