@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from charter_engine.charters.models import (
 from charter_engine.errors import NotFound
 from charter_engine.ids import is_id
 from charter_engine.text import diff_words
+from charter_engine.text.redline import Side, redline
 
 
 def get_charter(session: Session, slug: str) -> Charter:
@@ -153,30 +155,14 @@ class RevisionComparison:
         return out
 
 
-def _stable_clause_ids(old_positions: Sequence[int], ids: Sequence[int]) -> set[int]:
-    """The clauses that kept their relative order: a longest increasing run of old positions
-    (patience sorting), so that the fewest clauses count as moved."""
-    tails: list[int] = []  # index into ids of the smallest tail of each run length
-    previous: list[int] = [-1] * len(ids)
-    for index, position in enumerate(old_positions):
-        lo, hi = 0, len(tails)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if old_positions[tails[mid]] < position:
-                lo = mid + 1
-            else:
-                hi = mid
-        previous[index] = tails[lo - 1] if lo else -1
-        if lo == len(tails):
-            tails.append(index)
-        else:
-            tails[lo] = index
-    stable: set[int] = set()
-    index = tails[-1] if tails else -1
-    while index != -1:
-        stable.add(ids[index])
-        index = previous[index]
-    return stable
+def _side(rc: RevisionClause) -> Side:
+    return Side(
+        rc.clause_id,
+        rc.version.text,
+        rc.clause_version_id,
+        heading=rc.version.heading,
+        number=rc.number,
+    )
 
 
 def compare_revisions(
@@ -185,79 +171,29 @@ def compare_revisions(
     """Compare two revisions of ``charter`` clause by clause, with word-level diffs.
 
     Clauses come in the order of the newer text; a deleted clause appears right after the clause
-    that preceded it in the older text. Renumbering alone is not a change.
+    that preceded it in the older text. Renumbering alone is not a change. (The redline itself is
+    :func:`charter_engine.text.redline.redline`; here with the engine's clause numbers.)
     """
     old_revision = get_revision(session, charter, from_number)
     new_revision = get_revision(session, charter, to_number)
-    old_rows = list(revision_clauses(session, old_revision))
-    new_rows = list(revision_clauses(session, new_revision))
-    old_by_id = {rc.clause_id: rc for rc in old_rows}
-    new_by_id = {rc.clause_id: rc for rc in new_rows}
-    common = [rc.clause_id for rc in new_rows if rc.clause_id in old_by_id]
-    stable = _stable_clause_ids([old_by_id[c].position for c in common], common)
-
-    # Deleted clauses follow the nearest surviving clause that preceded them (None: the start).
-    deleted_after: dict[int | None, list[RevisionClause]] = {}
-    anchor: int | None = None
-    for rc in old_rows:
-        if rc.clause_id in new_by_id:
-            anchor = rc.clause_id
-        else:
-            deleted_after.setdefault(anchor, []).append(rc)
-
-    def deleted(rc: RevisionClause) -> ClauseComparison:
-        return ClauseComparison(
-            rc.clause_id,
-            "deleted",
-            True,
-            rc.number,
-            None,
-            rc.version.text,
-            None,
-            rc.version.heading,
-            [(-1, rc.version.text)],
+    lines = redline(
+        [_side(rc) for rc in revision_clauses(session, old_revision)],
+        [_side(rc) for rc in revision_clauses(session, new_revision)],
+    )
+    out = [
+        ClauseComparison(
+            clause_id=cast(int, entry.key),
+            status=entry.status,
+            text_changed=entry.text_changed,
+            old_number=entry.old.number if entry.old else None,
+            new_number=entry.new.number if entry.new else None,
+            old_text=entry.old.text if entry.old else None,
+            new_text=entry.new.text if entry.new else None,
+            heading=entry.shown.heading,
+            pieces=list(entry.pieces),
         )
-
-    out = [deleted(rc) for rc in deleted_after.get(None, [])]
-    for rc in new_rows:
-        old = old_by_id.get(rc.clause_id)
-        new_text = rc.version.text
-        if old is None:
-            out.append(
-                ClauseComparison(
-                    rc.clause_id,
-                    "inserted",
-                    True,
-                    None,
-                    rc.number,
-                    None,
-                    new_text,
-                    rc.version.heading,
-                    [(1, new_text)],
-                )
-            )
-        else:
-            old_text = old.version.text
-            text_changed = old.clause_version_id != rc.clause_version_id and old_text != new_text
-            if rc.clause_id not in stable:
-                status = "moved"
-            else:
-                status = "changed" if text_changed else "unchanged"
-            pieces = diff_words(old_text, new_text) if text_changed else [(0, new_text)]
-            out.append(
-                ClauseComparison(
-                    rc.clause_id,
-                    status,
-                    text_changed,
-                    old.number,
-                    rc.number,
-                    old_text,
-                    new_text,
-                    rc.version.heading,
-                    pieces,
-                )
-            )
-            out.extend(deleted(d) for d in deleted_after.get(rc.clause_id, []))
+        for entry in lines.entries
+    ]
     return RevisionComparison(old_revision, new_revision, out)
 
 

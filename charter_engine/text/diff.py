@@ -154,10 +154,14 @@ def _split_lines(tokens: Sequence[str]) -> list[list[str]]:
 
 
 def _diff_encoded(
-    differ: _TokenDiffer, old_tokens: Sequence[str], new_tokens: Sequence[str], deadline: float
+    differ: _TokenDiffer,
+    old_tokens: Sequence[str],
+    new_tokens: Sequence[str],
+    deadline: float,
+    by_lines: bool = False,
 ) -> list[tuple[int, str]]:
     encoder = differ.encoder
-    if len(old_tokens) + len(new_tokens) <= _LINE_MODE_TOKENS:
+    if not by_lines and len(old_tokens) + len(new_tokens) <= _LINE_MODE_TOKENS:
         a = encoder.encode(old_tokens)
         b = encoder.encode(new_tokens)
         diffs: list[tuple[int, str]] = differ.diff_main(a, b, False, deadline)
@@ -252,16 +256,24 @@ def _diff_by_paired_lines(
 
 
 def diff_tokens(
-    old_tokens: Sequence[str], new_tokens: Sequence[str], *, timeout: float = DIFF_TIMEOUT
+    old_tokens: Sequence[str],
+    new_tokens: Sequence[str],
+    *,
+    timeout: float = DIFF_TIMEOUT,
+    by_lines: bool = False,
 ) -> list[tuple[int, int]]:
-    """Diff two token sequences; returns ``(op, token_count)`` runs in order."""
+    """Diff two token sequences; returns ``(op, token_count)`` runs in order.
+
+    ``by_lines`` aligns whole lines first whatever the size, as large inputs always are: much
+    cheaper for long stretches that changed a lot (several rewritten clauses at once).
+    """
     if list(old_tokens) == list(new_tokens):
         return [(EQUAL, len(old_tokens))] if old_tokens else []
     encoder = _Encoder()
     differ = _TokenDiffer(encoder)
     deadline = time.time() + timeout if timeout > 0 else float("inf")
     try:
-        diffs = _diff_encoded(differ, old_tokens, new_tokens, deadline)
+        diffs = _diff_encoded(differ, old_tokens, new_tokens, deadline, by_lines)
     except OverflowError:
         # More distinct tokens than characters: give up on alignment, stay correct.
         diffs = [(DELETE, "x" * len(old_tokens)), (INSERT, "x" * len(new_tokens))]

@@ -1,0 +1,148 @@
+"""A revision as readers see it, for the pages and the exports: each clause with its display
+number, heading level and rendered HTML and plain text, and the redline between two revisions.
+
+Usage (``session`` a SQLAlchemy session, ``charter`` a Charter)::
+
+    from charter_engine.charters.display import display_revision, revision_redline
+
+    for clause in display_revision(session, charter, revision_number):   # None: the head
+        clause.number   # "4.a", "Article 3", "2.1" — the document's own where it has one;
+                        # "" for the title or an unnumbered heading (then use clause.heading)
+        clause.label    # how to name it: "§ 4.a", "Article 3", "Preamble", "Title"
+        clause.kind     # heading | paragraph | list | code | verbatim
+        clause.level    # heading level 1-6 as written (0 for other blocks)
+        clause.nesting  # how deep a list item sits under other items (0 at the top)
+        clause.html     # sanitised HTML: a heading's title inline (no <hN>), else block elements
+        clause.text     # the same as plain text (soft breaks joined, one line per item)
+        clause.source   # the exact stored text (exports of the source stay byte-identical)
+
+    changes = revision_redline(session, charter, 3, 7)
+    changes.redline.counts()                         # {"changed": …, "inserted": …, …}
+    for entry, block in changes.rendered(only_changed=True):
+        entry.status, entry.old.number, entry.new.number, block.html   # <del>/<ins> inside
+
+Each call runs a fixed number of queries; rendering is cached per clause text, so a page or an
+export of an unchanged clause costs no rendering after the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from charter_engine.charters.models import Charter, Revision, RevisionClause
+from charter_engine.charters.queries import get_revision, revision_clauses
+from charter_engine.text.numbering import citation, display_numbers
+from charter_engine.text.redline import Redline, RedlineEntry, Side, redline, render_entries
+from charter_engine.text.render import RST, RenderedBlock, render_blocks
+
+
+@dataclass(frozen=True)
+class DisplayClause:
+    clause_id: int
+    version_id: int
+    position: int
+    number: str
+    structural_number: str
+    depth: int
+    nesting: int
+    kind: str
+    level: int
+    heading: str | None
+    html: str
+    text: str
+    source: str
+
+    @property
+    def label(self) -> str:
+        return citation(self.number, self.heading)
+
+
+def render_format(charter: Charter) -> str:
+    """The markup a charter's text is rendered as."""
+    return RST if charter.source_format == "rst" else "markdown"
+
+
+def numbers_of(rows: Sequence[RevisionClause]) -> list[str]:
+    """The display numbers of a revision's clauses, in order."""
+    index = {rc.clause_id: i for i, rc in enumerate(rows)}
+    parents = [index.get(rc.parent_clause_id) if rc.parent_clause_id else None for rc in rows]
+    return display_numbers([rc.version for rc in rows], [rc.number for rc in rows], parents)
+
+
+def display_rows(charter: Charter, rows: Sequence[RevisionClause]) -> list[DisplayClause]:
+    """:func:`display_revision` for revision clauses already loaded (with their versions)."""
+    numbers = numbers_of(rows)
+    rendered = render_blocks([rc.version for rc in rows], render_format(charter))
+    return [
+        DisplayClause(
+            clause_id=rc.clause_id,
+            version_id=rc.clause_version_id,
+            position=rc.position,
+            number=number,
+            structural_number=rc.number,
+            depth=rc.depth,
+            nesting=block.nesting,
+            kind=block.kind,
+            level=block.level,
+            heading=rc.version.heading,
+            html=block.html,
+            text=block.text,
+            source=rc.version.text,
+        )
+        for rc, number, block in zip(rows, numbers, rendered, strict=True)
+    ]
+
+
+def display_revision(
+    session: Session, charter: Charter, number: int | None = None
+) -> list[DisplayClause]:
+    """Every clause of revision ``number`` (the head when None) as readers see it."""
+    revision = get_revision(session, charter, number)
+    return display_rows(charter, revision_clauses(session, revision))
+
+
+def sides_of(rows: Sequence[RevisionClause]) -> list[Side]:
+    """A revision's clauses as one side of a redline, with their display numbers."""
+    return [
+        Side(
+            key=rc.clause_id,
+            text=rc.version.text,
+            version=rc.clause_version_id,
+            kind=rc.version.kind,
+            level=rc.version.level,
+            heading=rc.version.heading,
+            number=number,
+        )
+        for rc, number in zip(rows, numbers_of(rows), strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class RevisionRedline:
+    charter: Charter
+    from_revision: Revision
+    to_revision: Revision
+    redline: Redline
+
+    def rendered(
+        self, *, only_changed: bool = False, view: str = "inline"
+    ) -> Iterator[tuple[RedlineEntry, RenderedBlock]]:
+        """Each entry with its rendering; ``view`` is inline, old or new (side by side)."""
+        return render_entries(
+            self.redline, render_format(self.charter), only_changed=only_changed, view=view
+        )
+
+
+def revision_redline(
+    session: Session, charter: Charter, from_number: int, to_number: int
+) -> RevisionRedline:
+    """The redline from revision ``from_number`` to ``to_number`` (either may be the older)."""
+    old = get_revision(session, charter, from_number)
+    new = get_revision(session, charter, to_number)
+    lines = redline(
+        sides_of(revision_clauses(session, old)), sides_of(revision_clauses(session, new))
+    )
+    return RevisionRedline(charter, old, new, lines)
