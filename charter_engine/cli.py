@@ -251,6 +251,7 @@ class _Progress:
 @click.option("--release", "release", default=None, help="A release's label, e.g. 1.0.")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="md", show_default=True)
 @click.option("--line-numbers", is_flag=True, help="PDF: number the lines of each page.")
+@click.option("--no-annex", is_flag=True, help="PDF, DOCX, HTML: leave out the changelog annex.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @pass_context
 @handle_errors
@@ -261,6 +262,7 @@ def export_cmd(
     release: str | None,
     fmt: str,
     line_numbers: bool,
+    no_annex: bool,
     output: Path | None,
 ) -> None:
     """Write a revision or a release to FILE or standard output.
@@ -285,7 +287,7 @@ def export_cmd(
             fmt=fmt,
             revision=revision,
             release=release,
-            options=ExportOptions(line_numbers=line_numbers),
+            options=ExportOptions(line_numbers=line_numbers, annex=not no_annex),
             progress=None if fmt == "md" else _Progress(),
         )
         session.commit()

@@ -96,8 +96,8 @@ def _choice_arg(name: str, allowed: tuple[str, ...], default: str | None = None)
     return value
 
 
-def _flag_arg(name: str) -> bool:
-    return _choice_arg(name, ("0", "1", "true", "false"), "0") in ("1", "true")
+def _flag_arg(name: str, default: str) -> bool:
+    return _choice_arg(name, ("0", "1", "true", "false"), default) in ("1", "true")
 
 
 def _label_arg(name: str) -> str | None:
@@ -108,7 +108,9 @@ def _label_arg(name: str) -> str | None:
 @api_bp.get("/charters/<slug>/export")
 def charters_export(slug: str) -> ResponseReturnValue:
     fmt = _choice_arg("format", EXPORT_FORMATS, "md")
-    options = ExportOptions(line_numbers=_flag_arg("line_numbers"))
+    options = ExportOptions(
+        line_numbers=_flag_arg("line_numbers", "0"), annex=_flag_arg("annex", "1")
+    )
     revision = int_arg("revision")
     release = _label_arg("release")
     charter = charter_or_404(slug)
@@ -235,7 +237,12 @@ register_paths(
                     query_param("release", "A release's label, instead of a revision", _LABEL),
                     query_param(
                         "line_numbers",
-                        "PDF: number the lines of each page",
+                        "PDF: number the lines of each page (default 0)",
+                        {"type": "string", "enum": ["0", "1", "true", "false"]},
+                    ),
+                    query_param(
+                        "annex",
+                        "PDF, DOCX, HTML: the changelog annex (default 1)",
                         {"type": "string", "enum": ["0", "1", "true", "false"]},
                     ),
                 ],

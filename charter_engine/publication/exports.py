@@ -37,6 +37,8 @@ from charter_engine.publication.queries import (
 from charter_engine.publication.source import ExportOptions, cache_key, sha256_hex
 
 Progress = Callable[[str], None]
+# The formats that carry the changelog annex (Markdown is the text alone; JSON has provenance).
+ANNEX_FORMATS = ("html", "pdf", "docx")
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,14 @@ def export_file(
         published = release_file(session, found_release, fmt)
         name = f"{charter.slug}-{found_release.label}"
         return _delivery(published, name, found_revision.number, True)
-    source = export_source(session, charter, found_revision, found_release)
+    source = export_source(
+        session,
+        charter,
+        found_revision,
+        found_release,
+        with_blame=fmt == "json",
+        annex=options.annex and fmt in ANNEX_FORMATS,
+    )
     return _cached_or_rendered(
         session,
         cache_key(fmt, options, source),

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str], None]
 MAX_NOTES = 20_000
-# The options a release's files are made with (the annex joins them once it exists).
+# The options a release's files are made with: the defaults (no line numbers, with the annex).
 RELEASE_OPTIONS = ExportOptions()
 
 
@@ -107,7 +107,9 @@ def publish_release(
     files in every export format and their SHA-256."""
     ensure_can(actor, "release:publish", charter)
     plan = _plan(session, charter, label, notes, revision_number)
-    source = export_source(session, charter, get_revision(session, charter, plan.revision_number))
+    revision = get_revision(session, charter, plan.revision_number)
+    # One source for every format: blame for the JSON, the changelog annex for the others.
+    source = export_source(session, charter, revision, with_blame=True, annex=True)
     actor_id = actor.id
     # The release's files show its label, notes and date: the date is fixed before rendering.
     released_at = utcnow()

@@ -5,24 +5,27 @@ Each function issues a fixed number of statements whatever the size of the chart
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from charter_engine.amendments.models import Amendment
-from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
-from charter_engine.charters.queries import compare_revisions, get_revision, revision_clauses
+from charter_engine.charters.display import display_rows, revision_redline
+from charter_engine.charters.models import Charter, Revision, RevisionClause
+from charter_engine.charters.provenance import changelog, revision_blame
+from charter_engine.charters.queries import get_revision, revision_clauses
 from charter_engine.errors import NotFound
 from charter_engine.publication.models import EXPORT_FORMATS, ExportFile, Release, ReleaseFile
 from charter_engine.publication.source import (
+    AnnexEntry,
     ExportSource,
-    Provenance,
     RedlineClause,
     RedlineSource,
     SourceClause,
 )
+from charter_engine.text.numbering import citation, own_label
 
 # A label names a release in URLs (/published/<slug>/<label> and <label>.<ext>): letters, digits
 # and . _ - inside, a letter or digit at both ends, and never ending like a download's name.
@@ -156,28 +159,62 @@ def find_export(session: Session, key: str) -> ExportFile | None:
 # sources
 
 
+def _heading_line(kind: str, number: str, heading: str | None, text: str) -> str | None:
+    """A heading as shown: its title alone when the title carries the document's own number
+    ("Article 3 — Decisions", "2. Members"), else the number first ("2.1 Members")."""
+    if kind != "heading":
+        return None
+    title = heading or ""
+    if not number or own_label(kind, heading, text) is not None:
+        return title
+    return f"{number} {title}"
+
+
 def export_source(
-    session: Session, charter: Charter, revision: Revision, release: Release | None = None
+    session: Session,
+    charter: Charter,
+    revision: Revision,
+    release: Release | None = None,
+    *,
+    with_blame: bool = False,
+    annex: bool = False,
 ) -> ExportSource:
-    """Everything an export of ``revision`` (published as ``release``, if given) shows."""
+    """Everything an export of ``revision`` (published as ``release``, if given) shows.
+
+    ``with_blame`` adds each clause's passages with the revision that introduced them (the JSON
+    export); ``annex`` adds the changelog since the release before this revision."""
     rows = revision_clauses(session, revision)
-    introduced = _introducing_revisions(session, [rc.version for rc in rows])
+    shown = display_rows(charter, rows)
+    blame = revision_blame(session, charter, revision.number) if with_blame else None
+    passages = {c.clause_id: c for c in blame.clauses} if blame else {}
     clauses = tuple(
         SourceClause(
             clause_id=rc.clause_id,
-            number=rc.number,
+            number=clause.number,
+            structural_number=rc.number,
+            label=clause.label,
             depth=rc.depth,
             parent_id=rc.parent_clause_id,
             kind=rc.version.kind,
             level=rc.version.level,
+            nesting=clause.nesting,
             heading=rc.version.heading,
+            heading_line=_heading_line(
+                rc.version.kind, clause.number, rc.version.heading, rc.version.text
+            ),
+            html=clause.html,
+            plain=clause.text,
             text=rc.version.text,
             version_id=rc.clause_version_id,
-            provenance=introduced.get(rc.version.revision_id),
+            passages=tuple((p.text, int(p.origin)) for p in passages[rc.clause_id].passages)  # type: ignore[call-overload]
+            if rc.clause_id in passages
+            else (),
+            history=passages[rc.clause_id].history if rc.clause_id in passages else (),
         )
-        for rc in rows
+        for rc, clause in zip(rows, shown, strict=True)
     )
     adopted = charter.adopted_revision_number
+    entries, since = _annex(session, charter, revision) if annex else (None, None)
     return ExportSource(
         slug=charter.slug,
         title=charter.title,
@@ -191,32 +228,46 @@ def export_source(
         released_at=release.released_at if release else None,
         adopted_revision=adopted,
         adopted_at=charter.adopted_at if adopted is not None else None,
+        annex=entries,
+        annex_since=since,
+        origins=tuple(
+            (number, json.dumps(origin.to_json(), sort_keys=True, ensure_ascii=False))
+            for number, origin in sorted(blame.origins.items())
+        )
+        if blame
+        else (),
     )
 
 
-def _introducing_revisions(
-    session: Session, versions: Sequence[ClauseVersion]
-) -> dict[int, Provenance]:
-    """Revision id → the provenance of the versions that revision introduced."""
-    ids = {v.revision_id for v in versions}
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Revision, Amendment)
-        .outerjoin(Amendment, Amendment.id == Revision.amendment_id)
-        .where(Revision.id.in_(ids))
-    ).all()
-    return {
-        revision.id: Provenance(
-            revision=revision.number,
-            cause=revision.cause,
-            amendment_number=amendment.number if amendment else None,
-            amendment_title=amendment.title if amendment else None,
-            editorial=revision.editorial,
-            date=revision.created_at,
+def _annex(
+    session: Session, charter: Charter, revision: Revision
+) -> tuple[tuple[AnnexEntry, ...], str | None]:
+    """The changelog since the newest release of an earlier revision (or since the import)."""
+    before = session.execute(
+        select(Release)
+        .where(Release.charter_id == charter.id, Release.revision_number < revision.number)
+        .order_by(Release.revision_number.desc(), Release.released_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    start = before.revision_number if before is not None else 1
+    entries = []
+    for origin in changelog(session, charter, start, revision.number):
+        amendment = origin.amendment
+        ballot = amendment.ballot if amendment else None
+        entries.append(
+            AnnexEntry(
+                revision=origin.revision,
+                label=origin.label,
+                date=origin.created_at,
+                editorial=origin.editorial,
+                note=origin.note,
+                author=amendment.author if amendment else origin.actor,
+                cosponsors=amendment.cosponsors if amendment else (),
+                rationale=amendment.rationale if amendment else "",
+                ballot=f"Ballot “{ballot.title}”: {ballot.summary}" if ballot else None,
+            )
         )
-        for revision, amendment in rows
-    }
+    return tuple(entries), (f"release {before.label}" if before is not None else None)
 
 
 def redline_source(
@@ -229,12 +280,24 @@ def redline_source(
     new_name: str | None = None,
 ) -> RedlineSource:
     """The clause-level and word-level changes from ``old`` to ``new``."""
-    comparison = compare_revisions(session, charter, old.number, new.number)
-    kinds = {
-        rc.clause_id: (rc.version.kind, rc.version.level)
-        for revision in (old, new)
-        for rc in revision_clauses(session, revision)
-    }
+    changes = revision_redline(session, charter, old.number, new.number)
+    clauses = []
+    for entry, block in changes.rendered():
+        side = entry.shown
+        clauses.append(
+            RedlineClause(
+                clause_id=int(entry.key),  # type: ignore[call-overload]
+                status=entry.status,
+                old_number=entry.old.number if entry.old else None,
+                new_number=entry.new.number if entry.new else None,
+                label=citation(side.number, side.heading),
+                heading=side.heading,
+                kind=block.kind,
+                level=block.level,
+                html=block.html,
+                pieces=entry.pieces,
+            )
+        )
     return RedlineSource(
         slug=charter.slug,
         title=charter.title,
@@ -242,19 +305,7 @@ def redline_source(
         new_name=new_name or f"revision {new.number}",
         old_revision=old.number,
         new_revision=new.number,
-        clauses=tuple(
-            RedlineClause(
-                clause_id=item.clause_id,
-                status=item.status,
-                old_number=item.old_number,
-                new_number=item.new_number,
-                heading=item.heading,
-                kind=kinds.get(item.clause_id, ("paragraph", 0))[0],
-                level=kinds.get(item.clause_id, ("paragraph", 0))[1],
-                pieces=tuple(item.pieces),
-            )
-            for item in comparison.clauses
-        ),
+        clauses=tuple(clauses),
     )
 
 

@@ -9,55 +9,54 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 # Bump when any exporter's output changes for the same source: old cache entries then no longer
 # match, and the next request renders anew (release files keep the bytes they were published with).
-EXPORTER_VERSION = "1"
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where a clause's current text comes from: the revision that introduced its version and
-    what caused that revision (the import, an amendment, an editorial change)."""
-
-    revision: int
-    cause: str
-    amendment_number: int | None = None
-    amendment_title: str | None = None
-    editorial: bool = False
-    date: datetime | None = None
+EXPORTER_VERSION = "2"
 
 
 @dataclass(frozen=True)
 class SourceClause:
+    """One clause as an export shows it: numbered and rendered by the same rules as the pages
+    (:mod:`charter_engine.charters.display`)."""
+
     clause_id: int
-    number: str  # the engine's number, derived from the position ("2.1"; "" for the title)
+    number: str  # the display number: the document's own where it has one ("Article 3", "4.a")
+    structural_number: str  # the engine's number from the clause's place ("2.1"; "" the title)
+    label: str  # how the clause is named: "§ 2.1", "Article 3", "Preamble", "Title"
     depth: int
     parent_id: int | None
     kind: str
     level: int
+    nesting: int  # how deep a list item sits under other items
     heading: str | None
+    heading_line: str | None  # a heading as shown: "2 Members", or "Article 3 — Decisions"
+    html: str  # sanitised HTML (a heading's title inline, else block elements)
+    plain: str  # the same as plain text, one line per paragraph or list item
     text: str  # the exact source, trailing blank lines included
     version_id: int
-    provenance: Provenance | None = None
+    # Blame (JSON export): the text in passages, each with the revision that introduced it, and
+    # the revisions that gave the clause a new version.
+    passages: tuple[tuple[str, int], ...] = ()
+    history: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class AnnexEntry:
-    """One adopted amendment of the changelog annex."""
+    """One revision of the changelog annex: an adopted amendment, or an editorial change."""
 
-    number: int
-    title: str
-    rationale: str
+    revision: int
+    label: str  # "Amendment #4: Clearer quorum", "Editorial change"
+    date: datetime | None
+    editorial: bool
+    note: str | None
     author: str | None
-    revision: int | None
-    decided_by: str  # "ballot" or "editorial"
-    ballot_title: str | None = None
-    tally: str | None = None
-    date: datetime | None = None
+    cosponsors: tuple[str, ...] = ()
+    rationale: str = ""
+    ballot: str | None = None  # "Ballot “…”: Adopted: 12 yes, 3 no, 1 abstaining (16 voters)"
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,9 @@ class ExportSource:
     adopted_revision: int | None = None
     adopted_at: datetime | None = None
     annex: tuple[AnnexEntry, ...] | None = None
-    annex_since: str | None = None  # "release 1.0", or None for the whole history
+    annex_since: str | None = None  # "release 1.0"; None: since the import
+    # Blame (JSON export): every revision a passage or a clause's history names, as JSON.
+    origins: tuple[tuple[int, str], ...] = ()
 
     @property
     def text(self) -> str:
@@ -90,24 +91,29 @@ class ExportSource:
 
 @dataclass(frozen=True)
 class ExportOptions:
-    """Choices that change a rendering (the PDF's line numbers; the changelog annex)."""
+    """Choices that change a rendering: line numbers (PDF), and the changelog annex (PDF, DOCX
+    and HTML: every change since the release before, or since the import), which is included
+    unless left out."""
 
     line_numbers: bool = False
-    annex: bool = False
+    annex: bool = True
 
 
 @dataclass(frozen=True)
 class RedlineClause:
     """One clause of a redline: ``status`` is unchanged, changed, inserted, deleted or moved;
-    ``pieces`` is the word diff (``-1`` deleted, ``0`` kept, ``1`` inserted)."""
+    ``html`` its rendered word diff (``<del>``/``<ins>``), ``pieces`` the diff itself
+    (``-1`` deleted, ``0`` kept, ``1`` inserted)."""
 
     clause_id: int
     status: str
     old_number: str | None
     new_number: str | None
+    label: str
     heading: str | None
     kind: str
     level: int
+    html: str
     pieces: tuple[tuple[int, str], ...]
 
     @property
@@ -136,7 +142,7 @@ class RedlineSource:
     new_name: str
     old_revision: int
     new_revision: int
-    clauses: tuple[RedlineClause, ...] = field(default_factory=tuple)
+    clauses: tuple[RedlineClause, ...] = ()
 
     @property
     def name(self) -> str:

@@ -405,7 +405,10 @@ def _number_arg(name: str) -> int | None:
 def export(slug: str) -> ResponseReturnValue:
     charter = load_charter(slug, "charter:export")
     fmt = _export_choice("format", EXPORT_FORMATS, "pdf")
-    options = ExportOptions(line_numbers=request.args.get("line_numbers") == "1")
+    options = ExportOptions(
+        line_numbers=request.args.get("line_numbers") == "1",
+        annex=request.args.get("annex") != "0",
+    )
     delivered = export_file(
         db(), charter, fmt=fmt, revision=_number_arg("revision"), options=options
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import lru_cache
-from html import escape
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -23,15 +22,10 @@ def format_date(value: datetime | None) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
-def section(number: str) -> str:
-    """How a paragraph's number reads: "§ 2.1"."""
-    return f"§ {number}" if number else ""
-
-
 def heading_label(clause: SourceClause) -> str:
-    """A heading as the reader sees it: its number, then its title ("2.1 Members")."""
-    heading = clause.heading or ""
-    return f"{clause.number} {heading}" if clause.number else heading
+    """A heading as the reader sees it: "2.1 Members", or "Article 3 — Decisions" when the
+    title carries the document's own number."""
+    return clause.heading_line or clause.heading or ""
 
 
 def adoption_line(source: ExportSource) -> str | None:
@@ -53,8 +47,10 @@ def edition_line(source: ExportSource) -> str:
 
 
 def body_html(clause: SourceClause) -> Markup:
-    """A clause's text as HTML: escaped, its line breaks kept (``white-space: pre-wrap``)."""
-    return Markup(f'<div class="clause-text">{escape(clause.text.rstrip())}</div>')
+    """A clause as readers expect it: rendered and sanitised by :mod:`charter_engine.text.render`
+    (soft breaks flow, lists and emphasis render); nested list items are indented."""
+    nesting = f" nesting-{min(clause.nesting, 4)}" if clause.nesting else ""
+    return Markup(f'<div class="clause-body{nesting}">{clause.html}</div>')
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +61,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(date=format_date, section=section)
+    env.filters.update(date=format_date)
     env.globals.update(
         heading_label=heading_label,
         adoption_line=adoption_line,

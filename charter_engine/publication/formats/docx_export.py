@@ -24,8 +24,8 @@ from markdown_it.token import Token
 from charter_engine.publication.formats.common import (
     adoption_line,
     edition_line,
+    format_date,
     heading_label,
-    section,
 )
 from charter_engine.publication.source import (
     ExportOptions,
@@ -165,29 +165,23 @@ def _inline(para: Any, children: list[Token]) -> None:
 
 
 def _write_plain(doc: Any, clause: SourceClause, prefix: str) -> None:
-    """Text that is not Markdown: paragraphs split on blank lines; lines flow in prose and stay
-    as they are in code, lists and verbatim blocks."""
-    keep_lines = clause.kind in ("code", "verbatim", "list") or clause.text.startswith("    ")
-    blocks = [b for b in clause.text.replace("\r\n", "\n").replace("\r", "\n").split("\n\n")]
-    first = True
-    for block in blocks:
-        if not block.strip():
-            continue
+    """A clause that is not Markdown, as the pages read it (:mod:`charter_engine.text.render`
+    restates reStructuredText): one paragraph per line of its plain text; code keeps its lines."""
+    lines = [clause.plain] if clause.kind == "code" else clause.plain.split("\n")
+    for index, line in enumerate(lines):
         para = doc.add_paragraph(style=CODE_STYLE if clause.kind == "code" else "Normal")
-        if first and prefix:
+        if index == 0 and prefix:
             para.add_run(prefix + " ", style=NUMBER_STYLE)
-        first = False
-        if keep_lines:
-            _lines(para, block.strip("\n"))
-        else:
-            para.add_run(" ".join(block.split()))
+        _lines(para, line)
+        if clause.nesting:
+            para.paragraph_format.left_indent = Pt(18 * clause.nesting)
 
 
 def _write_clause(doc: Any, clause: SourceClause, source_format: str) -> None:
     if clause.kind == "heading":
         doc.add_heading(heading_label(clause), level=min(max(clause.level, 1), 9))
         return
-    prefix = section(clause.number)
+    prefix = clause.label if clause.structural_number else ""
     if source_format == "markdown" and clause.kind != "code":
         _BodyWriter(doc, prefix).write(_markdown().parse(clause.text))
     elif source_format == "markdown":
@@ -215,7 +209,7 @@ def render_docx(
         doc.add_paragraph(source.release_notes)
     digest = doc.add_paragraph()
     digest.add_run(f"SHA-256 of the text: {source.revision_sha256}").font.color.rgb = GREY
-    outline = [c for c in source.clauses if c.kind == "heading" and c.number]
+    outline = [c for c in source.clauses if c.kind == "heading" and c.structural_number]
     if outline:
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
         doc.add_heading("Contents", level=1)
@@ -235,26 +229,25 @@ def render_docx(
 
 def _write_annex(doc: Any, source: ExportSource) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    since = f" since {source.annex_since}" if source.annex_since else ""
-    doc.add_heading(f"Annex: changes adopted{since}", level=1)
+    since = f"since {source.annex_since}" if source.annex_since else "since the import"
+    doc.add_heading(f"Annex: changes {since}", level=1)
     if not source.annex:
-        doc.add_paragraph("No amendment was adopted in this period.")
+        doc.add_paragraph("The text did not change in this period.")
     for entry in source.annex or ():
-        doc.add_heading(f"Amendment #{entry.number}: {entry.title}", level=2)
+        doc.add_heading(f"Revision {entry.revision}: {entry.label}", level=2)
         facts = []
         if entry.author:
-            facts.append(f"Proposed by {entry.author}")
-        if entry.decided_by == "editorial":
-            facts.append("merged as an editorial change")
-        else:
-            ballot = f" “{entry.ballot_title}”" if entry.ballot_title else ""
-            tally = f" ({entry.tally})" if entry.tally else ""
-            facts.append(f"adopted by ballot{ballot}{tally}")
-        if entry.revision:
-            facts.append(f"revision {entry.revision}")
+            with_ = f", with {', '.join(entry.cosponsors)}" if entry.cosponsors else ""
+            facts.append(f"Proposed by {entry.author}{with_}")
+        if entry.ballot:
+            facts.append(entry.ballot)
+        elif entry.editorial:
+            facts.append("merged as an editorial change, without a vote")
+        if entry.date:
+            facts.append(format_date(entry.date))
         doc.add_paragraph(" · ".join(facts))
-        if entry.rationale:
-            doc.add_paragraph(entry.rationale)
+        if entry.rationale or (entry.editorial and entry.note):
+            doc.add_paragraph(entry.rationale or entry.note or "")
 
 
 def render_redline_docx(source: RedlineSource, progress: Progress | None = None) -> bytes:
@@ -272,13 +265,13 @@ def render_redline_docx(source: RedlineSource, progress: Progress | None = None)
     if progress:
         progress(f"writing {len(source.clauses)} clauses")
     for clause in source.clauses:
-        number = clause.old_number if clause.status == "deleted" else clause.new_number
-        label = section(number or "") or "Title"
         status = doc.add_paragraph()
-        status.add_run(label + (f" {clause.heading}" if clause.heading else ""), NUMBER_STYLE)
+        heading = f" {clause.heading}" if clause.heading and clause.kind != "heading" else ""
+        status.add_run(clause.label + heading, NUMBER_STYLE)
         status.add_run(f" — {clause.status}").italic = True
-        if clause.old_number and clause.new_number and clause.old_number != clause.new_number:
-            status.add_run(f" (was {section(clause.old_number)})").italic = True
+        renumbered = clause.old_number is not None and clause.new_number is not None
+        if renumbered and clause.old_number != clause.new_number:
+            status.add_run(f" (was {clause.old_number or 'unnumbered'})").italic = True
         body = doc.add_paragraph()
         for op, text in clause.shown_pieces:
             _diff_run(body, op, text)

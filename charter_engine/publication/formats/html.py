@@ -10,7 +10,7 @@ from charter_engine.publication.source import ExportOptions, ExportSource, Redli
 def document_html(source: ExportSource, options: ExportOptions, *, paged: bool = False) -> str:
     """The whole document; ``paged`` adds the PDF's page rules (title page, page numbers)."""
     template = environment().get_template("document.html")
-    outline = [c for c in source.clauses if c.kind == "heading" and c.number]
+    outline = [c for c in source.clauses if c.kind == "heading" and c.structural_number]
     return template.render(
         source=source,
         options=options,

@@ -8,39 +8,28 @@ from pathlib import Path
 from typing import Any
 
 from charter_engine.publication.formats.common import heading_label
-from charter_engine.publication.source import ExportSource, Provenance, SourceClause
+from charter_engine.publication.source import ExportSource, SourceClause
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "charter-export.schema.json"
 SCHEMA_ID = "https://charter-engine.org/schema/charter-export/1"
-
-
-def _provenance(item: Provenance | None) -> dict[str, Any] | None:
-    if item is None:
-        return None
-    return {
-        "revision": item.revision,
-        "cause": item.cause,
-        "editorial": item.editorial,
-        "amendment": (
-            None
-            if item.amendment_number is None
-            else {"number": item.amendment_number, "title": item.amendment_title}
-        ),
-        "date": item.date.isoformat() if item.date else None,
-    }
 
 
 def _clause(clause: SourceClause) -> dict[str, Any]:
     return {
         "id": clause.clause_id,
         "number": clause.number,
-        "label": heading_label(clause) if clause.kind == "heading" else clause.number,
+        "structural_number": clause.structural_number,
+        "label": heading_label(clause) if clause.kind == "heading" else clause.label,
         "kind": clause.kind,
         "level": clause.level,
         "heading": clause.heading,
         "text": clause.text,
+        "plain_text": clause.plain,
         "version_id": clause.version_id,
-        "introduced_by": _provenance(clause.provenance),
+        "provenance": {
+            "history": list(clause.history),
+            "passages": [{"text": text, "revision": rev} for text, rev in clause.passages],
+        },
         "children": [],
     }
 
@@ -80,6 +69,7 @@ def export_tree(source: ExportSource) -> dict[str, Any]:
             }
         ),
         "clauses": roots,
+        "origins": {str(number): json.loads(origin) for number, origin in source.origins},
     }
 
 

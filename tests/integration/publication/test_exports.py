@@ -111,12 +111,14 @@ def test_the_docx_has_heading_styles_and_every_clause_with_its_number(
         for rc in rows
         if rc.version.kind == "heading"
     ]
-    assert ("Heading 1", "Contents") in headings
-    assert [h for h in headings if h[1] != "Contents"] == expected
+    assert headings[0] == ("Heading 1", "Contents")
+    assert headings[-1] == ("Heading 1", "Annex: changes since the import")
+    assert headings[1:-1] == expected
     title = next(p for p in paragraphs if p.style.name == "Title")
     assert title.text == "Test Group Charter"
     start = next(i for i, p in enumerate(paragraphs) if p.text == "Charter of the Test Group")
-    body_words = words(" ".join(p.text for p in paragraphs[start:]))
+    end = next(i for i, p in enumerate(paragraphs) if p.text.startswith("Annex:"))
+    body_words = words(" ".join(p.text for p in paragraphs[start:end]))
     assert body_words == expected_words(rows)
     # Soft line breaks flow: the three source lines are one paragraph.
     assert any(
@@ -149,8 +151,84 @@ def test_the_json_is_the_clause_tree_and_validates_against_its_schema(
     assert [(n["id"], n["number"]) for n in flat] == [(rc.clause_id, rc.number) for rc in rows]
     members = next(n for n in flat if n["heading"] == "Members")
     assert [c["heading"] for c in members["children"] if c["kind"] == "heading"] == ["Observers"]
-    assert flat[0]["introduced_by"]["cause"] == "import"
+    for node in flat:
+        passages = node["provenance"]["passages"]
+        assert "".join(p["text"] for p in passages) == node["text"]
+        assert {p["revision"] for p in passages} == {1}
+    assert document["origins"]["1"]["cause"] == "import"
     assert document["revision"]["sha256"] == revision.text_sha256
+
+
+def test_the_json_attributes_each_passage_to_the_change_that_introduced_it(
+    session: Session, charter: Any, secretariat: Any
+) -> None:
+    from jsonschema import Draft202012Validator
+
+    from charter_engine.charters.operations import editorial_change
+    from charter_engine.publication.formats.json_export import schema
+
+    rows = revision_clauses(session, get_revision(session, charter))
+    decisions = next(rc for rc in rows if rc.version.text.startswith("Decisions"))
+    editorial_change(
+        session,
+        charter,
+        clause_id=decisions.clause_id,
+        text="Decisions are taken by a two-thirds majority.\n",
+        reason="Stricter",
+        actor=secretariat,
+    )
+    session.commit()
+    document = json.loads(export_file(session, charter, fmt="json").content)
+    Draft202012Validator(schema()).validate(document)
+    node = next(
+        n
+        for part in document["clauses"]
+        for n in [part, *part["children"], *(c for k in part["children"] for c in k["children"])]
+        if n["id"] == decisions.clause_id
+    )
+    by_revision: dict[int, str] = {}
+    for passage in node["provenance"]["passages"]:
+        by_revision[passage["revision"]] = (
+            by_revision.get(passage["revision"], "") + passage["text"]
+        )
+    assert "two-thirds" in by_revision[2] and "Decisions are taken by" in by_revision[1]
+    assert node["provenance"]["history"] == [1, 2]
+    assert document["origins"]["2"]["cause"] == "editorial"
+    assert document["origins"]["2"]["note"] == "Stricter"
+
+
+def test_documents_keep_their_own_numbers_and_the_annex_lists_the_changes(
+    session: Session, create_charter: Callable[..., Any], secretariat: Any
+) -> None:
+    from charter_engine.charters.operations import editorial_change
+
+    charter = create_charter(
+        "# Charter\n\n## 1. Purpose\n\nTo draft.\n\n## Article 2 — Members\n\nAnyone.\n",
+        title="Numbered",
+    )
+    rows = revision_clauses(session, get_revision(session, charter))
+    editorial_change(
+        session,
+        charter,
+        clause_id=rows[-1].clause_id,
+        text="Anyone invited.\n",
+        reason="Invitations",
+        actor=secretariat,
+    )
+    session.commit()
+    text = "\n".join(pdf_pages(export_file(session, charter, fmt="pdf").content))
+    lines = [line.strip() for line in text.splitlines()]
+    assert "1. Purpose" in lines and "Article 2 — Members" in lines
+    assert not any(line.startswith(("1 1.", "2 Article")) for line in lines)
+    assert "Annex: changes since the import" in lines
+    assert "Revision 2: Editorial change" in lines and "Invitations" in text
+    paragraphs = [
+        p.text for p in docx_paragraphs(export_file(session, charter, fmt="docx").content)
+    ]
+    assert "1. Purpose" in paragraphs and "Article 2 — Members" in paragraphs
+    assert "Revision 2: Editorial change" in paragraphs
+    without = export_file(session, charter, fmt="docx", options=ExportOptions(annex=False)).content
+    assert not any(p.text.startswith("Annex") for p in docx_paragraphs(without))
 
 
 def test_the_schema_refuses_a_document_that_breaks_it(session: Session, charter: Any) -> None:
