@@ -159,7 +159,7 @@ def find_export(session: Session, key: str) -> ExportFile | None:
 # sources
 
 
-def _heading_line(kind: str, number: str, heading: str | None, text: str) -> str | None:
+def heading_line(kind: str, number: str, heading: str | None, text: str) -> str | None:
     """A heading as shown: its title alone when the title carries the document's own number
     ("Article 3 — Decisions", "2. Members"), else the number first ("2.1 Members")."""
     if kind != "heading":
@@ -199,7 +199,7 @@ def export_source(
             level=rc.version.level,
             nesting=clause.nesting,
             heading=rc.version.heading,
-            heading_line=_heading_line(
+            heading_line=heading_line(
                 rc.version.kind, clause.number, rc.version.heading, rc.version.text
             ),
             html=clause.html,

@@ -23,6 +23,8 @@ An unknown charter, release, clause or file type, and a charter with no release,
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -34,7 +36,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.models import Amendment
 from charter_engine.amendments.workflow import PENDING_STATES
-from charter_engine.charters.models import Charter
+from charter_engine.charters.display import DisplayClause, display_rows, revision_redline
+from charter_engine.charters.models import Charter, RevisionClause
+from charter_engine.charters.provenance import clause_provenance
 from charter_engine.charters.queries import (
     compare_revisions,
     get_charter,
@@ -43,6 +47,7 @@ from charter_engine.charters.queries import (
     revision_clauses,
 )
 from charter_engine.errors import Conflict, NotFound, ValidationError
+from charter_engine.ids import is_id
 from charter_engine.publication.exports import Delivery, export_file, redline_file
 from charter_engine.publication.formats import EXPORT_FORMATS, REDLINE_FORMATS
 from charter_engine.publication.models import Release
@@ -50,6 +55,7 @@ from charter_engine.publication.operations import publish_release
 from charter_engine.publication.queries import (
     clause_in_releases,
     get_release,
+    heading_line,
     is_label,
     latest_release,
     list_releases,
@@ -57,9 +63,9 @@ from charter_engine.publication.queries import (
     release_of_base,
 )
 from charter_engine.publication.source import ExportOptions
-from charter_engine.web import reading
+from charter_engine.text.numbering import citation
 from charter_engine.web.context import db
-from charter_engine.web.drafting import CAUSE_LABELS, STATE_LABELS, load_charter, render_diff
+from charter_engine.web.drafting import STATE_LABELS, load_charter
 from charter_engine.web.forms import Form
 from charter_engine.web.links import register_link
 from charter_engine.web.navigation import register_nav
@@ -67,6 +73,8 @@ from charter_engine.web.security import current_account, public, require_user
 from charter_engine.web.templating import format_date
 
 bp = Blueprint("publication", __name__)
+# How a page names a clause: "§ 4.a", "Article 3", "Preamble".
+bp.add_app_template_global(citation, "citation")
 
 register_nav("Published", "publication.index", order=5)
 
@@ -161,11 +169,27 @@ def release(slug: str, label: str) -> ResponseReturnValue:
     return response
 
 
+@dataclass(frozen=True)
+class ShownClause:
+    """A clause on a publication page: as readers see it (:mod:`charter_engine.charters.display`)
+    with its heading line ("2.1 Members", or "Article 3 — Decisions" as written)."""
+
+    clause: DisplayClause
+    heading_line: str | None
+
+
+def shown_clauses(charter: Charter, rows: Sequence[RevisionClause]) -> list[ShownClause]:
+    return [
+        ShownClause(c, heading_line(c.kind, c.number, c.heading, c.source))
+        for c in display_rows(charter, rows)
+    ]
+
+
 def _release_page(charter: Charter, release: Release, *, latest: bool) -> ResponseReturnValue:
     session = db()
     releases = list_releases(session, charter)
     revision = get_revision(session, charter, release.revision_number)
-    rows = revision_clauses(session, revision)
+    rows = shown_clauses(charter, revision_clauses(session, revision))
     earlier = [r for r in releases if r.released_at < release.released_at]
     return render_template(
         "published/release.html",
@@ -176,7 +200,7 @@ def _release_page(charter: Charter, release: Release, *, latest: bool) -> Respon
         is_latest=release.id == releases[0].id,
         latest_url=latest,
         rows=rows,
-        outline=[rc for rc in rows if rc.version.kind == "heading" and rc.number],
+        outline=[r for r in rows if r.clause.kind == "heading" and r.clause.structural_number],
         files={f.format: f for f in release.files},
         format_labels=FORMAT_LABELS,
         download_url=download_url,
@@ -219,33 +243,26 @@ def clause(slug: str, label: str, clause_id: int) -> ResponseReturnValue:
     session = db()
     release = get_release(session, charter, label)
     revision = get_revision(session, charter, release.revision_number)
-    rows = revision_clauses(session, revision)
-    found = next((rc for rc in rows if rc.clause_id == clause_id), None)
+    rows = shown_clauses(charter, revision_clauses(session, revision))
+    by_id = {r.clause.clause_id: r for r in rows}
+    found = by_id.get(clause_id) if is_id(clause_id) else None
     if found is None:
         raise NotFound(f"Release {release.label} has no clause {clause_id}.")
-    ancestors: list[Any] = []
-    by_id = {rc.clause_id: rc for rc in rows}
-    parent = by_id.get(found.parent_clause_id or -1)
+    parents = {rc.clause_id: rc.parent_clause_id for rc in revision_clauses(session, revision)}
+    ancestors: list[ShownClause] = []
+    parent = parents.get(clause_id)
     while parent is not None:
-        ancestors.insert(0, parent)
-        parent = by_id.get(parent.parent_clause_id or -1)
-    cause_revision = session.get(type(revision), found.version.revision_id)
-    amendments = reading.amendments_by_id(
-        session, [cause_revision.amendment_id if cause_revision else None]
-    )
-    in_releases = clause_in_releases(session, charter, clause_id)
+        ancestors.insert(0, by_id[parent])
+        parent = parents.get(parent)
+    provenance = clause_provenance(session, charter, clause_id, release.revision_number)
     return render_template(
         "published/clause.html",
         charter=charter,
         release=release,
-        rc=found,
+        shown=found,
         ancestors=ancestors,
-        cause_revision=cause_revision,
-        cause_amendment=amendments.get(cause_revision.amendment_id or -1)
-        if cause_revision
-        else None,
-        cause_labels=CAUSE_LABELS,
-        in_releases=in_releases,
+        provenance=provenance,
+        in_releases=clause_in_releases(session, charter, clause_id),
     )
 
 
@@ -269,15 +286,9 @@ def changes(slug: str, label: str) -> ResponseReturnValue:
     items: list[Any] = []
     counts: dict[str, int] = {}
     if since is not None:
-        comparison = compare_revisions(
-            session, charter, since.revision_number, release.revision_number
-        )
-        counts = comparison.counts()
-        items = [
-            (c, render_diff(c.old_text, c.new_text))
-            for c in comparison.clauses
-            if c.status != "unchanged"
-        ]
+        changes = revision_redline(session, charter, since.revision_number, release.revision_number)
+        counts = changes.redline.counts()
+        items = list(changes.rendered(only_changed=True))
     return render_template(
         "published/changes.html",
         charter=charter,

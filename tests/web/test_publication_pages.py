@@ -262,3 +262,20 @@ def test_before_any_release_amendments_amend_no_release(
 ) -> None:
     propose = _text(client_as("member").get(f"/charters/{world.charter.slug}/amendments/new"))
     assert "Propose an amendment</h1>" in propose and "next cycle" not in propose
+
+
+def test_the_release_reads_as_its_authors_wrote_it(
+    world: SimpleNamespace, session: Session, client_as: Callable[[str], Any]
+) -> None:
+    from charter_engine.charters.operations import import_charter
+    from tests.shared_data import require_shared_data
+
+    text = require_shared_data("histories", "cncf-charter", "v015.md").read_text(encoding="utf-8")
+    charter = import_charter(session, title="CNCF Charter", text=text, actor=world.secretariat)
+    publish_release(session, charter, label="2025", actor=world.secretariat)
+    session.commit()
+    page = _text(client_as("anonymous").get(f"/published/{charter.slug}"))
+    assert "####" not in page
+    assert ">1. Mission of the Cloud Native Computing Foundation.</h" in page
+    assert "1 1. Mission" not in page
+    assert "<li>" in page  # lists render as lists
