@@ -144,3 +144,20 @@ def test_the_redline_between_two_revisions(sec_api: Api, charter_slug: str) -> N
     assert docx.headers["X-Charter-Revision"] == "2"
     assert_error(sec_api.get(f"charters/{charter_slug}/redline?format=pdf"), 400)
     assert_error(sec_api.get(f"charters/{charter_slug}/redline?format=json&from_revision=1"), 400)
+
+
+def test_the_charter_says_when_and_at_which_revision_it_was_adopted(
+    sec_api: Api, charter_slug: str, session: Any
+) -> None:
+    from sqlalchemy import select
+
+    from charter_engine.charters.models import Charter
+    from charter_engine.db import utcnow
+
+    summary = sec_api.get(f"charters/{charter_slug}").get_json()
+    assert (summary["adopted_revision"], summary["adopted_at"]) == (None, None)
+    charter = session.execute(select(Charter).where(Charter.slug == charter_slug)).scalar_one()
+    charter.status, charter.adopted_revision_number, charter.adopted_at = "adopted", 1, utcnow()
+    session.commit()
+    listed = sec_api.get("charters").get_json()["charters"][0]
+    assert listed["adopted_revision"] == 1 and listed["adopted_at"].startswith("20")
