@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from charter_engine.charters.models import Charter, Revision, RevisionClause
 from charter_engine.charters.queries import get_revision, revision_clauses
-from charter_engine.text.numbering import citation, display_numbers
+from charter_engine.text.numbering import DisplayNumber, citation, display_numbers
 from charter_engine.text.redline import Redline, RedlineEntry, Side, redline, render_entries
 from charter_engine.text.render import RST, RenderedBlock, render_blocks
 
@@ -45,6 +45,7 @@ class DisplayClause:
     version_id: int
     position: int
     number: str
+    written: bool  # the text starts with its own number ("4. Membership"): pages need not repeat it
     structural_number: str
     depth: int
     nesting: int
@@ -59,13 +60,34 @@ class DisplayClause:
     def label(self) -> str:
         return citation(self.number, self.heading)
 
+    @property
+    def title(self) -> str:
+        """A page title for the clause: "§ 2 Members", "4. Membership.", "§ 4.a"."""
+        return clause_title(self.kind, self.number, self.written, self.heading)
+
+
+def clause_title(kind: str, number: str, written: bool, heading: str | None) -> str:
+    """How a page titles a clause: a heading by its title (after its number unless the title
+    carries it), any other clause by its number."""
+    if kind == "heading" and heading:
+        return heading if written or not number else f"{citation(number)} {heading}"
+    return citation(number, heading)
+
+
+def clause_number(rows: Sequence[RevisionClause], clause_id: int) -> DisplayNumber | None:
+    """The display number of one clause of a revision (None when it is not in it)."""
+    for rc, number in zip(rows, numbers_of(rows), strict=True):
+        if rc.clause_id == clause_id:
+            return number
+    return None
+
 
 def render_format(charter: Charter) -> str:
     """The markup a charter's text is rendered as."""
     return RST if charter.source_format == "rst" else "markdown"
 
 
-def numbers_of(rows: Sequence[RevisionClause]) -> list[str]:
+def numbers_of(rows: Sequence[RevisionClause]) -> list[DisplayNumber]:
     """The display numbers of a revision's clauses, in order."""
     index = {rc.clause_id: i for i, rc in enumerate(rows)}
     parents = [index.get(rc.parent_clause_id) if rc.parent_clause_id else None for rc in rows]
@@ -81,7 +103,8 @@ def display_rows(charter: Charter, rows: Sequence[RevisionClause]) -> list[Displ
             clause_id=rc.clause_id,
             version_id=rc.clause_version_id,
             position=rc.position,
-            number=number,
+            number=number.value,
+            written=number.written,
             structural_number=rc.number,
             depth=rc.depth,
             nesting=block.nesting,
@@ -114,7 +137,7 @@ def sides_of(rows: Sequence[RevisionClause]) -> list[Side]:
             kind=rc.version.kind,
             level=rc.version.level,
             heading=rc.version.heading,
-            number=number,
+            number=number.value,
         )
         for rc, number in zip(rows, numbers_of(rows), strict=True)
     ]

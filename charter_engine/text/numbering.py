@@ -158,47 +158,66 @@ def list_parents(kinds: Sequence[str], texts: Sequence[str]) -> list[int | None]
     return parents
 
 
+@dataclass(frozen=True)
+class DisplayNumber:
+    """A display number, and whether the clause's own text starts with (the end of) it."""
+
+    value: str
+    written: bool
+
+
 def display_numbers(
     clauses: Sequence[Numbered],
     structural: Sequence[str],
     tree_parents: Sequence[int | None],
-) -> list[str]:
+) -> list[DisplayNumber]:
     """The display number of each clause of a revision (see the module docstring).
 
     ``structural`` are the engine's numbers and ``tree_parents`` the index of each clause's
-    parent heading (None at the top), both in document order.
+    parent heading (None at the top), both in document order (:func:`tree_parents`).
     """
     labels = [own_label(c.kind, c.heading, c.text) for c in clauses]
     numbered_document = any(
         label is not None and c.kind == HEADING for c, label in zip(clauses, labels, strict=True)
     )
     if not numbered_document:
-        return list(structural)
+        return [DisplayNumber(number, False) for number in structural]
     nested = list_parents([c.kind for c in clauses], [c.text for c in clauses])
-    out: list[str] = []
-    own: list[bool] = []
+    out: list[DisplayNumber] = []
     unlabelled_children: dict[int | None, int] = {}
     for index, (clause, label) in enumerate(zip(clauses, labels, strict=True)):
         parent = nested[index] if nested[index] is not None else tree_parents[index]
-        base = out[parent] if parent is not None else ""
+        base = out[parent].value if parent is not None else ""
         if label is None:
             if clause.kind == HEADING:
-                out.append("")  # an unnumbered heading (the title, "Preamble") goes by its name
-                own.append(False)
+                # An unnumbered heading (the title, "Preamble") goes by its name.
+                out.append(DisplayNumber("", False))
                 continue
             count = unlabelled_children.get(parent, 0) + 1
             unlabelled_children[parent] = count
-            out.append(f"{base} ¶{count}".strip())
-            own.append(False)
+            out.append(DisplayNumber(f"{base} ¶{count}".strip(), False))
         elif label.complete or not base:
-            out.append(label.value)
-            own.append(True)
-        elif clause.kind == HEADING and parent is not None and not own[parent]:
-            out.append(label.value)  # numbered headings under an unnumbered part count alone
-            own.append(True)
+            out.append(DisplayNumber(label.value, True))
+        elif clause.kind == HEADING and parent is not None and not out[parent].written:
+            # Numbered headings under an unnumbered part count on their own.
+            out.append(DisplayNumber(label.value, True))
         else:
-            out.append(f"{base}.{label.value}")
-            own.append(True)
+            out.append(DisplayNumber(f"{base}.{label.value}", True))
+    return out
+
+
+def tree_parents(kinds: Sequence[str], levels: Sequence[int]) -> list[int | None]:
+    """Each clause's parent heading, as the engine derives the tree: the nearest preceding
+    heading of a lower level (None at the top)."""
+    stack: list[tuple[int, int]] = []  # (level, index) of the open headings
+    out: list[int | None] = []
+    for index, (kind, level) in enumerate(zip(kinds, levels, strict=True)):
+        rank = level if kind == HEADING else 99
+        while stack and stack[-1][0] >= rank:
+            stack.pop()
+        out.append(stack[-1][1] if stack else None)
+        if kind == HEADING:
+            stack.append((rank, index))
     return out
 
 

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
+from html.parser import HTMLParser
 from typing import Any, Protocol
 
 import nh3
@@ -51,7 +52,7 @@ WS_DEL_OPEN = '<del class="diff-del diff-ws">'
 WS_INS_OPEN = '<ins class="diff-ins diff-ws">'
 
 _BLOCK_TAGS = {"p", "br", "hr", "pre", "blockquote", "ul", "ol", "li"}
-_INLINE_TAGS = {"em", "strong", "code", "a", "del", "s", "ins"}
+_INLINE_TAGS = {"em", "strong", "code", "a", "del", "s", "ins", "span"}
 _TABLE_TAGS = {"table", "thead", "tbody", "tr", "th", "td"}
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 ALLOWED_TAGS = _BLOCK_TAGS | _INLINE_TAGS | _TABLE_TAGS | _HEADING_TAGS
@@ -63,6 +64,7 @@ ALLOWED_ATTRIBUTES = {
     "del": {"class"},
     "ins": {"class"},
     "pre": {"class"},
+    "span": {"class", "title"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 # Headings in user text (comments) are shifted down so they never compete with the page's own.
@@ -84,9 +86,18 @@ _MARKS = {
     _MARK_WS_INS: WS_INS_OPEN,
     _MARK_WS_INS_END: "</ins>",
 }
-_ANY_MARK = re.compile("[\ufdd0-\ufdd7]")
-_MARK_IN_TAG = re.compile(r"<[^>]*(?:[\ufdd0-\ufdd7]|%EF%B7%9[0-7])[^>]*>", re.IGNORECASE)
+# Blame marks: an opening mark followed by a private-use character naming the span, and a closer.
+_MARK_SPAN, _MARK_SPAN_END = "\ufdd8", "\ufdd9"
+_SPAN_BASE = 0xE000
+_ANY_MARK = re.compile("[\ufdd0-\ufdd9]")
+_MARK_OR_SPAN = re.compile("\ufdd8[\ue000-\uf8ff]|[\ufdd0-\ufdd7\ufdd9]")
+_MARK_IN_TAG = re.compile(
+    r"<[^>]*(?:[\ufdd0-\ufdd9\ue000-\uf8ff]|%EF%B7%9[0-9]|%EE%|%EF%(?:[89][0-9A-F]|A[0-3]))[^>]*>",
+    re.IGNORECASE,
+)
+_PRIVATE = re.compile("[\ufdd0-\ufdef\ue000-\uf8ff]")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_BLOCK_OPENER = re.compile(r"^[ \t]*(?:[-*+\u2022]|\d{1,9}[.)]|#\.|#{1,6}|>)(?:[ \t]|$)")
 _HEADING_HTML = re.compile(r"^\s*<h([1-6])>(?P<inner>.*)</h\1>\s*$", re.DOTALL)
 # A list marker, heading hashes or a quote at the start of a line: kept outside a change mark
 # so the line still opens its block.
@@ -344,26 +355,56 @@ def whitespace_marks(text: str) -> str:
     return "".join(out)
 
 
+def _wrap(out: list[str], text: str, opener: str, closer: str) -> None:
+    """Append ``text`` to ``out`` with marks around it, closed and reopened where a line opens
+    a new block (after a blank line, at a list item, a heading, a quote).
+
+    The marks stay open across a soft line break, so that a change spanning one stays one
+    element (and a link written over two lines stays whole); a line's list marker, heading
+    hashes or indentation stay outside the marks, so that the Markdown renderer still sees the
+    line open its block.
+    """
+    lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+", text)
+    runs: list[list[str]] = []  # lines marked together; a blank line is a run of its own
+    for line in lines:
+        continues = (
+            runs
+            and line.strip()
+            and runs[-1][-1].strip()
+            and runs[-1][-1].endswith(("\n", "\r"))
+            and not _BLOCK_OPENER.match(line)
+        )
+        if continues:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    for run in runs:
+        body = "".join(run)
+        if not body.strip():
+            out.append(body)
+            continue
+        if not out or out[-1].endswith(("\n", "\r")):
+            lead = _LINE_OPENER.match(body)
+            if lead and lead.end():
+                out.append(body[: lead.end()])
+                body = body[lead.end() :]
+        content = body.rstrip("\r\n")
+        out.append(f"{opener}{content}{closer}{body[len(content) :]}")
+
+
 def _marked(pieces: Iterable[tuple[int, str]]) -> str:
     """The merged text of a diff (kept, deleted and inserted text in order) with change marks.
 
-    No mark spans a line end, and a line's list marker or heading hashes stay outside the
-    marks, so that the Markdown renderer still sees the line open its block. Whitespace-only
-    changes get visible marks; deleted whitespace does not take part in the layout (the text
-    is shown as it now flows), inserted whitespace does.
+    Whitespace-only changes get visible marks; deleted whitespace does not take part in the
+    layout (the text is shown as it now flows), inserted whitespace does.
     """
     out: list[str] = []
-
-    def at_line_start() -> bool:
-        return not out or out[-1].endswith("\n")
-
     for op, text in pieces:
         if not text:
             continue
         if op == EQUAL:
             out.append(text)
-            continue
-        if text.isspace():
+        elif text.isspace():
             opener, closer = (
                 (_MARK_WS_DEL, _MARK_WS_DEL_END)
                 if op == DELETE
@@ -372,38 +413,29 @@ def _marked(pieces: Iterable[tuple[int, str]]) -> str:
             out.append(f"{opener}{whitespace_marks(text)}{closer}")
             if op == INSERT:
                 out.append(text)
-            continue
-        opener, closer = (_MARK_DEL, _MARK_DEL_END) if op == DELETE else (_MARK_INS, _MARK_INS_END)
-        for line in re.split(r"(\r\n|\r|\n)", text):
-            if not line:
-                continue
-            if line in ("\r\n", "\r", "\n"):
-                out.append("\n")
-                continue
-            if at_line_start():
-                lead = _LINE_OPENER.match(line)
-                if lead and lead.end():
-                    out.append(line[: lead.end()])
-                    line = line[lead.end() :]
-            if line:
-                out.append(f"{opener}{line}{closer}")
+        else:
+            marks = (_MARK_DEL, _MARK_DEL_END) if op == DELETE else (_MARK_INS, _MARK_INS_END)
+            _wrap(out, text, *marks)
     return "".join(out)
+
+
+_PAIRS = {
+    _MARK_DEL: _MARK_DEL_END,
+    _MARK_INS: _MARK_INS_END,
+    _MARK_WS_DEL: _MARK_WS_DEL_END,
+    _MARK_WS_INS: _MARK_WS_INS_END,
+    _MARK_SPAN: _MARK_SPAN_END,
+}
 
 
 def _marks_balanced(html: str) -> bool:
     open_mark: str | None = None
-    pairs = {
-        _MARK_DEL: _MARK_DEL_END,
-        _MARK_INS: _MARK_INS_END,
-        _MARK_WS_DEL: _MARK_WS_DEL_END,
-        _MARK_WS_INS: _MARK_WS_INS_END,
-    }
     for mark in _ANY_MARK.findall(html):
         if open_mark is None:
-            if mark not in pairs:
+            if mark not in _PAIRS:
                 return False
             open_mark = mark
-        elif mark == pairs[open_mark]:
+        elif mark == _PAIRS[open_mark]:
             open_mark = None
         else:
             return False
@@ -412,12 +444,20 @@ def _marks_balanced(html: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _render_marked(
-    marked: str, kind: str, level: int, fmt: str, in_list: bool, references: tuple[Any, ...]
+    marked: str,
+    kind: str,
+    level: int,
+    fmt: str,
+    in_list: bool,
+    references: tuple[Any, ...],
+    spans: tuple[str, ...] = (),
 ) -> tuple[str, str] | None:
+    """Render marked text and turn the marks into elements (``spans``: the opening tag of each
+    blame span); None when a mark landed where no element can go."""
     source = _markdown_source(marked, kind, level, fmt, in_list)
     html, _plain = _render_source(source, _thawed(references))
     if _MARK_IN_TAG.search(html) or not _marks_balanced(html):
-        return None  # a change inside a link target or the like: show the source diff
+        return None  # a change inside a link target or the like
     shown_kind = kind
     if kind == HEADING:
         inner = _heading_inner(html)
@@ -425,8 +465,43 @@ def _render_marked(
             shown_kind = PARAGRAPH
         else:
             html = inner
-    html = _ANY_MARK.sub(lambda m: _MARKS[m.group(0)], html)
-    return shown_kind, _clean(html)
+
+    def element(match: re.Match[str]) -> str:
+        mark = match.group(0)
+        if mark[0] == _MARK_SPAN:
+            return spans[ord(mark[1]) - _SPAN_BASE]
+        return "</span>" if mark == _MARK_SPAN_END else _MARKS[mark]
+
+    html = _MARK_OR_SPAN.sub(element, html)
+    # A mark that opened in one element and closed in another (a change across a link's edge)
+    # would be repaired by the sanitiser into something else: show the source instead.
+    return (shown_kind, _clean(html)) if _well_nested(html) else None
+
+
+class _Nesting(HTMLParser):
+    VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.ok = True
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID:
+            return
+        if not self.stack or self.stack.pop() != tag:
+            self.ok = False
+
+
+def _well_nested(html: str) -> bool:
+    parser = _Nesting()
+    parser.feed(html)
+    parser.close()
+    return parser.ok and not parser.stack
 
 
 def render_redline(
@@ -457,7 +532,7 @@ def render_redline(
     changed = any(op != EQUAL for op, _text in pieces)
     if kind == HEADING:
         rendered = _heading_redline(old_source, new_source, fmt)
-    elif any(_ANY_MARK.search(text) for _op, text in pieces):
+    elif any(_PRIVATE.search(text) for _op, text in pieces):
         rendered = None
     else:
         rendered = _render_marked(_marked(pieces), kind, level, fmt, in_list, frozen)
@@ -479,6 +554,63 @@ def _heading_redline(old: str, new: str, fmt: str) -> tuple[str, str] | None:
     if titles[0] is None or titles[1] is None:
         return None
     return HEADING, _clean(render_diff_html(diff_words(titles[0], titles[1])))
+
+
+def render_passages(
+    passages: Sequence[tuple[str, int]],
+    labels: Sequence[str],
+    fmt: str,
+    *,
+    kind: str = PARAGRAPH,
+    level: int = 0,
+    nesting: int = 0,
+    references: Mapping[str, Any] | None = None,
+) -> RenderedBlock:
+    """A clause rendered with each passage in a ``<span class="blame blame-N" title="…">``.
+
+    ``passages`` are ``(text, group)`` pairs that concatenate to the clause's source; ``labels``
+    name each group (the span's title); ``N`` is the group modulo 8, for colours. Whitespace is
+    never wrapped. A heading's title is one span, of the group of its last word; a clause whose
+    passages cannot be marked inside its markup is shown as its source with the spans.
+    """
+    fmt = RST if fmt == RST else MARKDOWN
+    frozen = _frozen(references or {})
+    in_list = kind == LIST or nesting > 0
+    source = "".join(text for text, _group in passages)
+    shown_kind, html, plain = _render_one(source, kind, level, fmt, in_list, frozen)
+    spans = tuple(
+        f'<span class="blame blame-{group % 8}" title="{escape(label)}">'
+        for group, label in enumerate(labels)
+    )
+    worded = [group for text, group in passages if not text.isspace()]
+    if kind == HEADING:
+        if shown_kind == HEADING and worded:
+            return RenderedBlock(
+                HEADING, level, nesting, _clean(spans[worded[-1]] + html + "</span>"), plain
+            )
+        rendered = None
+    elif _PRIVATE.search(source) or len(labels) > 0x1800:
+        rendered = None
+    else:
+        out: list[str] = []
+        for text, group in passages:
+            if text.isspace():
+                out.append(text)
+            else:
+                _wrap(out, text, _MARK_SPAN + chr(_SPAN_BASE + group), _MARK_SPAN_END)
+        rendered = _render_marked("".join(out), kind, level, fmt, in_list, frozen, spans)
+    if rendered is not None:
+        shown_kind, html = rendered
+        return RenderedBlock(
+            shown_kind, level if shown_kind == HEADING else 0, nesting, html, plain
+        )
+    body = "".join(
+        escape(text) if text.isspace() else spans[group] + escape(text) + "</span>"
+        for text, group in passages
+    )
+    return RenderedBlock(
+        VERBATIM, 0, nesting, _clean(f'<pre class="redline-source">{body.rstrip()}</pre>'), plain
+    )
 
 
 def render_text_diff(
@@ -540,6 +672,7 @@ __all__ = [
     "render_blocks",
     "render_diff_html",
     "render_markdown",
+    "render_passages",
     "render_redline",
     "render_text",
     "render_text_diff",

@@ -29,6 +29,7 @@ _BULLET = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>[-*+\u2022])(?P<space>[ \t]
 _AUTO_ENUM = re.compile(r"^(?P<indent>[ \t]*)#(?P<end>[.)])(?P<space>[ \t]+|$)")
 _ENUM = re.compile(r"^[ \t]*\d{1,9}[.)](?:[ \t]|$)")
 _LINE_BLOCK = re.compile(r"^\|(?:[ \t]|$)")
+_MARK = re.compile("\ufdd8[\ue000-\uf8ff]|[\ufdd0-\ufdef]")
 _TABLE_START = re.compile(r"^[ \t]*(?:\+[-=+]+\+|=+(?:[ \t]+=+)+)[ \t]*$")
 
 ADMONITIONS = {
@@ -206,16 +207,16 @@ def _paragraph(lines: list[str]) -> str:
     lines = [line for line in lines if line.strip()]
     if not lines:
         return ""
-    if all(_LINE_BLOCK.match(line) or line.startswith((" ", "\t")) for line in lines):
+    if all(_LINE_BLOCK.match(_unmarked(line)) or line.startswith((" ", "\t")) for line in lines):
         return "\\\n".join(inline(re.sub(r"^\|[ \t]?", "", line)) for line in lines)
     if (
         len(lines) >= 2
-        and _FIELD.match(lines[0])
-        and all(_FIELD.match(line) or line[:1] in (" ", "\t") for line in lines)
+        and _FIELD.match(_unmarked(lines[0]))
+        and all(_FIELD.match(_unmarked(line)) or line[:1] in (" ", "\t") for line in lines)
     ):
         fields: list[list[str]] = []
         for line in lines:
-            if _FIELD.match(line):
+            if _FIELD.match(_unmarked(line)):
                 fields.append([line.lstrip(":")])
             else:
                 fields[-1].append(line.strip())
@@ -307,7 +308,7 @@ def _verbatim(lines: list[str]) -> str:
         return _fenced(lines)
     if len(content) == 1 and _ADORNMENT.match(first.strip()) and len(first.strip()) >= 4:
         return "***"  # a transition
-    if _LINE_BLOCK.match(first):
+    if _LINE_BLOCK.match(_unmarked(first)):
         return _paragraph(lines)
     return _body(lines)
 
@@ -319,9 +320,14 @@ def _heading(lines: list[str], level: int) -> str:
     return "#" * max(1, min(level, 6)) + " " + inline(title)
 
 
+def _unmarked(line: str) -> str:
+    """A line without the marks a redline or blame may have put in it (Unicode noncharacters,
+    and the private-use character naming a blame span)."""
+    return _MARK.sub("", line)
+
+
 def _plain(line: str) -> str:
-    """A line without the private-use marks a redline may have put in it."""
-    return "".join(c for c in line if not "\ufdd0" <= c <= "\ufdef").strip()
+    return _unmarked(line).strip()
 
 
 def to_markdown(text: str, kind: str, level: int = 0) -> str:

@@ -10,15 +10,22 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from charter_engine.charters.display import (
+    clause_number,
+    clause_title,
+    display_rows,
+    revision_redline,
+)
 from charter_engine.charters.models import Charter
+from charter_engine.charters.provenance import changelog, clause_provenance
 from charter_engine.charters.queries import (
     clause_history,
-    compare_revisions,
     get_revision,
     list_charters,
     list_revisions,
     revision_clauses,
 )
+from charter_engine.text.redline import RedlineEntry
 from charter_engine.web import reading
 from charter_engine.web.context import db
 from charter_engine.web.drafting import (
@@ -33,6 +40,7 @@ from charter_engine.web.drafting import (
 )
 from charter_engine.web.links import register_link
 from charter_engine.web.navigation import register_nav
+from charter_engine.web.rendering import blame_view
 from charter_engine.web.security import require_user
 
 bp = Blueprint("charters", __name__, url_prefix="/charters")
@@ -69,7 +77,7 @@ def show(slug: str) -> ResponseReturnValue:
     session = db()
     number = int_arg(request.args.get("revision"))
     revision = get_revision(session, charter, number)
-    rows = revision_clauses(session, revision)
+    clauses = display_rows(charter, revision_clauses(session, revision))
     is_head = revision.number == charter.head_revision_number
     revisions = list_revisions(session, charter)
     amendments, actors = _revision_causes([revision])
@@ -77,8 +85,8 @@ def show(slug: str) -> ResponseReturnValue:
         "charters/show.html",
         charter=charter,
         revision=revision,
-        rows=rows,
-        outline=[rc for rc in rows if rc.version.kind == "heading"],
+        clauses=clauses,
+        outline=[c for c in clauses if c.kind == "heading"],
         is_head=is_head,
         revisions=revisions,
         amendment_counts=reading.pending_amendment_counts(session, charter) if is_head else {},
@@ -115,23 +123,27 @@ def compare(slug: str) -> ResponseReturnValue:
         from_number = max(1, to_number - 1)
     view = view_arg(request.args.get("view"))
     show_all = request.args.get("all") == "1"
-    comparison = compare_revisions(session, charter, from_number, to_number)
-    items = []
-    for clause in comparison.clauses:
-        if clause.status == "unchanged" and not show_all:
-            continue
-        items.append((clause, render_diff(clause.old_text, clause.new_text)))
+    changes = revision_redline(session, charter, from_number, to_number)
+    items: list[tuple[RedlineEntry, Any]]
+    if view == "side":
+        olds = changes.rendered(only_changed=not show_all, view="old")
+        news = changes.rendered(only_changed=not show_all, view="new")
+        items = [
+            (entry, (old, new)) for (entry, old), (_entry, new) in zip(olds, news, strict=True)
+        ]
+    else:
+        items = [(entry, block) for entry, block in changes.rendered(only_changed=not show_all)]
     return render_template(
         "charters/compare.html",
         charter=charter,
-        comparison=comparison,
         items=items,
-        counts=comparison.counts(),
+        counts=changes.redline.counts(),
         from_number=from_number,
         to_number=to_number,
         view=view,
         show_all=show_all,
         revisions=list_revisions(session, charter),
+        changelog=changelog(session, charter, from_number, to_number),
     )
 
 
@@ -157,6 +169,19 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
     chosen_diff = render_diff(by_id[from_id].version.text, by_id[to_id].version.text)
     version_id = current.clause_version_id if current is not None else None
     thread = thread_context(charter, clause_id=clause_id, version_id=version_id)
+    provenance = clause_provenance(session, charter, clause_id)
+    title = "Clause no longer in the text"
+    if current is not None:
+        number = clause_number(revision_clauses(session, head), clause_id)
+        assert number is not None
+        version = current.version
+        title = clause_title(version.kind, number.value, number.written, version.heading)
+    who_wrote = None
+    if current is not None and provenance.blame is not None:
+        version = current.version
+        who_wrote = blame_view(
+            charter, provenance.blame, provenance.origins, version.kind, version.level
+        )
     return render_template(
         "charters/clause.html",
         charter=charter,
@@ -172,6 +197,9 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
         view=view,
         amendments=reading.pending_amendments_on_clause(session, charter, clause_id),
         thread=thread,
+        provenance=provenance,
+        who_wrote=who_wrote,
+        label=title,
         comment_form=CommentForm() if current is not None else None,
         cause_labels=CAUSE_LABELS,
         state_labels=STATE_LABELS,

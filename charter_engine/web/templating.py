@@ -6,6 +6,8 @@ Filters
   ``dt|relative``   "3 hours ago" / "in 2 days"
   ``text|markdown`` sanitised HTML (see :mod:`charter_engine.web.markdown`)
   ``code|country``  "FR" → "France"
+  ``number|section`` "§ 2.1", "Article 3", "Title" (see :func:`.numbering.citation`)
+  ``html|rendered``  charter text rendered by the text engine (see :mod:`.rendering`)
 Globals
   ``can(user, permission, obj)`` and ``may(permission, obj)`` (see :mod:`.security`),
   ``nav_items()`` (see :mod:`.navigation`), ``now()``.
@@ -21,14 +23,17 @@ from flask import Flask
 
 from charter_engine.accounts.countries import country_name
 from charter_engine.db import utcnow
+from charter_engine.text.numbering import citation
 from charter_engine.web.links import object_url
 from charter_engine.web.markdown import render_markdown
 from charter_engine.web.navigation import nav_items
+from charter_engine.web.rendering import init_rendering
 
 
-def section(number: str | None) -> str:
-    """How a clause number reads: "§ 2.1"; the unnumbered title of a charter is "Title"."""
-    return f"§ {number}" if number else "Title"
+def section(number: str | None, heading: str | None = None) -> str:
+    """How a clause number reads: "§ 2.1", "Article 3"; an unnumbered heading by its title
+    (``heading``), else "Title"."""
+    return citation(number, heading)
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -92,3 +97,4 @@ def init_templating(app: Flask) -> None:
         section=section,
     )
     env.globals.update(nav_items=nav_items, now=utcnow, object_url=object_url)
+    init_rendering(app)

@@ -32,7 +32,9 @@ def test_charter_page_shows_numbered_clauses_outline_permalinks_and_counts(
     assert '<nav class="outline"' in page
     assert f'href="#clause-{world.clause_id}"' in page
     assert f'id="clause-{world.clause_id}"' in page
-    assert "§ 1.1" in page and "§ 1.1.1" not in page  # the title is not numbered
+    # Numbers follow the document's own ("## Article 1"), never the engine's "§ 1.1" beside them;
+    # the title is not numbered.
+    assert "Article 1 ¶1" in page and "§ 1" not in page
     assert "The Core Group meets online." in page
     # The clause has the member's pending amendment and one comment; the counts link to them.
     section = page[page.index(f'id="clause-{world.clause_id}"') :]

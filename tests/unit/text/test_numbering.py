@@ -36,7 +36,7 @@ def _numbers(text: str, fmt: str = "markdown") -> list[str]:
         parents.append(parent)
         if block.kind == "heading":
             stack.append((level, index))
-    return display_numbers(clauses, structural, parents)
+    return [n.value for n in display_numbers(clauses, structural, parents)]
 
 
 def test_a_document_that_numbers_itself_keeps_its_numbers() -> None:

@@ -1,0 +1,95 @@
+"""Charter text on the pages, as readers read it: Jinja helpers over
+:mod:`charter_engine.charters.display` and :mod:`charter_engine.text.render`.
+
+Filters
+  ``block.html|rendered``  the HTML the renderer produced (sanitised by nh3) as ``Markup``
+Globals
+  ``revision_view(charter, revision)``  the revision's clauses as :class:`DisplayClause` (for
+      pages whose view hands over only the revision, such as a ballot's text), with ``labels``
+  ``change_view(charter, old, new)``  one clause's rendered redline (a ``RenderedBlock``)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from flask import Flask
+from markupsafe import Markup
+
+from charter_engine.charters.display import DisplayClause, display_rows, render_format
+from charter_engine.charters.models import Charter, Revision
+from charter_engine.charters.provenance import ClauseBlame, Origin
+from charter_engine.charters.queries import revision_clauses
+from charter_engine.text import classify_block
+from charter_engine.text.blame import Passage
+from charter_engine.text.render import RenderedBlock, render_passages, render_text_diff
+from charter_engine.web.context import db
+
+
+def rendered(html: str | None) -> Markup:
+    """HTML made by :mod:`charter_engine.text.render`, which sanitises everything it returns."""
+    return Markup(html or "")
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    clauses: Sequence[DisplayClause]
+
+    def label(self, clause_id: int | None) -> str | None:
+        for clause in self.clauses:
+            if clause.clause_id == clause_id:
+                return clause.label
+        return None
+
+
+def revision_view(charter: Charter, revision: Revision) -> RevisionView:
+    return RevisionView(display_rows(charter, revision_clauses(db(), revision)))
+
+
+def change_view(charter: Charter, old: str | None, new: str | None) -> RenderedBlock:
+    """The redline of one clause's change (an insert has no old text, a deletion no new)."""
+    fmt = render_format(charter)
+    shown = new or old or ""
+    block = classify_block(shown, fmt) if shown.strip() else None
+    kind = block.kind if block else "paragraph"
+    return render_text_diff(old or "", new or "", fmt, kind=kind, level=block.level if block else 0)
+
+
+@dataclass(frozen=True)
+class BlameView:
+    """A clause with its passages marked by origin, and the key to the marks."""
+
+    block: RenderedBlock
+    key: Sequence[tuple[int, Origin]]  # (colour group, origin), oldest first
+
+
+def blame_view(
+    charter: Charter, clause: ClauseBlame, origins: Mapping[int, Origin], kind: str, level: int
+) -> BlameView:
+    numbers = sorted({passage_revision(p) for p in clause.passages})
+    group = {number: index for index, number in enumerate(numbers)}
+    labels = [_origin_title(origins[n]) if n in origins else f"Revision {n}" for n in numbers]
+    block = render_passages(
+        [(p.text, group[passage_revision(p)]) for p in clause.passages],
+        labels,
+        render_format(charter),
+        kind=kind,
+        level=level,
+    )
+    return BlameView(block, [(group[n], origins[n]) for n in numbers if n in origins])
+
+
+def passage_revision(passage: Passage) -> int:
+    assert isinstance(passage.origin, int)
+    return passage.origin
+
+
+def _origin_title(origin: Origin) -> str:
+    who = origin.amendment.author if origin.amendment else origin.actor
+    return f"Revision {origin.revision}: {origin.label}" + (f" ({who})" if who else "")
+
+
+def init_rendering(app: Flask) -> None:
+    app.jinja_env.filters["rendered"] = rendered
+    app.jinja_env.globals.update(revision_view=revision_view, change_view=change_view)
