@@ -34,7 +34,7 @@ from charter_engine.publication.queries import export_source
 from charter_engine.publication.source import ExportOptions
 
 CLAUSES = 400
-RUNS = 3
+RUNS = 5
 SENTENCE = (
     "The members of the Core Group agree that every decision on this matter is taken openly, "
     "recorded in the minutes with the names of those who proposed it, and published to every "

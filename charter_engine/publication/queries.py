@@ -25,7 +25,7 @@ from charter_engine.publication.source import (
     RedlineSource,
     SourceClause,
 )
-from charter_engine.text.numbering import citation, own_label
+from charter_engine.text.numbering import citation
 
 # A label names a release in URLs (/published/<slug>/<label> and <label>.<ext>): letters, digits
 # and . _ - inside, a letter or digit at both ends, and never ending like a download's name.
@@ -159,15 +159,13 @@ def find_export(session: Session, key: str) -> ExportFile | None:
 # sources
 
 
-def heading_line(kind: str, number: str, heading: str | None, text: str) -> str | None:
+def heading_line(kind: str, number: str, written: bool, heading: str | None) -> str | None:
     """A heading as shown: its title alone when the title carries the document's own number
-    ("Article 3 — Decisions", "2. Members"), else the number first ("2.1 Members")."""
+    (``written``: "Article 3 — Decisions", "2. Members"), else the number first ("2.1 Members")."""
     if kind != "heading":
         return None
     title = heading or ""
-    if not number or own_label(kind, heading, text) is not None:
-        return title
-    return f"{number} {title}"
+    return title if written or not number else f"{number} {title}"
 
 
 def export_source(
@@ -200,7 +198,7 @@ def export_source(
             nesting=clause.nesting,
             heading=rc.version.heading,
             heading_line=heading_line(
-                rc.version.kind, clause.number, rc.version.heading, rc.version.text
+                rc.version.kind, clause.number, clause.written, rc.version.heading
             ),
             html=clause.html,
             plain=clause.text,

@@ -180,7 +180,7 @@ class ShownClause:
 
 def shown_clauses(charter: Charter, rows: Sequence[RevisionClause]) -> list[ShownClause]:
     return [
-        ShownClause(c, heading_line(c.kind, c.number, c.heading, c.source))
+        ShownClause(c, heading_line(c.kind, c.number, c.written, c.heading))
         for c in display_rows(charter, rows)
     ]
 
