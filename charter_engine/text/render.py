@@ -95,6 +95,9 @@ _MARK_IN_TAG = re.compile(
     r"<[^>]*(?:[\ufdd0-\ufdd9\ue000-\uf8ff]|%EF%B7%9[0-9]|%EE%|%EF%(?:[89][0-9A-F]|A[0-3]))[^>]*>",
     re.IGNORECASE,
 )
+_DELETED_OR_GLYPHS = re.compile(
+    "\ufdd0[^\ufdd1]*\ufdd1|\ufdd4[^\ufdd5]*\ufdd5|\ufdd6[^\ufdd7]*\ufdd7|\ufdd8[\ue000-\uf8ff]"
+)
 _PRIVATE = re.compile("[\ufdd0-\ufdef\ue000-\uf8ff]")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _BLOCK_OPENER = re.compile(r"^[ \t]*(?:[-*+\u2022]|\d{1,9}[.)]|#\.|#{1,6}|>)(?:[ \t]|$)")
@@ -451,11 +454,13 @@ def _render_marked(
     in_list: bool,
     references: tuple[Any, ...],
     spans: tuple[str, ...] = (),
-) -> tuple[str, str] | None:
+) -> tuple[str, str, str] | None:
     """Render marked text and turn the marks into elements (``spans``: the opening tag of each
-    blame span); None when a mark landed where no element can go."""
+    blame span): ``(kind, html, plain text without what was deleted)``, or None when a mark
+    landed where no element can go."""
     source = _markdown_source(marked, kind, level, fmt, in_list)
-    html, _plain = _render_source(source, _thawed(references))
+    html, plain = _render_source(source, _thawed(references))
+    plain = _ANY_MARK.sub("", _DELETED_OR_GLYPHS.sub("", plain))
     if _MARK_IN_TAG.search(html) or not _marks_balanced(html):
         return None  # a change inside a link target or the like
     shown_kind = kind
@@ -475,7 +480,7 @@ def _render_marked(
     html = _MARK_OR_SPAN.sub(element, html)
     # A mark that opened in one element and closed in another (a change across a link's edge)
     # would be repaired by the sanitiser into something else: show the source instead.
-    return (shown_kind, _clean(html)) if _well_nested(html) else None
+    return (shown_kind, _clean(html), plain) if _well_nested(html) else None
 
 
 class _Nesting(HTMLParser):
@@ -528,7 +533,6 @@ def render_redline(
     in_list = kind == LIST or nesting > 0
     new_source = "".join(text for op, text in pieces if op != DELETE)
     old_source = "".join(text for op, text in pieces if op != INSERT)
-    plain = _render_one(new_source or old_source, kind, level, fmt, in_list, frozen)[2]
     changed = any(op != EQUAL for op, _text in pieces)
     if kind == HEADING:
         rendered = _heading_redline(old_source, new_source, fmt)
@@ -537,10 +541,13 @@ def render_redline(
     else:
         rendered = _render_marked(_marked(pieces), kind, level, fmt, in_list, frozen)
     if rendered is not None and (not changed or "<del" in rendered[1] or "<ins" in rendered[1]):
-        shown_kind, html = rendered
+        shown_kind, html, plain = rendered
+        if not new_source:
+            plain = _render_one(old_source, kind, level, fmt, in_list, frozen)[2]
         return RenderedBlock(
             shown_kind, level if shown_kind == HEADING else 0, nesting, html, plain
         )
+    plain = _render_one(new_source or old_source, kind, level, fmt, in_list, frozen)[2]
     source = render_diff_html(
         (op, text.rstrip("\r\n") if op == EQUAL else text) for op, text in pieces
     )
@@ -548,12 +555,12 @@ def render_redline(
     return RenderedBlock(VERBATIM, 0, nesting, _clean(html), plain)
 
 
-def _heading_redline(old: str, new: str, fmt: str) -> tuple[str, str] | None:
+def _heading_redline(old: str, new: str, fmt: str) -> tuple[str, str, str] | None:
     """The word diff of a heading's title (its source lines differ in markers and underlines)."""
     titles = [classify_block(text, fmt).heading if text.strip() else "" for text in (old, new)]
     if titles[0] is None or titles[1] is None:
         return None
-    return HEADING, _clean(render_diff_html(diff_words(titles[0], titles[1])))
+    return HEADING, _clean(render_diff_html(diff_words(titles[0], titles[1]))), titles[1]
 
 
 def render_passages(
@@ -600,7 +607,7 @@ def render_passages(
                 _wrap(out, text, _MARK_SPAN + chr(_SPAN_BASE + group), _MARK_SPAN_END)
         rendered = _render_marked("".join(out), kind, level, fmt, in_list, frozen, spans)
     if rendered is not None:
-        shown_kind, html = rendered
+        shown_kind, html, _plain = rendered
         return RenderedBlock(
             shown_kind, level if shown_kind == HEADING else 0, nesting, html, plain
         )

@@ -104,7 +104,9 @@ FORCED_BREAKS = r"""(selector) => {
 
 def _version(name: str, which: str) -> str:
     folder = Path(require_shared_data("histories", name))
-    path = sorted(p for p in folder.iterdir() if p.name.startswith("v"))[0 if which == "first" else -1]
+    path = sorted(p for p in folder.iterdir() if p.name.startswith("v"))[
+        0 if which == "first" else -1
+    ]
     with path.open(encoding="utf-8", newline="") as handle:
         return handle.read()
 
@@ -116,9 +118,10 @@ def _reads_well(page: Any, selector: str, body: str, heading: str) -> int:
     result = page.evaluate(FORCED_BREAKS, f"{selector} {body} p, {selector} {body} li")
     assert result["found"] == [], result["found"][:10]
     raw = page.evaluate(
-        """(selector) => Array.from(document.querySelectorAll(selector))
-            .flatMap(el => el.innerText.split("\\n"))
-            .filter(line => /^\\s*#{1,6}\\s/.test(line) || /^\\s*([=~^-])\\1{3,}\\s*$/.test(line))""",
+        r"""(selector) => Array.from(document.querySelectorAll(selector))
+            .flatMap(el => el.innerText.split("\n"))
+            .filter(line => /^\s*#{1,6}\s/.test(line)
+                            || /^\s*([=~^-])\1{3,}\s*$/.test(line))""",
         selector,
     )
     assert raw == [], raw[:5]

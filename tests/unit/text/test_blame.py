@@ -6,6 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from charter_engine.text.blame import Slot, Step, blame
+from charter_engine.text.diff import diff_tokens
+from charter_engine.text.render import render_passages
 from charter_engine.text.tokens import tokenize
 
 
@@ -111,3 +113,40 @@ def test_passages_are_the_text_and_surviving_words_are_in_every_version(
         for word, origin in words:
             if isinstance(origin, int) and origin <= n:
                 assert any(word == t for t in present), (n, word)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(paragraphs, min_size=2, max_size=2))
+def test_aligning_lines_first_is_still_a_correct_diff(texts: list[list[str]]) -> None:
+    old, new = (tokenize("".join(t)) for t in texts)
+    old_at = new_at = 0
+    for op, count in diff_tokens(old, new, by_lines=True):
+        if op == 0:
+            assert old[old_at : old_at + count] == new[new_at : new_at + count]
+        old_at += count if op != 1 else 0
+        new_at += count if op != -1 else 0
+    assert (old_at, new_at) == (len(old), len(new))
+
+
+def test_passages_render_with_their_origin_on_hover() -> None:
+    labels = ["Revision 1: Imported", 'Revision 2: Amendment #1: "Quorum"']
+    block = render_passages(
+        [("The council\n", 0), ("meets", 1), (" ", 0), ("twice", 1), (".\n\n", 0)],
+        labels,
+        "markdown",
+    )
+    assert block.html == (
+        '<p><span class="blame blame-0" title="Revision 1: Imported">The council</span>\n'
+        '<span class="blame blame-1" title="Revision 2: Amendment #1: &quot;Quorum&quot;">'
+        'meets</span> <span class="blame blame-1" title="Revision 2: Amendment #1: '
+        '&quot;Quorum&quot;">twice</span><span class="blame blame-0" '
+        'title="Revision 1: Imported">.</span></p>\n'
+    )
+    heading = render_passages(
+        [("## ", 0), ("Quorum", 1), ("\n\n", 0)], labels, "markdown", kind="heading", level=2
+    )
+    assert heading.kind == "heading" and heading.html.endswith(">Quorum</span>")
+    across_a_link = render_passages(
+        [("See [x](https://a.org/", 0), ("b", 1), (").\n", 0)], labels, "markdown"
+    )
+    assert across_a_link.kind == "verbatim" and "https://a.org/" in across_a_link.html
