@@ -316,3 +316,46 @@ def test_the_redline_marks_deleted_and_inserted_words(
     text = "\n".join(pdf_pages(pdf))
     assert "revision 1" in text and "changed" in text and "two-thirds" in text
     keep_page_as_png(pdf, "redline-r1-to-r2")
+
+
+def test_line_numbers_run_down_every_page_and_each_line_sits_on_one(
+    session: Session, create_charter: Callable[..., Any]
+) -> None:
+    """Every page of the text is numbered 1 … 47 in its left margin, and the middle of every
+    line of text is level with the middle of one number (pdftotext gives each word's box)."""
+    import re
+    import shutil
+    import subprocess
+
+    from charter_engine.publication.formats.html import PAGE_LINES
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is missing: apt-get install -y poppler-utils")
+    body = "".join(
+        f"## Article {n}\n\n" + ("The members agree to meet and to decide openly. " * 12) + "\n\n"
+        for n in range(1, 12)
+    )
+    charter = create_charter("# Numbered lines\n\n" + body, title="Lines")
+    pdf = export_file(session, charter, fmt="pdf", options=ExportOptions(line_numbers=True)).content
+    keep_page_as_png(pdf, "line-numbers-page-3", page=3)
+    boxes = subprocess.run(
+        ["pdftotext", "-f", "3", "-l", "3", "-bbox", "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    word = re.compile(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<')
+    numbers: dict[int, float] = {}
+    line_middles: set[float] = set()
+    for x_min, y_min, x_max, y_max, text in word.findall(boxes):
+        middle = (float(y_min) + float(y_max)) / 2
+        if float(x_max) < 70 and text.isdigit():
+            numbers[int(text)] = middle
+        elif float(x_min) > 70 and 50 < middle < 800:
+            line_middles.add(round(middle, 1))
+    assert sorted(numbers) == list(range(1, PAGE_LINES + 1))
+    assert len(line_middles) > 30
+    for middle in line_middles:
+        assert min(abs(middle - y) for y in numbers.values()) < 3, middle
+    plain = pdf_pages(export_file(session, charter, fmt="pdf").content)
+    assert not re.search(r"^\s*47\s*$", plain[2], re.MULTILINE)  # no numbers unless asked
