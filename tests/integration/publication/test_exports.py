@@ -56,6 +56,24 @@ def charter(create_charter: Callable[..., Any]) -> Any:
     return create_charter(TEXT, title="Test Group Charter")
 
 
+def make_decisions_stricter(session: Session, charter: Any, secretariat: Any) -> Any:
+    """Revision 2: an editorial change of the Decisions clause; returns its revision clause."""
+    from charter_engine.charters.operations import editorial_change
+
+    rows = revision_clauses(session, get_revision(session, charter))
+    decisions = next(rc for rc in rows if rc.version.text.startswith("Decisions"))
+    editorial_change(
+        session,
+        charter,
+        clause_id=decisions.clause_id,
+        text="Decisions are taken by a two-thirds majority.\n",
+        reason="Stricter",
+        actor=secretariat,
+    )
+    session.commit()
+    return decisions
+
+
 def test_markdown_is_the_stored_text_byte_for_byte(
     session: Session, create_charter: Callable[..., Any]
 ) -> None:
@@ -164,20 +182,9 @@ def test_the_json_attributes_each_passage_to_the_change_that_introduced_it(
 ) -> None:
     from jsonschema import Draft202012Validator
 
-    from charter_engine.charters.operations import editorial_change
     from charter_engine.publication.formats.json_export import schema
 
-    rows = revision_clauses(session, get_revision(session, charter))
-    decisions = next(rc for rc in rows if rc.version.text.startswith("Decisions"))
-    editorial_change(
-        session,
-        charter,
-        clause_id=decisions.clause_id,
-        text="Decisions are taken by a two-thirds majority.\n",
-        reason="Stricter",
-        actor=secretariat,
-    )
-    session.commit()
+    decisions = make_decisions_stricter(session, charter, secretariat)
     document = json.loads(export_file(session, charter, fmt="json").content)
     Draft202012Validator(schema()).validate(document)
     node = next(
@@ -294,19 +301,7 @@ def test_bad_export_requests_are_refused(session: Session, charter: Any) -> None
 def test_the_redline_marks_deleted_and_inserted_words(
     session: Session, charter: Any, secretariat: Any
 ) -> None:
-    from charter_engine.charters.operations import editorial_change
-
-    rows = revision_clauses(session, get_revision(session, charter))
-    decisions = next(rc for rc in rows if rc.version.text.startswith("Decisions"))
-    editorial_change(
-        session,
-        charter,
-        clause_id=decisions.clause_id,
-        text="Decisions are taken by a two-thirds majority.\n",
-        reason="Stricter",
-        actor=secretariat,
-    )
-    session.commit()
+    make_decisions_stricter(session, charter, secretariat)
     docx = redline_file(session, charter, fmt="docx", old_revision=1).content
     runs = [r for p in docx_paragraphs(docx) for r in p.runs]
     struck = {r.text.strip() for r in runs if r.font.strike}
