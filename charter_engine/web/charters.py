@@ -25,6 +25,7 @@ from charter_engine.charters.queries import (
     list_revisions,
     revision_clauses,
 )
+from charter_engine.text import diff_words
 from charter_engine.text.redline import RedlineEntry
 from charter_engine.web import reading
 from charter_engine.web.context import db
@@ -34,13 +35,11 @@ from charter_engine.web.drafting import (
     STATE_LABELS,
     int_arg,
     load_charter,
-    render_diff,
-    render_pieces,
     view_arg,
 )
 from charter_engine.web.links import register_link
 from charter_engine.web.navigation import register_nav
-from charter_engine.web.rendering import blame_view
+from charter_engine.web.rendering import blame_view, redline_view
 from charter_engine.web.security import require_user
 
 bp = Blueprint("charters", __name__, url_prefix="/charters")
@@ -166,7 +165,13 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
         before = [i for i in ids if i < to_id]
         from_id = before[-1] if before else to_id
     view = view_arg(request.args.get("view"))
-    chosen_diff = render_diff(by_id[from_id].version.text, by_id[to_id].version.text)
+    shown = by_id[to_id].version
+    chosen_diff = redline_view(
+        charter,
+        diff_words(by_id[from_id].version.text, shown.text),
+        kind=shown.kind,
+        level=shown.level,
+    )
     version_id = current.clause_version_id if current is not None else None
     thread = thread_context(charter, clause_id=clause_id, version_id=version_id)
     provenance = clause_provenance(session, charter, clause_id)
@@ -188,7 +193,13 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
         clause_id=clause_id,
         current=current,
         history=list(reversed(history)),
-        diffs={e.version.id: render_pieces(e.pieces) for e in history if e.pieces is not None},
+        diffs={
+            e.version.id: redline_view(
+                charter, e.pieces, kind=e.version.kind, level=e.version.level
+            )
+            for e in history
+            if e.pieces is not None
+        },
         from_id=from_id,
         to_id=to_id,
         from_entry=by_id[from_id],

@@ -7,6 +7,9 @@ Globals
   ``revision_view(charter, revision)``  the revision's clauses as :class:`DisplayClause` (for
       pages whose view hands over only the revision, such as a ballot's text), with ``labels``
   ``change_view(charter, old, new)``  one clause's rendered redline (a ``RenderedBlock``)
+  ``text_view(charter, text)``  one clause's text rendered (a ``RenderedBlock``)
+Views build :class:`RedlineView` (inline and side-by-side redlines) and :class:`BlameView`
+(who wrote what) with the functions below; ``charters/_macros.html`` shows them.
 """
 
 from __future__ import annotations
@@ -23,7 +26,14 @@ from charter_engine.charters.provenance import ClauseBlame, Origin
 from charter_engine.charters.queries import revision_clauses
 from charter_engine.text import classify_block
 from charter_engine.text.blame import Passage
-from charter_engine.text.render import RenderedBlock, render_passages, render_text_diff
+from charter_engine.text.diff import DELETE, INSERT
+from charter_engine.text.render import (
+    RenderedBlock,
+    render_passages,
+    render_redline,
+    render_text,
+    render_text_diff,
+)
 from charter_engine.web.context import db
 
 
@@ -45,6 +55,27 @@ class RevisionView:
 
 def revision_view(charter: Charter, revision: Revision) -> RevisionView:
     return RevisionView(display_rows(charter, revision_clauses(db(), revision)))
+
+
+@dataclass(frozen=True)
+class RedlineView:
+    """A text change rendered three ways: inline, and old/new for side by side."""
+
+    inline: RenderedBlock
+    left: RenderedBlock
+    right: RenderedBlock
+
+
+def redline_view(
+    charter: Charter, pieces: Sequence[tuple[int, str]], *, kind: str, level: int
+) -> RedlineView:
+    """A clause's word diff rendered as it reads, inline and side by side."""
+    fmt = render_format(charter)
+    return RedlineView(
+        render_redline(pieces, fmt, kind=kind, level=level),
+        render_redline([p for p in pieces if p[0] != INSERT], fmt, kind=kind, level=level),
+        render_redline([p for p in pieces if p[0] != DELETE], fmt, kind=kind, level=level),
+    )
 
 
 def change_view(charter: Charter, old: str | None, new: str | None) -> RenderedBlock:
@@ -90,6 +121,17 @@ def _origin_title(origin: Origin) -> str:
     return f"Revision {origin.revision}: {origin.label}" + (f" ({who})" if who else "")
 
 
+def text_view(charter: Charter, text: str) -> RenderedBlock:
+    """One clause's text rendered on its own (an older version, a deleted clause)."""
+    fmt = render_format(charter)
+    block = classify_block(text, fmt) if text.strip() else None
+    if block is None:
+        return render_text(text, fmt)
+    return render_text(text, fmt, kind=block.kind, level=block.level)
+
+
 def init_rendering(app: Flask) -> None:
     app.jinja_env.filters["rendered"] = rendered
-    app.jinja_env.globals.update(revision_view=revision_view, change_view=change_view)
+    app.jinja_env.globals.update(
+        revision_view=revision_view, change_view=change_view, text_view=text_view
+    )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.operations import propose_amendment
-from charter_engine.charters.operations import import_charter
+from charter_engine.charters.operations import editorial_change, import_charter
 from charter_engine.charters.queries import current_entries
 from charter_engine.voting.operations import create_ballot
 
@@ -138,3 +138,27 @@ def test_an_adoption_ballot_shows_the_charter_rendered(
     assert re.search(r"<h5 class=\"clause-heading\">2\. Members</h5>", text)
     assert "<li>(b) confirmed by the members.</li>" in text
     assert "#" not in re.sub(r"<[^>]+>", "", text)
+
+
+def test_a_clause_changed_in_its_spacing_alone_shows_where(
+    world: SimpleNamespace, session: Session, client_as: Callable[[str], Any]
+) -> None:
+    charter = _charter(session, world)
+    clause_id = next(
+        c for c, v in current_entries(session, charter) if v.text.startswith("Members are")
+    )
+    editorial_change(
+        session,
+        charter,
+        clause_id=clause_id,
+        text="Members  are:\n\n",
+        reason="Spacing",
+        actor=world.secretariat,
+    )
+    session.commit()
+    page = _page(client_as("member"), f"/charters/{charter.slug}/clauses/{clause_id}")
+    chosen = page[page.index('class="chosen-diff"') :]
+    assert (
+        '<p>Members<del class="diff-del diff-ws">·</del><ins class="diff-ins diff-ws">··</ins>'
+        "  are:</p>"
+    ) in chosen
