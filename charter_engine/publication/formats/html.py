@@ -8,7 +8,6 @@ from markupsafe import Markup
 from charter_engine.publication.formats.common import environment, stylesheet
 from charter_engine.publication.source import ExportOptions, ExportSource, RedlineSource
 
-
 # Line numbers (PDF): the lines a page of text holds, and their height in points.
 PAGE_LINES = 47
 LINE_HEIGHT = 15
