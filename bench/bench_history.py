@@ -21,7 +21,6 @@ Needs the shared data folder (``../shared/data`` or ``CHARTER_SHARED_DATA``). Me
 from __future__ import annotations
 
 import difflib
-import os
 import statistics
 import sys
 import tempfile
@@ -33,6 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench_text import shared_data  # noqa: E402  (bench/ is the script's folder)
 
 import charter_engine.models  # noqa: E402, F401
 from charter_engine import migrate  # noqa: E402
@@ -47,30 +48,17 @@ from charter_engine.charters.provenance import revision_blame  # noqa: E402
 from charter_engine.charters.queries import get_revision, revision_text  # noqa: E402
 from charter_engine.db import make_engine, make_session_factory  # noqa: E402
 from charter_engine.text import classify_block, diff_words, split_document  # noqa: E402
-from charter_engine.text import render as render_module  # noqa: E402
 from charter_engine.text.diff import diff_tokens  # noqa: E402
+from charter_engine.text.marks import clear_caches  # noqa: E402
 from charter_engine.text.redline import Side, redline, render_entries  # noqa: E402
 from charter_engine.text.tokens import tokenize  # noqa: E402
+from tests.integration.charters.history import read_versions, replay_history  # noqa: E402
 
 RUNS = 7
 
 
-def shared_data() -> Path:
-    override = os.environ.get("CHARTER_SHARED_DATA")
-    path = Path(override) if override else ROOT.parent / "shared" / "data"
-    if not path.exists():
-        sys.exit(f"shared data not found at {path} (set CHARTER_SHARED_DATA)")
-    return path
-
-
-def read(path: Path) -> str:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return handle.read()
-
-
 def versions(name: str) -> list[str]:
-    folder = shared_data() / "histories" / name
-    return [read(p) for p in sorted(folder.iterdir()) if p.name.startswith("v")]
+    return read_versions(shared_data() / "histories" / name)
 
 
 def median_ms(
@@ -85,11 +73,6 @@ def median_ms(
         func()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples) * 1000
-
-
-def clear_render_caches() -> None:
-    render_module._render_one.cache_clear()
-    render_module._render_marked.cache_clear()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,7 +147,7 @@ def bench_redline() -> list[tuple[str, float, str]]:
             "redline + rendering of the changed clauses (rendering caches emptied)",
             median_ms(
                 lambda: list(render_entries(redline(old, new), "markdown", only_changed=True)),
-                before=clear_render_caches,
+                before=clear_caches,
             ),
             "< 150 ms",
         ),
@@ -172,7 +155,7 @@ def bench_redline() -> list[tuple[str, float, str]]:
             "redline + rendering of every clause (caches emptied)",
             median_ms(
                 lambda: list(render_entries(redline(old, new), "markdown")),
-                before=clear_render_caches,
+                before=clear_caches,
             ),
             "",
         ),
@@ -231,7 +214,7 @@ def bench_redline_database() -> list[tuple[str, float, str]]:
         return [
             (
                 "SQLite: compare revisions 1 and 2 (load, redline, render changed; caches emptied)",
-                median_ms(compare, before=clear_render_caches),
+                median_ms(compare, before=clear_caches),
                 "< 150 ms",
             ),
             ("baseline: load both texts and diff_words them", median_ms(plain), ""),
@@ -240,28 +223,6 @@ def bench_redline_database() -> list[tuple[str, float, str]]:
 
 # ---------------------------------------------------------------------------------------------
 # blame
-
-
-def replay(session: Session, name: str, texts: list[str]) -> Charter:
-    """A history as merged amendments, as the tests replay it."""
-    sec = create_user(session, email=f"{name}@example.org", name="S", role="secretariat")
-    charter = import_charter(session, title=name, text=texts[0], actor=sec, filename=name)
-    session.commit()
-    for step, text in enumerate(texts[1:], start=1):
-        if text == revision_text(session, get_revision(session, charter)):
-            continue
-        amendment = propose_amendment(
-            session,
-            charter,
-            actor=sec,
-            title=f"Step {step}",
-            base_revision=charter.head_revision_number,
-            text=text,
-            submit=True,
-        )
-        merge_amendment(session, amendment, actor=sec, editorial=True)
-        session.commit()
-    return charter
 
 
 def plain_blame(texts: list[str]) -> None:
@@ -288,7 +249,8 @@ def bench_blame() -> list[tuple[str, float, str]]:
     for name in sorted(p.name for p in folder.iterdir() if p.is_dir()):
         texts = versions(name)
         with factory() as session:
-            charter = replay(session, name, texts)
+            sec = create_user(session, email=f"{name}@example.org", name="S", role="secretariat")
+            charter, _versions = replay_history(session, sec, name, texts)
 
             def blame_it(session: Session = session, charter: Charter = charter) -> None:
                 revision_blame(session, charter)

@@ -8,7 +8,10 @@ Usage (``session`` a SQLAlchemy session, ``charter`` a Charter)::
     for clause in display_revision(session, charter, revision_number):   # None: the head
         clause.number   # "4.a", "Article 3", "2.1" — the document's own where it has one;
                         # "" for the title or an unnumbered heading (then use clause.heading)
-        clause.label    # how to name it: "§ 4.a", "Article 3", "Preamble", "Title"
+        clause.written  # True when the text itself starts with the number ("4. Membership"):
+                        # show the heading alone, without the number in front again
+        clause.label    # how to cite it: "§ 4.a", "Article 3", "Preamble", "Title"
+        clause.title    # how to title it: "§ 2 Members", "4. Membership.", "§ 4.a"
         clause.kind     # heading | paragraph | list | code | verbatim
         clause.level    # heading level 1-6 as written (0 for other blocks)
         clause.nesting  # how deep a list item sits under other items (0 at the top)
@@ -18,8 +21,9 @@ Usage (``session`` a SQLAlchemy session, ``charter`` a Charter)::
 
     changes = revision_redline(session, charter, 3, 7)
     changes.redline.counts()                         # {"changed": …, "inserted": …, …}
-    for entry, block in changes.rendered(only_changed=True):
+    for entry, block in changes.rendered(only_changed=True):   # view="old"/"new": side by side
         entry.status, entry.old.number, entry.new.number, block.html   # <del>/<ins> inside
+        entry.pieces    # the word diff of the source, (-1 | 0 | 1, text), for a DOCX redline
 
 Each call runs a fixed number of queries; rendering is cached per clause text, so a page or an
 export of an unchanged clause costs no rendering after the first.

@@ -249,16 +249,9 @@ def origins_of(session: Session, revisions: Iterable[Revision]) -> dict[int, Ori
     """The origin of each revision, by number (four queries)."""
     revisions = list(revisions)
     amendment_ids = {r.amendment_id for r in revisions if r.amendment_id is not None}
-    amendments = (
-        {
-            a.id: a
-            for a in session.execute(
-                select(Amendment).where(Amendment.id.in_(amendment_ids))
-            ).scalars()
-        }
-        if amendment_ids
-        else {}
-    )
+    amendments = {
+        a.id: a for a in session.scalars(select(Amendment).where(Amendment.id.in_(amendment_ids)))
+    }
     cosponsors: dict[int, list[int]] = {}
     if amendment_ids:
         for amendment_id, user_id in session.execute(

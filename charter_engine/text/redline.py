@@ -29,8 +29,9 @@ from dataclasses import dataclass
 
 from .diff import DELETE, EQUAL, INSERT, diff_words
 from .document import PARAGRAPH
+from .marks import render_redline
 from .numbering import list_parents
-from .render import RenderedBlock, link_references, render_redline
+from .render import RenderedBlock, link_references
 
 STATUSES = ("unchanged", "changed", "inserted", "deleted", "moved")
 
@@ -168,7 +169,7 @@ def redline(old: Sequence[Side], new: Sequence[Side]) -> Redline:
 def render_entries(
     lines: Redline, fmt: str, *, only_changed: bool = False, view: str = "inline"
 ) -> Iterator[tuple[RedlineEntry, RenderedBlock]]:
-    """Each entry with its rendered redline (see :func:`.render.render_redline`).
+    """Each entry with its rendered redline (see :func:`.marks.render_redline`).
 
     ``view`` is ``"inline"`` (deletions and insertions together), ``"old"`` (the old text with
     its deletions marked) or ``"new"`` (the new text with its insertions). Link references

@@ -7,6 +7,7 @@ Globals
   ``revision_view(charter, revision)``  the revision's clauses as :class:`DisplayClause` (for
       pages whose view hands over only the revision, such as a ballot's text), with ``labels``
   ``change_view(charter, old, new)``  one clause's rendered redline (a ``RenderedBlock``)
+  ``redline_of(charter, old, new)``  the same inline and side by side (a :class:`RedlineView`)
   ``text_view(charter, text)``  one clause's text rendered (a ``RenderedBlock``)
 Views build :class:`RedlineView` (inline and side-by-side redlines) and :class:`BlameView`
 (who wrote what) with the functions below; ``charters/_macros.html`` shows them.
@@ -24,16 +25,11 @@ from charter_engine.charters.display import DisplayClause, display_rows, render_
 from charter_engine.charters.models import Charter, Revision
 from charter_engine.charters.provenance import ClauseBlame, Origin
 from charter_engine.charters.queries import revision_clauses
-from charter_engine.text import classify_block
+from charter_engine.text import Block, classify_block, diff_words
 from charter_engine.text.blame import Passage
 from charter_engine.text.diff import DELETE, INSERT
-from charter_engine.text.render import (
-    RenderedBlock,
-    render_passages,
-    render_redline,
-    render_text,
-    render_text_diff,
-)
+from charter_engine.text.marks import render_passages, render_redline, render_text_diff
+from charter_engine.text.render import RenderedBlock, render_text
 from charter_engine.web.context import db
 
 
@@ -78,13 +74,32 @@ def redline_view(
     )
 
 
+def redline_of(charter: Charter, old: str | None, new: str | None) -> RedlineView:
+    """:func:`redline_view` of two texts of one clause (an insert has no old text, a deletion
+    no new one)."""
+    block = _classified(charter, new or old or "")
+    return redline_view(
+        charter,
+        diff_words(old or "", new or ""),
+        kind=block.kind if block else "paragraph",
+        level=block.level if block else 0,
+    )
+
+
+def _classified(charter: Charter, text: str) -> Block | None:
+    return classify_block(text, render_format(charter)) if text.strip() else None
+
+
 def change_view(charter: Charter, old: str | None, new: str | None) -> RenderedBlock:
     """The redline of one clause's change (an insert has no old text, a deletion no new)."""
-    fmt = render_format(charter)
-    shown = new or old or ""
-    block = classify_block(shown, fmt) if shown.strip() else None
-    kind = block.kind if block else "paragraph"
-    return render_text_diff(old or "", new or "", fmt, kind=kind, level=block.level if block else 0)
+    block = _classified(charter, new or old or "")
+    return render_text_diff(
+        old or "",
+        new or "",
+        render_format(charter),
+        kind=block.kind if block else "paragraph",
+        level=block.level if block else 0,
+    )
 
 
 @dataclass(frozen=True)
@@ -123,15 +138,17 @@ def _origin_title(origin: Origin) -> str:
 
 def text_view(charter: Charter, text: str) -> RenderedBlock:
     """One clause's text rendered on its own (an older version, a deleted clause)."""
-    fmt = render_format(charter)
-    block = classify_block(text, fmt) if text.strip() else None
+    block = _classified(charter, text)
     if block is None:
-        return render_text(text, fmt)
-    return render_text(text, fmt, kind=block.kind, level=block.level)
+        return render_text(text, render_format(charter))
+    return render_text(text, render_format(charter), kind=block.kind, level=block.level)
 
 
 def init_rendering(app: Flask) -> None:
     app.jinja_env.filters["rendered"] = rendered
     app.jinja_env.globals.update(
-        revision_view=revision_view, change_view=change_view, text_view=text_view
+        revision_view=revision_view,
+        change_view=change_view,
+        redline_of=redline_of,
+        text_view=text_view,
     )

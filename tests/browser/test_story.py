@@ -131,7 +131,7 @@ def test_the_whole_story(
 
     # --- Lucía proposes an amendment to the decisions clause --------------------------------
     lucia.goto(charter_url)
-    lucia.get_by_role("link", name=re.compile(r"Propose a change to § 2\.1$")).click()
+    lucia.get_by_role("link", name=re.compile(r"Propose a change to Article 2 ¶1$")).click()
     expect_heading(lucia, "Propose an amendment")
     lucia.get_by_label("Title").fill("Absolute majority")
     lucia.get_by_label("New text of the clause").fill(
@@ -149,7 +149,7 @@ def test_the_whole_story(
 
     # --- Kenji comments on a passage he selects, then proposes a competing amendment ---------
     kenji.goto(charter_url)
-    kenji.get_by_role("link", name=re.compile(r"History and comments of § 2\.1$")).click()
+    kenji.get_by_role("link", name=re.compile(r"History and comments of Article 2 ¶1$")).click()
     kenji.wait_for_url(re.compile(r"/clauses/\d+$"))
     kenji.wait_for_load_state("load")  # the selection script is ready
     passage = "simple majority of the votes cast"
@@ -184,7 +184,7 @@ def test_the_whole_story(
     assert "<em>abstentions</em>" in kenji.locator(".comment-body").first.inner_html()
     check(kenji, "clause-comment")
     kenji.goto(charter_url)
-    kenji.get_by_role("link", name=re.compile(r"Propose a change to § 2\.1$")).click()
+    kenji.get_by_role("link", name=re.compile(r"Propose a change to Article 2 ¶1$")).click()
     kenji.get_by_label("Title").fill("Consensus first")
     kenji.get_by_label("New text of the clause").fill(
         DECISIONS.replace("simple majority of the votes cast", "consensus, failing which by vote")

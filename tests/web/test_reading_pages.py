@@ -162,3 +162,16 @@ def test_a_clause_changed_in_its_spacing_alone_shows_where(
         '<p>Members<del class="diff-del diff-ws">·</del><ins class="diff-ins diff-ws">··</ins>'
         "  are:</p>"
     ) in chosen
+
+
+def test_an_amendment_shows_its_changes_rendered(
+    world: SimpleNamespace, session: Session, client_as: Callable[[str], Any]
+) -> None:
+    charter = _charter(session, world)
+    page = _page(client_as("member"), f"/charters/{charter.slug}/amendments/1")
+    assert (
+        '<li>(b) confirmed by the <del class="diff-del">secretariat</del>'
+        '<ins class="diff-ins">members</ins>.</li>'
+    ) in page
+    changed = _page(client_as("member"), f"/charters/{charter.slug}/amendments/1?view=changed")
+    assert "<li>(b) confirmed by the members.</li>" in changed

@@ -25,14 +25,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from charter_engine.amendments.merging import merge_amendment
-from charter_engine.amendments.operations import propose_amendment
-from charter_engine.charters.models import Charter
-from charter_engine.charters.operations import import_charter
 from charter_engine.charters.provenance import revision_blame
-from charter_engine.charters.queries import get_revision, revision_text
 from charter_engine.text.diff import diff_tokens
 from charter_engine.text.tokens import tokenize
+from tests.integration.charters.history import read_versions, replay_history
 from tests.shared_data import require_shared_data, shared_data_dir
 
 _PARAGRAPH = re.compile(r"(?:[^\n]*\S[^\n]*(?:\n|$))+\s*|\s+")
@@ -44,12 +40,7 @@ def _histories() -> list[str]:
 
 
 def _versions(name: str) -> list[str]:
-    folder = require_shared_data("histories", name)
-    out = []
-    for path in sorted(p for p in Path(folder).iterdir() if p.name.startswith("v")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            out.append(handle.read())
-    return out
+    return read_versions(Path(require_shared_data("histories", name)))
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -112,40 +103,12 @@ def reference_blame(versions: list[str]) -> list[tuple[str, int]]:
     ]
 
 
-def _replay(
-    session: Session, secretariat: Any, name: str, versions: list[str]
-) -> tuple[Charter, dict[int, int]]:
-    """The history as merged amendments; returns the charter and revision number → version."""
-    charter = import_charter(
-        session, title=name, text=versions[0], actor=secretariat, filename=name
-    )
-    session.commit()
-    version_of = {1: 0}
-    for step, text in enumerate(versions[1:], start=1):
-        if text == revision_text(session, get_revision(session, charter)):
-            continue
-        amendment = propose_amendment(
-            session,
-            charter,
-            actor=secretariat,
-            title=f"Step {step}",
-            base_revision=charter.head_revision_number,
-            text=text,
-            submit=True,
-        )
-        revision = merge_amendment(session, amendment, actor=secretariat, editorial=True)
-        session.commit()
-        assert revision is not None
-        version_of[revision.number] = step
-    return charter, version_of
-
-
 @pytest.mark.parametrize("name", _histories())
 def test_blame_attributes_every_word_to_the_step_that_introduced_it(
     session: Session, secretariat: Any, name: str
 ) -> None:
     versions = _versions(name)
-    charter, version_of = _replay(session, secretariat, name, versions)
+    charter, version_of = replay_history(session, secretariat, name, versions)
     result = revision_blame(session, charter)
 
     words = [

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from charter_engine.amendments.merging import merge_amendment
-from charter_engine.amendments.operations import propose_amendment
 from charter_engine.charters.operations import import_charter
 from charter_engine.charters.queries import get_revision, revision_text
+from tests.integration.charters.history import read_versions, replay_history
 from tests.shared_data import require_shared_data
 
 HISTORIES = ("cncf-charter", "pep-0013")
@@ -40,32 +39,13 @@ def test_import_then_export_is_byte_identical_for_every_version(
 def test_replaying_the_history_as_merged_amendments_reproduces_every_version(
     session: Session, secretariat: Any, name: str
 ) -> None:
-    versions = _versions(name)
-    first = versions[0].read_text(encoding="utf-8")
-    charter = import_charter(
-        session, title=name, text=first, actor=secretariat, filename=versions[0].name
-    )
-    session.commit()
-    for step, path in enumerate(versions[1:], start=1):
-        wanted = path.read_text(encoding="utf-8")
-        previous = revision_text(session, get_revision(session, charter))
-        if wanted == previous:
-            continue
-        amendment = propose_amendment(
-            session,
-            charter,
-            actor=secretariat,
-            title=f"Step {step}",
-            base_revision=charter.head_revision_number,
-            text=wanted,
-            submit=True,
-        )
-        revision = merge_amendment(session, amendment, actor=secretariat, editorial=True)
-        session.commit()
-        assert revision_text(session, revision) == wanted, f"{name} step {step} ({path.name})"
-    # And every revision on the way is still exactly reconstructable.
-    for number in range(1, charter.head_revision_number + 1):
-        assert revision_text(session, get_revision(session, charter, number))
+    versions = read_versions(require_shared_data("histories", name))
+    charter, version_of = replay_history(session, secretariat, name, versions)
+    assert charter.head_revision_number == len(version_of) > 1
+    # Every revision on the way is exactly its version, byte for byte.
+    for number, index in version_of.items():
+        text = revision_text(session, get_revision(session, charter, number))
+        assert text == versions[index], f"{name} revision {number} (v{index:03})"
 
 
 def test_numbers_follow_the_outline_and_a_title_is_not_numbered(

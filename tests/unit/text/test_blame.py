@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from charter_engine.text.blame import Slot, Step, blame
 from charter_engine.text.diff import diff_tokens
-from charter_engine.text.render import render_passages
+from charter_engine.text.marks import render_passages
 from charter_engine.text.tokens import tokenize
 
 

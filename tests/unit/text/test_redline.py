@@ -8,8 +8,8 @@ from html import unescape
 from hypothesis import given, settings
 
 from charter_engine.text.diff import diff_words
+from charter_engine.text.marks import render_redline, render_text_diff
 from charter_engine.text.redline import Side, redline, render_entries
-from charter_engine.text.render import render_redline, render_text_diff
 
 from .strategies import any_texts
 
