@@ -44,6 +44,7 @@ from charter_engine.web import (
     home,
     notifications,
     people,
+    publication,
 )
 from charter_engine.web.errors import register_error_handlers
 from charter_engine.web.extensions import csrf, login_manager
@@ -65,6 +66,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     amendments.bp,
     comments.bp,
     desk.bp,
+    publication.bp,
 )
 # Views that live beside their blueprint's main module: proposing, editing and resolving
 # amendments (on amendments.bp); closed ballots' records and proxies (on ballots.bp).
@@ -76,6 +78,7 @@ VIEW_MODULES: tuple[ModuleType, ...] = (
 )
 NAVIGATION = (
     NavItem("Home", "home.index", active_prefix="home."),
+    NavItem("Published", "publication.index"),
     NavItem("Charters", "charters.index", permission="charter:read"),
     NavItem("Votes", "ballots.overview", permission="ballot:read"),
     NavItem("Directory", "people.directory", permission="directory:view"),
@@ -87,6 +90,7 @@ LINKS: dict[str, LinkBuilder] = {
     "comment": comments.comment_url,
     "ballot": ballots.ballot_url,
     "user": people.profile_url,
+    "release": publication.release_link,
 }
 
 

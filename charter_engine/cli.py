@@ -233,26 +233,115 @@ def import_cmd(ctx: Context, file: Path, title: str, fmt: str | None, as_email: 
         click.echo(charter.slug)
 
 
+EXPORT_FORMATS = ("md", "html", "pdf", "docx", "json")
+
+
+class _Progress:
+    """Progress lines on standard error, each with the seconds since the command started."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._clock = time.perf_counter
+        self._start = self._clock()
+
+    def __call__(self, step: str) -> None:
+        click.echo(f"[{self._clock() - self._start:5.1f} s] {step}", err=True)
+
+
 @main.command("export")
 @click.argument("slug")
 @click.option("--revision", type=int, default=None, help="Revision number (default: the newest).")
+@click.option("--release", "release", default=None, help="A release's label, e.g. 1.0.")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="md", show_default=True)
+@click.option("--line-numbers", is_flag=True, help="PDF: number the lines of each page.")
+@click.option("--no-annex", is_flag=True, help="PDF, DOCX, HTML: leave out the changelog annex.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @pass_context
 @handle_errors
-def export_cmd(ctx: Context, slug: str, revision: int | None, output: Path | None) -> None:
-    """Write a revision's exact text to FILE or standard output."""
-    from charter_engine.charters.queries import get_charter, get_revision, revision_text
+def export_cmd(
+    ctx: Context,
+    slug: str,
+    revision: int | None,
+    release: str | None,
+    fmt: str,
+    line_numbers: bool,
+    no_annex: bool,
+    output: Path | None,
+) -> None:
+    """Write a revision or a release to FILE or standard output.
+
+    Markdown (the default) is the revision's exact text; the other formats are rendered once and
+    then served from the export cache, as on the web.
+    """
+    from charter_engine.charters.queries import get_charter
+    from charter_engine.db import begin_reading
+    from charter_engine.publication.exports import export_file
+    from charter_engine.publication.source import ExportOptions
+
+    if revision is not None and release is not None:
+        fail("give --revision or --release, not both")
+    with ctx.session() as session:
+        # A reading transaction: on SQLite, rendering a long PDF then holds no write lock.
+        begin_reading(session)
+        charter = get_charter(session, slug)
+        delivered = export_file(
+            session,
+            charter,
+            fmt=fmt,
+            revision=revision,
+            release=release,
+            options=ExportOptions(line_numbers=line_numbers, annex=not no_annex),
+            progress=None if fmt == "md" else _Progress(),
+        )
+        session.commit()
+    if output is None:
+        sys.stdout.buffer.write(delivered.content)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(delivered.content)
+        click.echo(
+            f"wrote {len(delivered.content)} bytes to {output} (sha256 {delivered.sha256})",
+            err=True,
+        )
+
+
+@main.command("release")
+@click.argument("slug")
+@click.option("--label", required=True, help="The release's label, e.g. 1.0.")
+@click.option("--notes", default="", help="Release notes.")
+@click.option("--revision", type=int, default=None, help="Revision number (default: the newest).")
+@click.option("--as", "as_email", default=None, help="Secretariat account to act as.")
+@pass_context
+@handle_errors
+def release_cmd(
+    ctx: Context,
+    slug: str,
+    label: str,
+    notes: str,
+    revision: int | None,
+    as_email: str | None,
+) -> None:
+    """Publish a revision of SLUG as a release; prints the SHA-256 of its text and files."""
+    from charter_engine.charters.queries import get_charter
+    from charter_engine.publication.operations import publish_release
 
     with ctx.session() as session:
         charter = get_charter(session, slug)
-        text = revision_text(session, get_revision(session, charter, revision))
-    data = text.encode("utf-8")
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        output.write_bytes(data)
-        click.echo(f"wrote {len(data)} bytes to {output}", err=True)
+        release = publish_release(
+            session,
+            charter,
+            label=label,
+            notes=notes,
+            revision_number=revision,
+            actor=_operator(session, as_email),
+            progress=_Progress(),
+        )
+        session.commit()
+        click.echo(f"released {slug} {release.label}: revision {release.revision_number}")
+        click.echo(f"text  {release.text_sha256}")
+        for stored in release.files:
+            click.echo(f"{stored.format:<5} {stored.sha256}")
 
 
 # --- serving -----------------------------------------------------------------------------------

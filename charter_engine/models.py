@@ -8,6 +8,7 @@ from charter_engine.charters import models as charters_models
 from charter_engine.comments import models as comments_models
 from charter_engine.mail import models as mail_models
 from charter_engine.notifications import models as notifications_models
+from charter_engine.publication import models as publication_models
 from charter_engine.voting import models as voting_models
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "comments_models",
     "mail_models",
     "notifications_models",
+    "publication_models",
     "voting_models",
 ]

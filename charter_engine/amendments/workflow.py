@@ -56,9 +56,16 @@ TRANSITIONS: Final[dict[str, tuple[str, dict[str, str]]]] = {
             "needs_rebase": "withdrawn",
         },
     ),
+    # Also the way out for an adopted amendment that can no longer be merged (the amendment a
+    # sub-amendment amends was withdrawn meanwhile): the secretariat sets it aside.
     "supersede": (
         "amendment:supersede",
-        {"submitted": "superseded", "discussion": "superseded", "needs_rebase": "superseded"},
+        {
+            "submitted": "superseded",
+            "discussion": "superseded",
+            "needs_rebase": "superseded",
+            "adopted": "superseded",
+        },
     ),
     "flag_conflict": (
         "amendment:flag_conflict",

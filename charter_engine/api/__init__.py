@@ -14,7 +14,7 @@ from charter_engine.api.core import api_bp
 
 # isort: off
 from charter_engine.api import core, charters, amendments, amendment_workflow, comments
-from charter_engine.api import ballots, votes, proxies
+from charter_engine.api import ballots, votes, proxies, releases
 
 # isort: on
 
@@ -27,6 +27,7 @@ ENDPOINT_MODULES = (
     ballots,
     votes,
     proxies,
+    releases,
 )
 
 __all__ = ["ENDPOINT_MODULES", "api_bp"]

@@ -76,6 +76,8 @@ def charter_summary(charter: Charter) -> dict[str, Any]:
         "status": charter.status,
         "format": charter.source_format,
         "head_revision": charter.head_revision_number,
+        "adopted_revision": charter.adopted_revision_number,
+        "adopted_at": iso_time(charter.adopted_at),
         "created_at": iso_time(charter.created_at),
     }
 
@@ -442,6 +444,11 @@ register_paths(
                 "status": {"type": "string", "enum": ["drafting", "adopted"]},
                 "format": {"type": "string", "enum": list(FORMATS)},
                 "head_revision": {"type": "integer"},
+                "adopted_revision": {
+                    "type": ["integer", "null"],
+                    "description": "The revision the adoption ballot adopted",
+                },
+                "adopted_at": {"type": ["string", "null"], "format": "date-time"},
                 "created_at": {"type": "string", "format": "date-time"},
             },
         },

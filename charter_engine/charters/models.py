@@ -43,6 +43,8 @@ class Charter(Base):
     # that creating a revision locks this row (two merges cannot both become revision N+1).
     head_revision_number: Mapped[int] = mapped_column(default=1)
     adopted_revision_number: Mapped[int | None]
+    # When the adoption ballot closed: "Adopted on … as revision N".
+    adopted_at: Mapped[datetime | None]
     next_amendment_number: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

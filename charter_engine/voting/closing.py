@@ -72,7 +72,7 @@ def close_ballot(
     body = count_to_json(count)
     outcome = count.outcome
     if ballot.kind == "adoption":
-        outcome = _decide_adoption(session, ballot, count, body, actor)
+        outcome = _decide_adoption(session, ballot, count, body, actor, now)
     else:
         outcome = _decide_amendments(session, ballot, count, body, actor)
     body["outcome"] = outcome
@@ -107,7 +107,12 @@ def _sha256(text: str) -> str:
 
 
 def _decide_adoption(
-    session: Session, ballot: Ballot, count: Count, body: dict[str, Any], actor: User | None
+    session: Session,
+    ballot: Ballot,
+    count: Count,
+    body: dict[str, Any],
+    actor: User | None,
+    now: datetime,
 ) -> str:
     if not count.passed:
         return "rejected"
@@ -121,6 +126,7 @@ def _decide_adoption(
         return "void"
     charter.status = "adopted"
     charter.adopted_revision_number = ballot.revision_number
+    charter.adopted_at = now
     body["adopted_revision"] = ballot.revision_number
     record_event(
         session,

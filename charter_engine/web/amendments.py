@@ -329,16 +329,19 @@ def unback(slug: str, number: int) -> ResponseReturnValue:
 
 
 # --------------------------------------------------------------------------------------------
-# the secretariat's editorial merge
+# the secretariat's merge: editorial, or of an adopted amendment whose automatic merge failed
 
 
 @bp.route("/<slug>/amendments/<int:number>/merge", methods=["GET", "POST"])
 def merge(slug: str, number: int) -> ResponseReturnValue:
     charter, amendment = load_amendment(slug, number, "amendment:merge_editorial")
     user = require_user()
+    # An adopted amendment is merged as voted, not as editorial (closing a ballot merges it;
+    # when that failed, the secretariat merges it here once the reason is gone).
+    editorial = amendment.state != "adopted"
     if request.method == "POST":
         try:
-            revision = merge_amendment(db(), amendment, actor=user, editorial=True)
+            revision = merge_amendment(db(), amendment, actor=user, editorial=editorial)
         except Conflict as exc:
             db().rollback()
             flash(exc.message, "error")
@@ -348,10 +351,8 @@ def merge(slug: str, number: int) -> ResponseReturnValue:
         if into is None:
             flash(f"Sub-amendment #{number} is merged into its amendment.", "success")
         else:
-            flash(
-                f"Amendment #{number} is merged as an editorial change: revision {into}.",
-                "success",
-            )
+            kind = "as an editorial change" if editorial else "as adopted"
+            flash(f"Amendment #{number} is merged {kind}: revision {into}.", "success")
         return redirect(url_for("amendments.show", slug=slug, number=number))
     rows = head_rows(charter)
     return render_template(
@@ -359,6 +360,8 @@ def merge(slug: str, number: int) -> ResponseReturnValue:
         charter=charter,
         amendment=amendment,
         changes=change_views_of(amendment, {rc.clause_id: rc for rc in rows}),
-        mergeable=amendment.state in ("submitted", "discussion"),
+        mergeable=amendment.state in ("submitted", "discussion", "adopted"),
+        editorial=editorial,
+        merge_error=None if editorial else reading.merge_failure(db(), amendment),
         people=reading.users_by_id(db(), [amendment.author_id]),
     )

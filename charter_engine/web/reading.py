@@ -306,3 +306,23 @@ def ballots_to_handle(session: Session, charter: Charter) -> list[BallotRow]:
         .order_by(Ballot.closes_at.is_(None), Ballot.closes_at, Ballot.id)
     ).all()
     return [BallotRow(*row) for row in rows]
+
+
+def merge_failure(session: Session, amendment: Amendment) -> str | None:
+    """Why the ballot that adopted ``amendment`` could not merge it, if that is what happened
+    (the closing records the reason in the ballot's result)."""
+    import json
+
+    from charter_engine.voting.models import Ballot, BallotOption
+
+    result = session.execute(
+        select(Ballot.result)
+        .join(BallotOption, BallotOption.ballot_id == Ballot.id)
+        .where(BallotOption.amendment_id == amendment.id, Ballot.state == "closed")
+        .order_by(Ballot.closed_at.desc(), Ballot.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if result is None:
+        return None
+    error = json.loads(result).get("merge_error")
+    return error if isinstance(error, str) else None

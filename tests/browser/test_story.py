@@ -299,7 +299,8 @@ def test_the_whole_story(
     check(desk, "adoption-results")
     lucia.goto("/")
     lucia.get_by_role("navigation", name="Main").get_by_role("link", name="Charters").click()
-    expect(lucia.locator("main")).to_contain_text("Revision 2 · adopted")
+    expect(lucia.locator("main")).to_contain_text("Revision 2 · Adopted on")
+    expect(lucia.locator("main")).to_contain_text("as revision 2")
     check(lucia, "charters-adopted")
 
     for member in members:

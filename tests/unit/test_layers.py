@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "charter_engine"
-DELIVERY = frozenset({"web", "api", "app", "context", "cli"})
+DELIVERY = frozenset({"web", "api", "app", "context", "downloads", "cli"})
 
 
 def _part(module: str) -> str | None:

@@ -395,3 +395,24 @@ ROUTES += [
     Route("desk.import_charter", "GET", "/desk/import", STAFF_PAGE),
     Route("desk.import_charter", "POST", "/desk/import", STAFF_PAGE),
 ]
+
+
+# --- publication (public pages of releases; releases, exports and redlines for members) --------
+
+# The drafting charter has no release, so it is not public: its public pages are 404 for everyone
+# (tests/web/test_publication_pages.py reads the pages of a published charter, role by role).
+_P = "/published/{charter.slug}"
+
+ROUTES += [
+    Route("publication.index", "GET", "/published/", PUBLIC_PAGE),
+    Route("publication.latest", "GET", _P, everyone(404)),
+    Route("publication.release", "GET", _P + "/1.0", everyone(404)),
+    Route("publication.clause", "GET", _P + "/1.0/clauses/{clause_id}", everyone(404)),
+    Route("publication.changes", "GET", _P + "/1.0/changes", everyone(404)),
+    Route("publication.changes_file", "GET", _P + "/1.0/changes.pdf", everyone(404)),
+    Route("publication.releases", "GET", _C + "/releases", SIGNED_IN_PAGE),
+    # An empty label: the secretariat sees the form again with the error; nothing is published.
+    Route("publication.releases", "POST", _C + "/releases", STAFF_PAGE, data={"label": ""}),
+    Route("publication.export", "GET", _C + "/export?format=md", SIGNED_IN_PAGE),
+    Route("publication.redline", "GET", _C + "/redline?format=html&from=1&to=2", SIGNED_IN_PAGE),
+]

@@ -6,24 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import text
 
-from charter_engine.cli import main
 from charter_engine.db import make_engine
 from tests.shared_data import require_shared_data
-
-
-@pytest.fixture
-def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("CHARTER_DATABASE_URL", database_url)
-    monkeypatch.setenv("CHARTER_INSTANCE_DIR", str(tmp_path / "instance"))
-    runner = CliRunner()
-
-    def invoke(*args: str):  # type: ignore[no-untyped-def]
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def test_create_user_with_token_prints_the_token_last(cli) -> None:  # type: ignore[no-untyped-def]

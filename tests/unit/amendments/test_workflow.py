@@ -37,6 +37,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("submitted", "supersede"): "superseded",
     ("discussion", "supersede"): "superseded",
     ("needs_rebase", "supersede"): "superseded",
+    ("adopted", "supersede"): "superseded",
     ("draft", "flag_conflict"): "needs_rebase",
     ("submitted", "flag_conflict"): "needs_rebase",
     ("discussion", "flag_conflict"): "needs_rebase",
