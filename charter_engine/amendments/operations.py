@@ -19,7 +19,11 @@ from charter_engine.amendments.changes import ChangeError, ChangeSpec, apply_cha
 from charter_engine.amendments.merging import head_versions, rebase_one
 from charter_engine.amendments.models import Amendment, AmendmentChange
 from charter_engine.amendments.queries import fingerprint, get_amendment
-from charter_engine.amendments.transitions import set_state, transition_amendment
+from charter_engine.amendments.transitions import (
+    ensure_version,
+    set_state,
+    transition_amendment,
+)
 from charter_engine.amendments.workflow import EDITABLE_STATES, next_state
 from charter_engine.audit.operations import record_event
 from charter_engine.charters.models import Charter, Revision, RevisionClause
@@ -33,7 +37,6 @@ from charter_engine.db import utcnow
 from charter_engine.errors import (
     Conflict,
     InvalidTransition,
-    StaleVersion,
     ValidationError,
 )
 
@@ -236,11 +239,7 @@ def update_amendment(
     """The author edits title, rationale or changes (against the current head)."""
     ensure_can(actor, "amendment:edit", amendment)
     amendment = get_amendment(session, amendment.id, for_update=True)
-    if expected_version is not None and expected_version != amendment.version:
-        raise StaleVersion(
-            "This amendment was changed by someone else since you opened it.",
-            details={"version": amendment.version},
-        )
+    ensure_version(amendment, expected_version)
     if amendment.state not in EDITABLE_STATES or amendment.state == "needs_rebase":
         raise InvalidTransition(
             f"An amendment in state {amendment.state!r} cannot be edited"
@@ -294,10 +293,7 @@ def resolve_amendment(
     """The author settles a conflict by restating the amendment against the current text."""
     ensure_can(actor, "amendment:resolve", amendment)
     amendment = get_amendment(session, amendment.id, for_update=True)
-    if expected_version is not None and expected_version != amendment.version:
-        raise StaleVersion(
-            "This amendment was changed meanwhile.", details={"version": amendment.version}
-        )
+    ensure_version(amendment, expected_version)
     target = next_state(amendment.state, "resolve", previous=amendment.state_before_rebase)
     if target is None:
         raise InvalidTransition("Only an amendment that needs a rebase can be resolved.")

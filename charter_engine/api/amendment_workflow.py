@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from charter_engine.amendments.backers import add_backer, remove_backer
 from charter_engine.amendments.merging import merge_amendment
-from charter_engine.amendments.models import Amendment, AmendmentBacker
+from charter_engine.amendments.models import AmendmentBacker
 from charter_engine.amendments.operations import resolve_amendment
 from charter_engine.amendments.queries import amendment_conflicts, get_amendment
 from charter_engine.amendments.sub_amendments import propose_sub_amendment
@@ -45,19 +45,8 @@ from charter_engine.api.openapi import (
     path_params,
     register_paths,
 )
-from charter_engine.errors import Conflict, InvalidTransition
+from charter_engine.errors import Conflict, InvalidTransition, StaleVersion
 from charter_engine.web.context import db
-
-
-def _check_version(amendment: Amendment, body: dict[str, Any]) -> None:
-    version = int_field(body, "version", required=False)
-    if version is not None and version != amendment.version:
-        abort_json(
-            409,
-            "stale",
-            "This amendment was changed by someone else since you opened it.",
-            details={"version": amendment.version},
-        )
 
 
 @api_bp.post(f"/amendments/<{ID}:amendment_id>/actions")
@@ -81,8 +70,8 @@ def amendments_action(amendment_id: int) -> ResponseReturnValue:
             422, "invalid", f"'{action}' is not an action to ask for here: {hint}.", field="action"
         )
     amendment = amendment_or_404(amendment_id)
-    _check_version(amendment, body)
-    transition_amendment(db(), amendment, action, actor=actor())
+    version = int_field(body, "version", required=False)
+    transition_amendment(db(), amendment, action, actor=actor(), expected_version=version)
     commit()
     return jsonify(state=amendment.state, version=amendment.version)
 
@@ -92,10 +81,14 @@ def amendments_merge(amendment_id: int) -> ResponseReturnValue:
     body = optional_json_object(allowed={"editorial", "version"})
     editorial = bool_field(body, "editorial")
     session = db()
+    version = int_field(body, "version", required=False)
     amendment = amendment_or_404(amendment_id)
-    _check_version(amendment, body)
     try:
-        revision = merge_amendment(session, amendment, actor=actor(), editorial=editorial)
+        revision = merge_amendment(
+            session, amendment, actor=actor(), editorial=editorial, expected_version=version
+        )
+    except StaleVersion:
+        raise
     except (Conflict, InvalidTransition) as exc:
         session.rollback()
         conflicts = amendment_conflicts(get_amendment(session, amendment_id))
