@@ -9,7 +9,7 @@ sub-amendments in :mod:`charter_engine.amendments.sub_amendments`.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -39,24 +39,42 @@ from charter_engine.errors import (
     InvalidTransition,
     ValidationError,
 )
+from charter_engine.limits import CLAUSE_TEXT, RATIONALE, TITLE, check_length
 
 if TYPE_CHECKING:
     from charter_engine.accounts.models import User
 
-MAX_TITLE = 300
 MAX_CHANGES = 500
 
 
 def validate_meta(title: object, rationale: object) -> tuple[str, str]:
     if not isinstance(title, str) or not title.strip():
         raise ValidationError("An amendment needs a title.", field="title")
-    if len(title.strip()) > MAX_TITLE:
-        raise ValidationError(f"The title is longer than {MAX_TITLE} characters.", field="title")
+    check_length(title, TITLE, field="title", what="the title")
     if rationale is None:
         rationale = ""
     if not isinstance(rationale, str):
         raise ValidationError("The rationale must be text.", field="rationale")
+    check_length(rationale, RATIONALE, field="rationale", what="the rationale")
     return title.strip(), rationale.strip()
+
+
+def check_proposed_text(text: str, index: int) -> None:
+    """One change's proposed text: not empty, text, and not longer than a clause may be."""
+    if not text.strip():
+        raise ValidationError(f"Change {index + 1}: give the new text.", field="changes")
+    if "\x00" in text:
+        raise ValidationError(f"Change {index + 1}: the text is not text.", field="changes")
+    check_length(text, CLAUSE_TEXT, field="changes", what=f"change {index + 1}'s text")
+
+
+def check_total_text(texts: Iterable[str]) -> None:
+    """All of an amendment's proposed texts together are held to the same limit as one."""
+    if sum(len(text) for text in texts) > CLAUSE_TEXT:
+        raise ValidationError(
+            f"The changes' texts together are longer than {CLAUSE_TEXT:,} characters.",
+            field="changes",
+        )
 
 
 def _int_or_none(value: object, name: str, index: int) -> int | None:
@@ -87,10 +105,9 @@ def parse_change_specs(raw: object) -> list[ChangeSpec]:
         after = _int_or_none(item.get("after_clause_id"), "after_clause_id", index)
         text = item.get("text")
         if kind in ("replace", "insert") or (kind == "move" and text is not None):
-            if not isinstance(text, str) or not text.strip():
+            if not isinstance(text, str):
                 raise ValidationError(f"Change {index + 1}: give the new text.", field="changes")
-            if "\x00" in text:
-                raise ValidationError(f"Change {index + 1}: the text is not text.", field="changes")
+            check_proposed_text(text, index)
         else:
             text = None
         if kind != "insert" and clause is None:
@@ -98,6 +115,7 @@ def parse_change_specs(raw: object) -> list[ChangeSpec]:
                 f"Change {index + 1}: name the clause (clause_id).", field="changes"
             )
         specs.append(ChangeSpec(kind, clause=clause, after=after, text=text))
+    check_total_text(spec.text or "" for spec in specs)
     return specs
 
 

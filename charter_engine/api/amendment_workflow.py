@@ -11,6 +11,7 @@ from flask import jsonify, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from charter_engine import limits
 from charter_engine.amendments.backers import add_backer, remove_backer
 from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.models import AmendmentBacker
@@ -69,8 +70,8 @@ def amendments_action(amendment_id: int) -> ResponseReturnValue:
         abort_json(
             422, "invalid", f"'{action}' is not an action to ask for here: {hint}.", field="action"
         )
-    amendment = amendment_or_404(amendment_id)
     version = int_field(body, "version", required=False)
+    amendment = amendment_or_404(amendment_id)
     transition_amendment(db(), amendment, action, actor=actor(), expected_version=version)
     commit()
     return jsonify(state=amendment.state, version=amendment.version)
@@ -80,8 +81,8 @@ def amendments_action(amendment_id: int) -> ResponseReturnValue:
 def amendments_merge(amendment_id: int) -> ResponseReturnValue:
     body = optional_json_object(allowed={"editorial", "version"})
     editorial = bool_field(body, "editorial")
-    session = db()
     version = int_field(body, "version", required=False)
+    session = db()
     amendment = amendment_or_404(amendment_id)
     try:
         revision = merge_amendment(
@@ -231,8 +232,8 @@ register_paths(
                         "required": ["title", "changes"],
                         "additionalProperties": False,
                         "properties": {
-                            "title": {"type": "string"},
-                            "rationale": {"type": "string"},
+                            "title": {"type": "string", "maxLength": limits.TITLE},
+                            "rationale": {"type": "string", "maxLength": limits.RATIONALE},
                             "submit": {"type": "boolean"},
                             "changes": {
                                 "type": "array",
@@ -242,7 +243,10 @@ register_paths(
                                     "required": ["change_id", "text"],
                                     "properties": {
                                         "change_id": {"type": "integer"},
-                                        "text": {"type": "string"},
+                                        "text": {
+                                            "type": "string",
+                                            "maxLength": limits.CLAUSE_TEXT,
+                                        },
                                     },
                                 },
                             },
@@ -346,7 +350,7 @@ register_paths(
             "additionalProperties": False,
             "properties": {
                 "version": {"type": "integer"},
-                "text": {"type": "string"},
+                "text": {"type": "string", "maxLength": limits.DOCUMENT},
                 "changes": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeSpec"}},
             },
         },

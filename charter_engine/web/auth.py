@@ -34,6 +34,7 @@ from charter_engine.accounts.throttle import (
 from charter_engine.accounts.tokens import INVITATION, RESET, TokenSigner
 from charter_engine.db import utcnow
 from charter_engine.errors import ValidationError
+from charter_engine.limits import PASSWORD
 from charter_engine.web.context import db, settings
 from charter_engine.web.forms import EmailAddress, Form
 from charter_engine.web.security import current_account, public, require_user, safe_next
@@ -52,7 +53,9 @@ class LoginForm(Form):
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        "Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+        "Password",
+        validators=[DataRequired(), Length(max=PASSWORD)],
+        render_kw={"autocomplete": "current-password"},
     )
 
 
@@ -61,7 +64,11 @@ class NewPasswordForm(Form):
         "New password",
         validators=[
             DataRequired(),
-            Length(min=MIN_PASSWORD, max=500, message=f"Use at least {MIN_PASSWORD} characters."),
+            Length(
+                min=MIN_PASSWORD,
+                max=PASSWORD,
+                message=f"Use at least {MIN_PASSWORD} characters (at most {PASSWORD}).",
+            ),
         ],
         render_kw={"autocomplete": "new-password"},
     )
@@ -75,7 +82,7 @@ class NewPasswordForm(Form):
 class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
         "Current password",
-        validators=[DataRequired()],
+        validators=[DataRequired(), Length(max=PASSWORD)],
         render_kw={"autocomplete": "current-password"},
     )
 

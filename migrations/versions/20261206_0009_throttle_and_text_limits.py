@@ -1,0 +1,60 @@
+"""length limits on the long free texts (PostgreSQL)
+
+On PostgreSQL the long free texts get CHECK constraints with the limits of
+``charter_engine/limits.py`` (the short ones are ``String(n)`` already). A text already longer
+than its limit stops the upgrade with the rows named, rather than being cut. SQLite gets none:
+it would mean rebuilding tables that others reference (see ``limits.length_check``).
+
+Revision ID: 0009_throttle_and_text_limits
+Revises: 0007_votes_voter_indexes
+Create Date: 2026-12-06 10:00:00.000000
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+from charter_engine.errors import Conflict
+
+
+revision = '0009_throttle_and_text_limits'
+down_revision = '0007_votes_voter_indexes'
+branch_labels = None
+depends_on = None
+
+# (table, column, limit): the values of charter_engine/limits.py when this revision was written.
+LENGTH_CHECKS = (
+    ('amendments', 'rationale', 20_000),
+    ('comments', 'body', 20_000),
+    ('revisions', 'note', 2_000),
+    ('users', 'bio', 2_000),
+)
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name != 'postgresql':
+        return
+    too_long = []
+    for table, column, limit in LENGTH_CHECKS:
+        ids = bind.execute(
+            sa.text(f'SELECT id FROM {table} WHERE length({column}) > :limit ORDER BY id'),
+            {'limit': limit},
+        ).scalars().all()
+        if ids:
+            shown = ', '.join(str(i) for i in ids[:20]) + (' …' if len(ids) > 20 else '')
+            too_long.append(f'{table}.{column} longer than {limit:,} characters: id {shown}')
+    if too_long:
+        raise Conflict(
+            'Some texts are longer than Charter Engine now allows; shorten them, then upgrade '
+            'again. ' + '; '.join(too_long)
+        )
+    for table, column, limit in LENGTH_CHECKS:
+        op.create_check_constraint(
+            op.f(f'ck_{table}_{column}_length'), table, f'length({column}) <= {limit}'
+        )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        for table, column, _limit in LENGTH_CHECKS:
+            op.drop_constraint(op.f(f'ck_{table}_{column}_length'), table, type_='check')
