@@ -10,6 +10,9 @@
   (:class:`BrowserSessionInterface`), so a browser's session can never act through the API.
 * Every response gets a strict Content-Security-Policy (no inline scripts or styles, nothing from
   other origins), and pages for signed-in users are not cached.
+* Behind ``CHARTER_TRUSTED_PROXIES`` reverse proxies, the client's address is the one they pass
+  on (``X-Forwarded-For``): the sign-in throttle counts by it, and without it every member would
+  share the proxy's address.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from flask import Flask, current_app, g, redirect, request, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from charter_engine.accounts.models import User
@@ -156,6 +160,9 @@ def init_security(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(_load_user)
     app.session_interface = BrowserSessionInterface()
+    if settings.trusted_proxies:
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.before_request(_gate)
     app.after_request(_harden)
     # The very function the server enforces with: ``{% if can(current_user, "x:y", obj) %}``;

@@ -1,4 +1,8 @@
-"""length limits on the long free texts (PostgreSQL)
+"""throttle counters instead of login failures; length limits on the long texts (PostgreSQL)
+
+Throttling now counts attempts per key and window in one row each (``throttle_counters``),
+incremented atomically; the rows of ``login_failures`` (one per failure, counted and then
+inserted) go. They are only minutes of history: dropping them forgives recent failures once.
 
 On PostgreSQL the long free texts get CHECK constraints with the limits of
 ``charter_engine/limits.py`` (the short ones are ``String(n)`` already). A text already longer
@@ -13,6 +17,7 @@ Create Date: 2026-12-06 10:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 
+import charter_engine.db
 from charter_engine.errors import Conflict
 
 
@@ -31,6 +36,17 @@ LENGTH_CHECKS = (
 
 
 def upgrade() -> None:
+    op.create_table('throttle_counters',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('window_start', charter_engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.CheckConstraint('attempts >= 0', name=op.f('ck_throttle_counters_attempts_not_negative')),
+    sa.PrimaryKeyConstraint('key', 'window_start', name=op.f('pk_throttle_counters'))
+    )
+    with op.batch_alter_table('login_failures', schema=None) as batch_op:
+        batch_op.drop_index('ix_login_failures_key_at')
+    op.drop_table('login_failures')
+
     bind = op.get_bind()
     if bind.dialect.name != 'postgresql':
         return
@@ -58,3 +74,12 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         for table, column, _limit in LENGTH_CHECKS:
             op.drop_constraint(op.f(f'ck_{table}_{column}_length'), table, type_='check')
+    op.create_table('login_failures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('failed_at', charter_engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_failures'))
+    )
+    with op.batch_alter_table('login_failures', schema=None) as batch_op:
+        batch_op.create_index('ix_login_failures_key_at', ['key', 'failed_at'], unique=False)
+    op.drop_table('throttle_counters')
