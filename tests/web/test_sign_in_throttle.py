@@ -3,7 +3,6 @@ a member out; parallel guesses never get past the limit (real threads, real comm
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from types import SimpleNamespace
@@ -22,6 +21,7 @@ from charter_engine.accounts.throttle import (
     take_attempts,
 )
 from charter_engine.db import utcnow
+from tests.threads import all_at_once
 from tests.web.support import PASSWORD, csrf_token, post
 
 STRANGER = "203.0.113.7"
@@ -31,26 +31,6 @@ OWNER = "198.51.100.20"
 @pytest.fixture
 def world(people: SimpleNamespace) -> SimpleNamespace:
     return people
-
-
-def _all_at_once(count: int, work: Callable[[int], None]) -> list[BaseException]:
-    """Run ``work(0)`` … ``work(count - 1)`` in threads released together; what they raised."""
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            work(i)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return errors
 
 
 def _sign_in(client: Any, email: str, password: str, address: str) -> int:
@@ -206,7 +186,7 @@ def test_parallel_guesses_never_get_past_the_limit(app: Any, world: SimpleNamesp
         )
         statuses.append(response.status_code)
 
-    errors = _all_at_once(guessers, guess)
+    errors = all_at_once(guessers, guess)
     assert errors == []
     assert sorted(statuses) == [401] * SIGN_IN_FROM_ADDRESS.attempts + [429] * (
         guessers - SIGN_IN_FROM_ADDRESS.attempts
@@ -228,7 +208,7 @@ def test_parallel_attempts_each_get_their_own_number(
             refused.append(take_attempts(session, [(limit, "k" * 64)], now=now) is not None)
             session.commit()
 
-    errors = _all_at_once(workers, attempt)
+    errors = all_at_once(workers, attempt)
     assert errors == []
     assert refused.count(False) == limit.attempts and refused.count(True) == workers - 4
     with session_factory() as session:
