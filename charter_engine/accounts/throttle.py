@@ -194,19 +194,31 @@ def forgive_sign_in(
     failure leaves no row behind."""
     counted = _sign_in_keys(email, address, trusted_device)
     (_pair, pair_key), wider = counted[0], [key for _limit, key in counted[1:]]
-    session.execute(delete(ThrottleCounter).where(ThrottleCounter.key == pair_key))
     start = window_start(now)
+    # Rows are locked in the order take_attempts locks them (the account from the address, the
+    # address, the account), and only rows of the windows that count, which the clean-up of
+    # ended windows never touches: a sign-in under way and this one cannot wait for each other.
     session.execute(
-        update(ThrottleCounter)
-        .where(
+        delete(ThrottleCounter).where(
+            ThrottleCounter.key == pair_key, ThrottleCounter.window_start >= start - WINDOW
+        )
+    )
+    for key in wider:
+        session.execute(
+            update(ThrottleCounter)
+            .where(
+                ThrottleCounter.key == key,
+                ThrottleCounter.window_start == start,
+                ThrottleCounter.attempts > 0,
+            )
+            .values(attempts=ThrottleCounter.attempts - 1)
+        )
+    session.execute(
+        delete(ThrottleCounter).where(
             ThrottleCounter.key.in_(wider),
             ThrottleCounter.window_start == start,
-            ThrottleCounter.attempts > 0,
+            ThrottleCounter.attempts == 0,
         )
-        .values(attempts=ThrottleCounter.attempts - 1)
-    )
-    session.execute(
-        delete(ThrottleCounter).where(ThrottleCounter.key.in_(wider), ThrottleCounter.attempts == 0)
     )
 
 
