@@ -56,6 +56,9 @@ class Settings:
     testing: bool = False
     # PostgreSQL connections kept open per process; at least the server's threads.
     db_pool_size: int = DEFAULT_POOL_SIZE
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto it believes (0: none, the
+    # client's address is the connection's). Throttling counts by the client's address.
+    trusted_proxies: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -78,4 +81,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         smtp_password=env.get("CHARTER_SMTP_PASSWORD") or None,
         smtp_starttls=_bool(env.get("CHARTER_SMTP_STARTTLS")),
         mail_from=env.get("CHARTER_MAIL_FROM") or "Charter Engine <charter@localhost>",
+        trusted_proxies=int(env.get("CHARTER_TRUSTED_PROXIES") or 0),
     )

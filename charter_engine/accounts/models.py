@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from charter_engine import limits
 from charter_engine.db import Base, utcnow
 
 ROLES = ("member", "secretariat", "observer")
@@ -17,18 +18,19 @@ class User(Base):
     __table_args__ = (
         CheckConstraint("role IN ('member', 'secretariat', 'observer')", name="role_known"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        limits.length_check("bio", limits.BIO),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(limits.EMAIL), unique=True)
+    name: Mapped[str] = mapped_column(String(limits.NAME))
     role: Mapped[str] = mapped_column(String(20), default="member")
-    organisation: Mapped[str | None] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(limits.ORGANISATION))
     country: Mapped[str | None] = mapped_column(String(2))
-    role_title: Mapped[str | None] = mapped_column(String(200))
-    areas: Mapped[str | None] = mapped_column(String(500))
+    role_title: Mapped[str | None] = mapped_column(String(limits.ROLE_TITLE))
+    areas: Mapped[str | None] = mapped_column(String(limits.AREAS))
     bio: Mapped[str | None] = mapped_column(Text)
-    phone: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(limits.PHONE))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on logout, password change and deactivation: every older session cookie stops working.
@@ -71,7 +73,7 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(100), default="api")
+    name: Mapped[str] = mapped_column(String(limits.TOKEN_NAME), default="api")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
 

@@ -18,6 +18,7 @@ from charter_engine.accounts.models import ROLES, ApiToken, User
 from charter_engine.audit.operations import record_event
 from charter_engine.db import utcnow
 from charter_engine.errors import Conflict, ValidationError
+from charter_engine.limits import EMAIL, NAME, ORGANISATION, PASSWORD, TOKEN_NAME, check_length
 
 _hasher = PasswordHasher()
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -28,7 +29,7 @@ MIN_PASSWORD = 10
 def normalise_email(email: object) -> str:
     if not isinstance(email, str) or not EMAIL_RE.match(email.strip()):
         raise ValidationError("Give a valid email address.", field="email")
-    return email.strip().lower()
+    return check_length(email, EMAIL, field="email", what="the email address").strip().lower()
 
 
 def create_user(
@@ -45,6 +46,9 @@ def create_user(
     address = normalise_email(email)
     if not isinstance(name, str) or not name.strip():
         raise ValidationError("Give the person's name.", field="name")
+    check_length(name, NAME, field="name", what="the name")
+    if organisation is not None:
+        check_length(organisation, ORGANISATION, field="organisation", what="the organisation")
     if role not in ROLES:
         raise ValidationError(f"Role must be one of {', '.join(ROLES)}.", field="role")
     if country is not None:
@@ -85,6 +89,7 @@ def set_password(user: User, password: str) -> None:
         raise ValidationError(
             f"A password needs at least {MIN_PASSWORD} characters.", field="password"
         )
+    check_length(password, PASSWORD, field="password", what="the password")
     user.password_hash = _hasher.hash(password)
     user.session_generation = (user.session_generation or 0) + 1
 
@@ -104,6 +109,7 @@ def _hash_token(token: str) -> str:
 
 def issue_token(session: Session, user: User, *, name: str = "api") -> str:
     """Create an API token for ``user``; the clear token is returned once and never stored."""
+    check_length(name, TOKEN_NAME, field="name", what="the token's name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), name=name))
     session.flush()

@@ -12,6 +12,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from charter_engine import limits
 from charter_engine.accounts.countries import COUNTRIES
 from charter_engine.accounts.models import ROLES, User
 from charter_engine.accounts.operations import check_password, set_password
@@ -19,13 +20,13 @@ from charter_engine.accounts.permissions import ensure_can
 from charter_engine.audit.operations import record_event
 from charter_engine.errors import Conflict, ValidationError
 
-LIMITS = {
-    "name": 200,
-    "organisation": 200,
-    "role_title": 200,
-    "areas": 500,
-    "phone": 50,
-    "bio": 2000,
+FIELDS = {
+    "name": (limits.NAME, "your name"),
+    "organisation": (limits.ORGANISATION, "the organisation"),
+    "role_title": (limits.ROLE_TITLE, "the role"),
+    "areas": (limits.AREAS, "the areas of work"),
+    "phone": (limits.PHONE, "the phone number"),
+    "bio": (limits.BIO, "the biography"),
 }
 PHONE_RE = re.compile(r"^[0-9+()./\- ]{3,50}$")
 
@@ -35,11 +36,10 @@ def _text(value: object, field: str, *, required: bool = False) -> str | None:
         value = ""
     if not isinstance(value, str):
         raise ValidationError("This must be text.", field=field)
-    value = value.strip()
+    limit, what = FIELDS[field]
+    value = limits.check_length(value, limit, field=field, what=what).strip()
     if required and not value:
         raise ValidationError("This cannot be empty.", field=field)
-    if len(value) > LIMITS[field]:
-        raise ValidationError(f"Keep this under {LIMITS[field]} characters.", field=field)
     return value or None
 
 

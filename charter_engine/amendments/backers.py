@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 def add_backer(
     session: Session, amendment: Amendment, *, actor: User, kind: str
 ) -> AmendmentBacker:
+    ensure_can(actor, "amendment:back", amendment)
     if kind not in ("cosponsor", "supporter"):
         raise ValidationError("Back an amendment as a cosponsor or a supporter.", field="kind")
-    ensure_can(actor, "amendment:back", amendment)
     if amendment.state not in PENDING_STATES:
         raise InvalidTransition("This amendment is no longer open for support.")
     existing = session.execute(

@@ -25,6 +25,7 @@ from charter_engine.charters.operations import (
 from charter_engine.charters.queries import current_entries, get_charter_for_update
 from charter_engine.comments.operations import carry_anchors
 from charter_engine.errors import StaleVersion, ValidationError
+from charter_engine.limits import REASON, check_length
 
 if TYPE_CHECKING:
     from charter_engine.accounts.models import User
@@ -44,6 +45,7 @@ def editorial_change(
     ensure_can(actor, "charter:edit_editorial", charter)
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError("Say why this editorial change is made.", field="reason")
+    check_length(reason, REASON, field="reason", what="the reason")
     text = validate_document_text(text)
     charter = get_charter_for_update(session, charter.id)
     if expected_revision is not None and expected_revision != charter.head_revision_number:

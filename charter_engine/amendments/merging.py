@@ -24,7 +24,7 @@ from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.changes import ChangeError, ChangeSpec, apply_changes
 from charter_engine.amendments.models import Amendment, AmendmentChange
 from charter_engine.amendments.queries import fingerprint, get_amendment, touched_clause_ids
-from charter_engine.amendments.transitions import set_state
+from charter_engine.amendments.transitions import ensure_version, set_state
 from charter_engine.amendments.workflow import EDITABLE_STATES, next_state, permission_for
 from charter_engine.audit.operations import record_event
 from charter_engine.charters.models import Charter, ClauseVersion, Revision
@@ -78,6 +78,7 @@ def merge_amendment(
     actor: User | None,
     editorial: bool = False,
     system: bool = False,
+    expected_version: int | None = None,
 ) -> Revision | None:
     """Apply an adopted amendment (or, editorially, a submitted one) as a new revision, then
     rebase every other pending amendment on the clauses it changed.
@@ -90,6 +91,7 @@ def merge_amendment(
         ensure_can(actor, permission_for(action), amendment)
     charter = get_charter_for_update(session, amendment.charter_id)
     amendment = get_amendment(session, amendment.id, for_update=True)
+    ensure_version(amendment, expected_version)
     target = next_state(amendment.state, action)
     if target is None:
         wanted = "submitted or under discussion" if editorial else "adopted"

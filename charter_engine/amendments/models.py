@@ -14,6 +14,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from charter_engine.db import Base, utcnow
+from charter_engine.limits import RATIONALE, TITLE, length_check
 
 CHANGE_KINDS = ("replace", "insert", "delete", "move")
 
@@ -39,12 +40,13 @@ class Amendment(Base):
             "(state = 'needs_rebase') = (conflicts IS NOT NULL)", name="rebase_has_conflicts"
         ),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        length_check("rationale", RATIONALE),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     charter_id: Mapped[int] = mapped_column(ForeignKey("charters.id"), index=True)
     number: Mapped[int]
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(TITLE))
     rationale: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     state: Mapped[str] = mapped_column(String(20), default="draft", index=True)

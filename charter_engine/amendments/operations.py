@@ -9,7 +9,7 @@ sub-amendments in :mod:`charter_engine.amendments.sub_amendments`.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -19,7 +19,11 @@ from charter_engine.amendments.changes import ChangeError, ChangeSpec, apply_cha
 from charter_engine.amendments.merging import head_versions, rebase_one
 from charter_engine.amendments.models import Amendment, AmendmentChange
 from charter_engine.amendments.queries import fingerprint, get_amendment
-from charter_engine.amendments.transitions import set_state, transition_amendment
+from charter_engine.amendments.transitions import (
+    ensure_version,
+    set_state,
+    transition_amendment,
+)
 from charter_engine.amendments.workflow import EDITABLE_STATES, next_state
 from charter_engine.audit.operations import record_event
 from charter_engine.charters.models import Charter, Revision, RevisionClause
@@ -33,27 +37,44 @@ from charter_engine.db import utcnow
 from charter_engine.errors import (
     Conflict,
     InvalidTransition,
-    StaleVersion,
     ValidationError,
 )
+from charter_engine.limits import CLAUSE_TEXT, RATIONALE, TITLE, check_length
 
 if TYPE_CHECKING:
     from charter_engine.accounts.models import User
 
-MAX_TITLE = 300
 MAX_CHANGES = 500
 
 
 def validate_meta(title: object, rationale: object) -> tuple[str, str]:
     if not isinstance(title, str) or not title.strip():
         raise ValidationError("An amendment needs a title.", field="title")
-    if len(title.strip()) > MAX_TITLE:
-        raise ValidationError(f"The title is longer than {MAX_TITLE} characters.", field="title")
+    check_length(title, TITLE, field="title", what="the title")
     if rationale is None:
         rationale = ""
     if not isinstance(rationale, str):
         raise ValidationError("The rationale must be text.", field="rationale")
+    check_length(rationale, RATIONALE, field="rationale", what="the rationale")
     return title.strip(), rationale.strip()
+
+
+def check_proposed_text(text: str, index: int) -> None:
+    """One change's proposed text: not empty, text, and not longer than a clause may be."""
+    if not text.strip():
+        raise ValidationError(f"Change {index + 1}: give the new text.", field="changes")
+    if "\x00" in text:
+        raise ValidationError(f"Change {index + 1}: the text is not text.", field="changes")
+    check_length(text, CLAUSE_TEXT, field="changes", what=f"change {index + 1}'s text")
+
+
+def check_total_text(texts: Iterable[str]) -> None:
+    """All of an amendment's proposed texts together are held to the same limit as one."""
+    if sum(len(text) for text in texts) > CLAUSE_TEXT:
+        raise ValidationError(
+            f"The changes' texts together are longer than {CLAUSE_TEXT:,} characters.",
+            field="changes",
+        )
 
 
 def _int_or_none(value: object, name: str, index: int) -> int | None:
@@ -84,10 +105,9 @@ def parse_change_specs(raw: object) -> list[ChangeSpec]:
         after = _int_or_none(item.get("after_clause_id"), "after_clause_id", index)
         text = item.get("text")
         if kind in ("replace", "insert") or (kind == "move" and text is not None):
-            if not isinstance(text, str) or not text.strip():
+            if not isinstance(text, str):
                 raise ValidationError(f"Change {index + 1}: give the new text.", field="changes")
-            if "\x00" in text:
-                raise ValidationError(f"Change {index + 1}: the text is not text.", field="changes")
+            check_proposed_text(text, index)
         else:
             text = None
         if kind != "insert" and clause is None:
@@ -95,6 +115,7 @@ def parse_change_specs(raw: object) -> list[ChangeSpec]:
                 f"Change {index + 1}: name the clause (clause_id).", field="changes"
             )
         specs.append(ChangeSpec(kind, clause=clause, after=after, text=text))
+    check_total_text(spec.text or "" for spec in specs)
     return specs
 
 
@@ -236,11 +257,7 @@ def update_amendment(
     """The author edits title, rationale or changes (against the current head)."""
     ensure_can(actor, "amendment:edit", amendment)
     amendment = get_amendment(session, amendment.id, for_update=True)
-    if expected_version is not None and expected_version != amendment.version:
-        raise StaleVersion(
-            "This amendment was changed by someone else since you opened it.",
-            details={"version": amendment.version},
-        )
+    ensure_version(amendment, expected_version)
     if amendment.state not in EDITABLE_STATES or amendment.state == "needs_rebase":
         raise InvalidTransition(
             f"An amendment in state {amendment.state!r} cannot be edited"
@@ -294,10 +311,7 @@ def resolve_amendment(
     """The author settles a conflict by restating the amendment against the current text."""
     ensure_can(actor, "amendment:resolve", amendment)
     amendment = get_amendment(session, amendment.id, for_update=True)
-    if expected_version is not None and expected_version != amendment.version:
-        raise StaleVersion(
-            "This amendment was changed meanwhile.", details={"version": amendment.version}
-        )
+    ensure_version(amendment, expected_version)
     target = next_state(amendment.state, "resolve", previous=amendment.state_before_rebase)
     if target is None:
         raise InvalidTransition("Only an amendment that needs a rebase can be resolved.")

@@ -10,7 +10,11 @@ from sqlalchemy.orm import Session
 
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.models import Amendment, AmendmentChange
-from charter_engine.amendments.operations import validate_meta
+from charter_engine.amendments.operations import (
+    check_proposed_text,
+    check_total_text,
+    validate_meta,
+)
 from charter_engine.amendments.queries import fingerprint, get_amendment
 from charter_engine.amendments.transitions import transition_amendment
 from charter_engine.amendments.workflow import EDITABLE_STATES
@@ -68,8 +72,9 @@ def propose_sub_amendment(
             )
         seen.add(change_id)
         target = by_id[change_id]
-        if not isinstance(text, str) or not text.strip() or "\x00" in text:
+        if not isinstance(text, str):
             raise ValidationError(f"Change {index + 1}: give the new text.", field="changes")
+        check_proposed_text(text, index)
         if text == target.new_text:
             raise ValidationError(
                 f"Change {index + 1}: the text is the same as the amendment's.", field="changes"
@@ -84,6 +89,7 @@ def propose_sub_amendment(
                 new_text=text,
             )
         )
+    check_total_text(row.new_text or "" for row in rows)
     charter = get_charter_for_update(session, parent.charter_id)
     sub = Amendment(
         charter_id=charter.id,

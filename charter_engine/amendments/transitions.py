@@ -21,7 +21,7 @@ from charter_engine.amendments.workflow import (
 )
 from charter_engine.audit.operations import record_event
 from charter_engine.db import utcnow
-from charter_engine.errors import InvalidTransition, ValidationError
+from charter_engine.errors import InvalidTransition, StaleVersion, ValidationError
 
 if TYPE_CHECKING:
     from charter_engine.accounts.models import User
@@ -52,6 +52,16 @@ def set_state(
     )
 
 
+def ensure_version(amendment: Amendment, expected: int | None) -> None:
+    """Refuse (:class:`StaleVersion`) when someone changed the amendment since the person saw
+    version ``expected``. Checked after the permission, never before it."""
+    if expected is not None and expected != amendment.version:
+        raise StaleVersion(
+            "This amendment was changed by someone else since you opened it.",
+            details={"version": amendment.version},
+        )
+
+
 def transition_amendment(
     session: Session,
     amendment: Amendment,
@@ -59,24 +69,29 @@ def transition_amendment(
     *,
     actor: User | None,
     system: bool = False,
+    expected_version: int | None = None,
 ) -> Amendment:
     """Move an amendment through the workflow (not merges: see :func:`.merging.merge_amendment`).
 
     ``system=True`` is for moves made by the engine itself as part of another operation (a ballot
-    opening or closing), which the caller has already authorised.
+    opening or closing), which the caller has already authorised. ``expected_version`` is the
+    version the person saw, when they said (:func:`ensure_version`).
     """
     if action in ("merge", "merge_editorial"):
         raise InvalidTransition("Use the merge operation to merge an amendment.")
     if action == "resolve":
         raise InvalidTransition("Resolve a conflict by giving the resolved text.")
+    # Who may ask comes first: someone who may not take the action is told so (403), whatever
+    # state the amendment is in, rather than learning why it could not happen now (409).
+    if not system:
+        ensure_can(actor, permission_for(action), amendment)
+    ensure_version(amendment, expected_version)
     target = next_state(amendment.state, action)
     if target is None:
         raise InvalidTransition(
             f"You cannot {action.replace('_', ' ')} an amendment that is "
             f"{amendment.state.replace('_', ' ')}."
         )
-    if not system:
-        ensure_can(actor, permission_for(action), amendment)
     if action == "submit" and not amendment.changes:
         raise ValidationError("An amendment without changes cannot be submitted.")
     set_state(session, amendment, target, action=action, actor=actor)

@@ -11,9 +11,10 @@ from flask import jsonify, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from charter_engine import limits
 from charter_engine.amendments.backers import add_backer, remove_backer
 from charter_engine.amendments.merging import merge_amendment
-from charter_engine.amendments.models import Amendment, AmendmentBacker
+from charter_engine.amendments.models import AmendmentBacker
 from charter_engine.amendments.operations import resolve_amendment
 from charter_engine.amendments.queries import amendment_conflicts, get_amendment
 from charter_engine.amendments.sub_amendments import propose_sub_amendment
@@ -46,18 +47,7 @@ from charter_engine.api.openapi import (
     register_paths,
 )
 from charter_engine.context import db
-from charter_engine.errors import Conflict, InvalidTransition
-
-
-def _check_version(amendment: Amendment, body: dict[str, Any]) -> None:
-    version = int_field(body, "version", required=False)
-    if version is not None and version != amendment.version:
-        abort_json(
-            409,
-            "stale",
-            "This amendment was changed by someone else since you opened it.",
-            details={"version": amendment.version},
-        )
+from charter_engine.errors import Conflict, InvalidTransition, StaleVersion
 
 
 @api_bp.post(f"/amendments/<{ID}:amendment_id>/actions")
@@ -80,9 +70,9 @@ def amendments_action(amendment_id: int) -> ResponseReturnValue:
         abort_json(
             422, "invalid", f"'{action}' is not an action to ask for here: {hint}.", field="action"
         )
+    version = int_field(body, "version", required=False)
     amendment = amendment_or_404(amendment_id)
-    _check_version(amendment, body)
-    transition_amendment(db(), amendment, action, actor=actor())
+    transition_amendment(db(), amendment, action, actor=actor(), expected_version=version)
     commit()
     return jsonify(state=amendment.state, version=amendment.version)
 
@@ -91,11 +81,15 @@ def amendments_action(amendment_id: int) -> ResponseReturnValue:
 def amendments_merge(amendment_id: int) -> ResponseReturnValue:
     body = optional_json_object(allowed={"editorial", "version"})
     editorial = bool_field(body, "editorial")
+    version = int_field(body, "version", required=False)
     session = db()
     amendment = amendment_or_404(amendment_id)
-    _check_version(amendment, body)
     try:
-        revision = merge_amendment(session, amendment, actor=actor(), editorial=editorial)
+        revision = merge_amendment(
+            session, amendment, actor=actor(), editorial=editorial, expected_version=version
+        )
+    except StaleVersion:
+        raise
     except (Conflict, InvalidTransition) as exc:
         session.rollback()
         conflicts = amendment_conflicts(get_amendment(session, amendment_id))
@@ -238,8 +232,8 @@ register_paths(
                         "required": ["title", "changes"],
                         "additionalProperties": False,
                         "properties": {
-                            "title": {"type": "string"},
-                            "rationale": {"type": "string"},
+                            "title": {"type": "string", "maxLength": limits.TITLE},
+                            "rationale": {"type": "string", "maxLength": limits.RATIONALE},
                             "submit": {"type": "boolean"},
                             "changes": {
                                 "type": "array",
@@ -249,7 +243,10 @@ register_paths(
                                     "required": ["change_id", "text"],
                                     "properties": {
                                         "change_id": {"type": "integer"},
-                                        "text": {"type": "string"},
+                                        "text": {
+                                            "type": "string",
+                                            "maxLength": limits.CLAUSE_TEXT,
+                                        },
                                     },
                                 },
                             },
@@ -353,7 +350,7 @@ register_paths(
             "additionalProperties": False,
             "properties": {
                 "version": {"type": "integer"},
-                "text": {"type": "string"},
+                "text": {"type": "string", "maxLength": limits.DOCUMENT},
                 "changes": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeSpec"}},
             },
         },

@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from charter_engine import limits
 from charter_engine.amendments.models import Amendment, AmendmentChange
 from charter_engine.amendments.operations import propose_amendment, update_amendment
 from charter_engine.amendments.workflow import STATES
@@ -160,7 +161,11 @@ _CHANGE_SPEC = {
             "type": ["integer", "null"],
             "description": "insert, move: the clause it goes after; null for the very start",
         },
-        "text": {"type": "string", "description": "replace, insert; move (optional)"},
+        "text": {
+            "type": "string",
+            "maxLength": limits.CLAUSE_TEXT,
+            "description": "replace, insert; move (optional)",
+        },
     },
 }
 
@@ -238,13 +243,13 @@ register_paths(
             "additionalProperties": False,
             "description": "Give exactly one of text (the whole edited document) or changes.",
             "properties": {
-                "title": {"type": "string", "maxLength": 300},
-                "rationale": {"type": "string"},
+                "title": {"type": "string", "maxLength": limits.TITLE},
+                "rationale": {"type": "string", "maxLength": limits.RATIONALE},
                 "base_revision": {
                     "type": "integer",
                     "description": "The revision the edit was written against (default: head)",
                 },
-                "text": {"type": "string"},
+                "text": {"type": "string", "maxLength": limits.DOCUMENT},
                 "changes": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeSpec"}},
                 "submit": {"type": "boolean", "default": False},
             },
@@ -255,9 +260,9 @@ register_paths(
             "additionalProperties": False,
             "properties": {
                 "version": {"type": "integer"},
-                "title": {"type": "string"},
-                "rationale": {"type": "string"},
-                "text": {"type": "string"},
+                "title": {"type": "string", "maxLength": limits.TITLE},
+                "rationale": {"type": "string", "maxLength": limits.RATIONALE},
+                "text": {"type": "string", "maxLength": limits.DOCUMENT},
                 "changes": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeSpec"}},
             },
         },

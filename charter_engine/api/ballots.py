@@ -14,6 +14,7 @@ from typing import Any
 from flask import jsonify, url_for
 from flask.typing import ResponseReturnValue
 
+from charter_engine import limits
 from charter_engine.api.core import (
     abort_json,
     actor,
@@ -263,14 +264,18 @@ _SCHEMAS = {
         "properties": {
             "kind": {"type": "string", "enum": ["amendment", "ranked", "adoption"]},
             "amendments": {"type": "array", "items": {"type": "integer"}},
-            "title": {"type": "string", "maxLength": 300},
+            "title": {"type": "string", "maxLength": limits.TITLE},
             **_RULES,
         },
     },
     "BallotUpdate": {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"title": {"type": "string"}, "version": {"type": "integer"}, **_RULES},
+        "properties": {
+            "title": {"type": "string", "maxLength": limits.TITLE},
+            "version": {"type": "integer"},
+            **_RULES,
+        },
     },
     "Ballot": {
         "type": "object",

@@ -10,6 +10,7 @@ from flask import Response, jsonify, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from charter_engine import limits
 from charter_engine.accounts.models import User
 from charter_engine.amendments.editorial import editorial_change
 from charter_engine.amendments.models import Amendment
@@ -457,10 +458,18 @@ register_paths(
             "required": ["title", "text"],
             "additionalProperties": False,
             "properties": {
-                "title": {"type": "string", "maxLength": 200},
-                "text": {"type": "string", "description": "The whole document"},
+                "title": {"type": "string", "maxLength": limits.CHARTER_TITLE},
+                "text": {
+                    "type": "string",
+                    "maxLength": limits.DOCUMENT,
+                    "description": "The whole document",
+                },
                 "format": {"type": "string", "enum": list(FORMATS)},
-                "filename": {"type": "string", "description": "Helps guess the format"},
+                "filename": {
+                    "type": "string",
+                    "maxLength": limits.FILENAME,
+                    "description": "Helps guess the format",
+                },
             },
         },
         "Clause": {
@@ -588,8 +597,8 @@ register_paths(
             "additionalProperties": False,
             "properties": {
                 "clause_id": {"type": "integer"},
-                "text": {"type": "string"},
-                "reason": {"type": "string"},
+                "text": {"type": "string", "maxLength": limits.CLAUSE_TEXT},
+                "reason": {"type": "string", "maxLength": limits.REASON},
                 "expected_revision": {
                     "type": "integer",
                     "description": "The head revision you saw; 409 'stale' if it moved on",

@@ -11,6 +11,7 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from charter_engine import limits
 from charter_engine.accounts.models import User
 from charter_engine.api.amendment_json import amendment_or_404
 from charter_engine.api.charters import charter_or_404, user_json
@@ -221,7 +222,7 @@ register_paths(
                         "required": ["body"],
                         "additionalProperties": False,
                         "properties": {
-                            "body": {"type": "string"},
+                            "body": {"type": "string", "maxLength": limits.COMMENT},
                             "parent_id": {"type": "integer"},
                         },
                     }
@@ -239,7 +240,7 @@ register_paths(
             "required": ["body"],
             "additionalProperties": False,
             "properties": {
-                "body": {"type": "string", "maxLength": 20000},
+                "body": {"type": "string", "maxLength": limits.COMMENT},
                 "parent_id": {"type": "integer", "description": "The comment this replies to"},
                 "anchor": {
                     "type": "object",
@@ -248,7 +249,11 @@ register_paths(
                     "properties": {
                         "start": {"type": "integer", "minimum": 0},
                         "end": {"type": "integer", "minimum": 1},
-                        "quote": {"type": "string", "description": "Checked against the text"},
+                        "quote": {
+                            "type": "string",
+                            "maxLength": limits.QUOTE,
+                            "description": "Checked against the text",
+                        },
                     },
                 },
             },

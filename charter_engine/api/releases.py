@@ -12,11 +12,11 @@ from typing import Any
 from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
-from charter_engine.api import api_bp
 from charter_engine.api.charters import charter_or_404
 from charter_engine.api.core import (
     abort_json,
     actor,
+    api_bp,
     commit,
     int_arg,
     int_field,

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from charter_engine.db import Base, utcnow
+from charter_engine.limits import CHARTER_TITLE, REASON, length_check
 
 REVISION_CAUSES = ("import", "amendment", "editorial")
 BLOCK_KINDS = ("heading", "paragraph", "list", "code", "verbatim")
@@ -35,7 +36,7 @@ class Charter(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(CHARTER_TITLE))
     source_format: Mapped[str] = mapped_column(String(20), default="markdown")
     source_language: Mapped[str] = mapped_column(String(10), default="en")
     status: Mapped[str] = mapped_column(String(20), default="drafting")
@@ -73,6 +74,7 @@ class Revision(Base):
             "(cause = 'amendment') = (amendment_id IS NOT NULL)", name="amendment_cause"
         ),
         CheckConstraint("number >= 1", name="number_positive"),
+        length_check("note", REASON),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -23,12 +23,12 @@ from charter_engine.accounts.permissions import ensure_can
 from charter_engine.audit.operations import record_event
 from charter_engine.charters.models import Charter, Clause, ClauseVersion, Revision, RevisionClause
 from charter_engine.errors import ValidationError
+from charter_engine.limits import CHARTER_TITLE, DOCUMENT, FILENAME, check_length
 from charter_engine.text import classify_block, rst_heading_styles, split_document
 
 if TYPE_CHECKING:
     from charter_engine.accounts.models import User
 
-MAX_DOCUMENT_CHARS = 2_000_000
 FORMATS = ("markdown", "rst", "text")
 
 
@@ -79,11 +79,7 @@ def validate_document_text(text: object, *, field: str = "text") -> str:
         raise ValidationError("The document contains a NUL character; it is not text.", field=field)
     if not text.strip():
         raise ValidationError("The document is empty.", field=field)
-    if len(text) > MAX_DOCUMENT_CHARS:
-        raise ValidationError(
-            f"The document is longer than {MAX_DOCUMENT_CHARS:,} characters.", field=field
-        )
-    return text
+    return check_length(text, DOCUMENT, field=field, what="the document")
 
 
 def _unique_slug(session: Session, title: str) -> str:
@@ -115,11 +111,11 @@ def import_charter(
 ) -> Charter:
     """Create a charter whose first revision is ``text`` split into clauses, byte for byte."""
     ensure_can(actor, "charter:import")
-    title = (title or "").strip() if isinstance(title, str) else ""
-    if not title:
+    if not isinstance(title, str) or not title.strip():
         raise ValidationError("A charter needs a title.", field="title")
-    if len(title) > 200:
-        raise ValidationError("The title is longer than 200 characters.", field="title")
+    title = check_length(title, CHARTER_TITLE, field="title", what="the title").strip()
+    if filename is not None:
+        check_length(filename, FILENAME, field="filename", what="the file name")
     text = validate_document_text(text)
     fmt = source_format or guess_format(filename, text)
     if fmt not in FORMATS:

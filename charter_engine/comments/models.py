@@ -12,12 +12,14 @@ from sqlalchemy import CheckConstraint, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from charter_engine.db import Base, utcnow
+from charter_engine.limits import COMMENT, length_check
 
 
 class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (
         CheckConstraint("clause_id IS NOT NULL OR amendment_id IS NOT NULL", name="has_subject"),
+        length_check("body", COMMENT),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

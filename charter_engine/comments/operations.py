@@ -15,12 +15,11 @@ from charter_engine.audit.operations import record_event
 from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
 from charter_engine.comments.models import Comment, CommentAnchor
 from charter_engine.errors import NotFound, ValidationError
+from charter_engine.limits import COMMENT, QUOTE, check_length
 from charter_engine.text import map_anchors
 
 if TYPE_CHECKING:
     from charter_engine.accounts.models import User
-
-MAX_BODY = 20_000
 
 
 class Amendment(Protocol):
@@ -85,8 +84,7 @@ def create_comment(
     ensure_can(actor, "comment:create", charter)
     if not isinstance(body, str) or not body.strip():
         raise ValidationError("Write something to comment.", field="body")
-    if len(body) > MAX_BODY:
-        raise ValidationError(f"A comment is at most {MAX_BODY:,} characters.", field="body")
+    check_length(body, COMMENT, field="body", what="the comment")
     if clause_id is None and amendment is None and parent_id is None:
         raise ValidationError("A comment is on a clause or on an amendment.")
     parent = None
@@ -107,12 +105,16 @@ def create_comment(
         raise ValidationError("That amendment belongs to another charter.")
     anchor_row = None
     if anchor is not None:
+        if anchor.quote is not None:
+            check_length(anchor.quote, QUOTE, field="anchor", what="the quoted passage")
         if clause_id is None:
             raise ValidationError("Only a comment on a clause can quote a passage.", field="anchor")
         version = _current_version(session, charter, clause_id)
         if not (0 <= anchor.start < anchor.end <= len(version.text)):
             raise ValidationError("The quoted passage is not within the clause.", field="anchor")
-        quote = version.text[anchor.start : anchor.end]
+        quote = check_length(
+            version.text[anchor.start : anchor.end], QUOTE, field="anchor", what="the passage"
+        )
         if anchor.quote is not None and anchor.quote != quote:
             raise ValidationError(
                 "The quoted passage does not match the current text of the clause; reload it.",

@@ -50,6 +50,7 @@ from charter_engine.errors import (
     StaleVersion,
     ValidationError,
 )
+from charter_engine.limits import check_length
 from charter_engine.voting.models import (
     Ballot,
     BallotOption,
@@ -92,9 +93,7 @@ def _title(value: object, default: str) -> str:
         return default[:MAX_TITLE]
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("The title must be non-empty text.", field="title")
-    if len(value.strip()) > MAX_TITLE:
-        raise ValidationError(f"The title is longer than {MAX_TITLE} characters.", field="title")
-    return value.strip()
+    return check_length(value, MAX_TITLE, field="title", what="the title").strip()
 
 
 def _store_rules(ballot: Ballot, rules: Rules) -> None:

@@ -27,6 +27,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any, Final
 
+from charter_engine import limits
 from charter_engine.errors import InvalidTransition, ValidationError
 from charter_engine.ids import MAX_ID, is_id
 
@@ -44,7 +45,7 @@ DEFAULT_OPTION: Final = "keep"
 DEFAULT_LABEL: Final = "Keep the current text"
 MAX_OPTIONS: Final = 50
 MAX_RATIO: Final = 1000
-MAX_TITLE: Final = 300
+MAX_TITLE: Final = limits.TITLE
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,40 @@
 """Signing in and out, accepting an invitation, resetting a forgotten password, changing one's own.
 
-Sign-in failures are throttled per account and per client address in the database
-(:mod:`charter_engine.accounts.throttle`). Signing in starts a fresh session (no fixation);
-signing out ends every session of the account (see :mod:`charter_engine.web.security`).
+Sign-in attempts and reset requests are throttled in the database
+(:mod:`charter_engine.accounts.throttle`): an account from one address, an address, and (much
+higher) an account from anywhere — except from a browser that has signed in to that account
+before, which carries a signed cookie saying so (:data:`DEVICE_COOKIE`), so that no stranger can
+lock a member out. Signing in starts a fresh session (no fixation); signing out ends every session
+of the account (see :mod:`charter_engine.web.security`).
+
+A reset request does the same work whatever address is typed until the answer is sent; only then,
+after the response, is the account looked up and the link mailed, so neither the answer nor its
+timing says whether the address has an account.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import logging
+from functools import partial
 
 from argon2 import PasswordHasher
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import login_user, logout_user
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -24,21 +45,30 @@ from charter_engine.accounts.invitations import (
     reset_password,
 )
 from charter_engine.accounts.models import User
-from charter_engine.accounts.operations import MIN_PASSWORD, check_password
+from charter_engine.accounts.operations import MIN_PASSWORD, check_password, normalise_email
 from charter_engine.accounts.profiles import change_password
 from charter_engine.accounts.throttle import (
-    clear_login_failures,
-    login_blocked,
-    record_login_failure,
+    forgive_sign_in,
+    take_reset_request,
+    take_sign_in_attempt,
 )
 from charter_engine.accounts.tokens import INVITATION, RESET, TokenSigner
-from charter_engine.context import db, settings
+from charter_engine.context import AppState, db, settings, state
 from charter_engine.db import utcnow
 from charter_engine.errors import ValidationError
+from charter_engine.limits import PASSWORD
 from charter_engine.web.forms import EmailAddress, Form
+from charter_engine.web.mailer import deliver_now
 from charter_engine.web.security import current_account, public, require_user, safe_next
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
+
+# A browser that signed in to an account carries this cookie: a signed digest of the account's
+# email. Sign-ins from it are not held to the account-wide ceiling that many addresses guessing
+# together could reach. It proves nothing else: the password is checked as always.
+DEVICE_COOKIE = "charter_device"
+DEVICE_MAX_AGE = 180 * 24 * 3600
 
 # Verifying against a dummy hash when the account does not exist keeps the answer time the same.
 _DUMMY_HASH = PasswordHasher().hash("not a real password, only for timing")
@@ -52,7 +82,9 @@ class LoginForm(Form):
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        "Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+        "Password",
+        validators=[DataRequired(), Length(max=PASSWORD)],
+        render_kw={"autocomplete": "current-password"},
     )
 
 
@@ -61,7 +93,11 @@ class NewPasswordForm(Form):
         "New password",
         validators=[
             DataRequired(),
-            Length(min=MIN_PASSWORD, max=500, message=f"Use at least {MIN_PASSWORD} characters."),
+            Length(
+                min=MIN_PASSWORD,
+                max=PASSWORD,
+                message=f"Use at least {MIN_PASSWORD} characters (at most {PASSWORD}).",
+            ),
         ],
         render_kw={"autocomplete": "new-password"},
     )
@@ -75,7 +111,7 @@ class NewPasswordForm(Form):
 class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
         "Current password",
-        validators=[DataRequired()],
+        validators=[DataRequired(), Length(max=PASSWORD)],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -108,29 +144,62 @@ def login() -> ResponseReturnValue:
         email = (form.email.data or "").strip().lower()
         address = request.remote_addr
         now = utcnow()
-        if login_blocked(db(), email, address, now=now):
+        trusted = _trusted_device(email)
+        refused = take_sign_in_attempt(db(), email, address, now=now, trusted_device=trusted)
+        # The attempt counts from now on, whatever follows: committed before the password is
+        # checked, so the counter's row lock is not held while the password is hashed.
+        db().commit()
+        if refused is not None:
             form.email.errors = [
-                "Too many failed attempts. Wait 15 minutes, or reset your password."
+                "Too many failed attempts. Wait half an hour, or reset your password."
             ]
-            status = 429
-        else:
-            user = db().execute(select(User).where(User.email == email)).scalar_one_or_none()
-            if user is None or not user.password_hash:
-                _burn_time()
-                ok = False
-            else:
-                ok = check_password(user, form.password.data or "") and user.active
-            if ok and user is not None:
-                clear_login_failures(db(), email)
-                db().commit()
-                _start_session(user)
-                flash(f"Welcome, {user.name}.", "success")
-                return redirect(safe_next(request.args.get("next"), url_for("home.index")))
-            record_login_failure(db(), email, address, now=now)
+            return render_template("auth/login.html", form=form), 429
+        user = db().execute(select(User).where(User.email == email)).scalar_one_or_none()
+        if user is None or not user.password_hash:
+            _burn_time()
+        elif check_password(user, form.password.data or "") and user.active:
+            forgive_sign_in(db(), email, address, now=now, trusted_device=trusted)
             db().commit()
-            form.password.errors = ["The email address or the password is not right."]
-            status = 401
+            _start_session(user)
+            flash(f"Welcome, {user.name}.", "success")
+            response = redirect(safe_next(request.args.get("next"), url_for("home.index")))
+            _remember_device(response, email)
+            return response
+        form.password.errors = ["The email address or the password is not right."]
+        status = 401
     return render_template("auth/login.html", form=form), status
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="charter-engine device")
+
+
+def _device_mark(email: str) -> str:
+    return hashlib.sha256(email.encode()).hexdigest()
+
+
+def _trusted_device(email: str) -> bool:
+    """Whether this browser has signed in to the account of ``email`` before."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return False
+    try:
+        mark = _device_serializer().loads(raw, max_age=DEVICE_MAX_AGE)
+    except BadData:
+        return False
+    return bool(mark == _device_mark(email))
+
+
+def _remember_device(response: Response, email: str) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer().dumps(_device_mark(email)),
+        max_age=DEVICE_MAX_AGE,
+        path=url_for("auth.login"),
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def _burn_time() -> None:
@@ -185,16 +254,34 @@ def accept(token: str) -> ResponseReturnValue:
 def reset_request() -> ResponseReturnValue:
     form = ResetRequestForm()
     if form.validate_on_submit():
-        request_password_reset(db(), email=form.email.data, signer=signer())
+        email = normalise_email(form.email.data)
+        refused = take_reset_request(db(), email, request.remote_addr, now=utcnow())
         db().commit()
-        # The same answer whether or not the address has an account.
+        if refused is not None:
+            form.email.errors = ["Too many requests for a reset link. Wait half an hour."]
+            return render_template("auth/reset_request.html", form=form), 429
+        # The same answer, after the same work, whether or not the address has an account.
         flash(
             "If this address belongs to an account, a link to reset the password is on its "
             "way. Check your mail.",
             "info",
         )
-        return redirect(url_for("auth.login"))
+        response = redirect(url_for("auth.login"))
+        response.call_on_close(partial(_mail_reset_link, state(), signer(), email))
+        return response
     return render_template("auth/reset_request.html", form=form)
+
+
+def _mail_reset_link(app_state: AppState, link_signer: TokenSigner, email: str) -> None:
+    """Once the answer is sent: queue a reset link if ``email`` has an account, and send it."""
+    try:
+        with app_state.session_factory() as unit:
+            request_password_reset(unit, email=email, signer=link_signer)
+            unit.commit()
+    except Exception:  # the answer is gone; the person can ask again
+        log.exception("queueing a password reset link failed")
+        return
+    deliver_now(app_state)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

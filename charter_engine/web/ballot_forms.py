@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from charter_engine.limits import TITLE
 from charter_engine.voting.models import Ballot
 from charter_engine.voting.rules import DEFAULT_OPTION
 from charter_engine.web.forms import Form, choices
@@ -88,7 +89,7 @@ class BallotRulesForm(Form):
 
     title = StringField(
         "Title",
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), Length(max=TITLE)],
         description="Leave empty to name the ballot after what it decides.",
     )
     threshold = SelectField(

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from wtforms import HiddenField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import ensure_can
@@ -24,7 +24,6 @@ from charter_engine.charters.models import Charter, RevisionClause
 from charter_engine.charters.queries import get_revision
 from charter_engine.comments.models import Comment
 from charter_engine.comments.operations import (
-    MAX_BODY,
     AnchorSpec,
     anchor_for_version,
     create_comment,
@@ -33,9 +32,10 @@ from charter_engine.comments.operations import (
 from charter_engine.context import db
 from charter_engine.errors import NotFound, ValidationError
 from charter_engine.ids import is_id
+from charter_engine.limits import COMMENT, QUOTE
 from charter_engine.web import reading
 from charter_engine.web.drafting import int_arg, load_charter, normalise_newlines
-from charter_engine.web.forms import Form
+from charter_engine.web.forms import Form, TextLength
 from charter_engine.web.security import require_user
 
 bp = Blueprint("comments", __name__)
@@ -52,12 +52,12 @@ def comment_url(obj: Any) -> str | None:
 class CommentForm(Form):
     body = TextAreaField(
         "Your comment",
-        validators=[DataRequired("Write something to comment."), Length(max=MAX_BODY)],
+        validators=[DataRequired("Write something to comment."), TextLength(COMMENT)],
         render_kw={"rows": 5},
     )
     passage = TextAreaField(
         "Passage you comment on (optional)",
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), TextLength(QUOTE)],
         render_kw={"rows": 2},
     )
     start = HiddenField()
@@ -68,7 +68,7 @@ class CommentForm(Form):
 class ReplyForm(Form):
     body = TextAreaField(
         "Your reply",
-        validators=[DataRequired("Write something to reply."), Length(max=MAX_BODY)],
+        validators=[DataRequired("Write something to reply."), TextLength(COMMENT)],
         render_kw={"rows": 4},
     )
 

@@ -35,10 +35,11 @@ from charter_engine.charters.queries import get_charter, list_charters
 from charter_engine.context import db
 from charter_engine.db import utcnow as now
 from charter_engine.errors import ValidationError
+from charter_engine.limits import CHARTER_TITLE, DOCUMENT, FILENAME
 from charter_engine.text import split_document
 from charter_engine.web import reading
 from charter_engine.web.drafting import STATE_LABELS, clause_excerpt, normalise_newlines
-from charter_engine.web.forms import Form, choices
+from charter_engine.web.forms import Form, TextLength, choices
 from charter_engine.web.links import object_url
 from charter_engine.web.security import require_user
 
@@ -57,11 +58,13 @@ DESK_STATES = ("submitted", "discussion", "voting", "adopted", "needs_rebase")
 class ImportForm(Form):
     title = StringField(
         "Title of the charter",
-        validators=[DataRequired("Give the charter a title."), Length(max=200)],
+        validators=[DataRequired("Give the charter a title."), Length(max=CHARTER_TITLE)],
     )
     upload = FileField("Upload a file")
     text = TextAreaField(
-        "Or paste the text", validators=[Optional()], render_kw={"rows": 14, "class": "text-edit"}
+        "Or paste the text",
+        validators=[Optional(), TextLength(DOCUMENT)],
+        render_kw={"rows": 14, "class": "text-edit"},
     )
     source_format = SelectField("Format", choices=choices(FORMAT_LABELS), default="")
     source = HiddenField()
@@ -156,7 +159,7 @@ def _document_from_form(form: ImportForm) -> str | None:
                 field="upload",
             ) from None
         form.source.data = base64.b64encode(text.encode("utf-8")).decode("ascii")
-        form.filename.data = str(upload.filename)[:200]
+        form.filename.data = str(upload.filename)[:FILENAME]
         form.text.data = ""
         return text
     if form.text.data and form.text.data.strip():

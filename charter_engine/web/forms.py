@@ -3,6 +3,7 @@
 * :class:`Form` — the base class for every form (Flask-WTF's ``FlaskForm``: CSRF included), typed
   so that mypy accepts subclasses;
 * :class:`EmailAddress` — a validator with the same rule as the accounts operations;
+* :class:`TextLength` — the length limit of a textarea (:mod:`charter_engine.limits`);
 * :func:`choices` — (value, label) pairs for ``SelectField``/``RadioField``.
 """
 
@@ -43,6 +44,24 @@ class EmailAddress:
             normalise_email(field.data or "")
         except ValidationError as exc:
             raise FieldError(self.message or exc.message) from None
+
+
+class TextLength:
+    """At most ``maximum`` characters in a textarea, a line break counting as one.
+
+    Browsers send every line break of a textarea as CR LF but count it as one character against
+    the ``maxlength`` this validator puts in the page (WTForms' ``Length`` would count two, and
+    refuse a text the browser let the person type). The message stands next to the field.
+    """
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = maximum
+        self.field_flags = {"maxlength": maximum}
+
+    def __call__(self, form: Any, field: Any) -> None:
+        length = len((field.data or "").replace("\r\n", "\n"))
+        if length > self.maximum:
+            raise FieldError(f"This is longer than {self.maximum:,} characters ({length:,} given).")
 
 
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:

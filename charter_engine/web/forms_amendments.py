@@ -7,8 +7,8 @@ from __future__ import annotations
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from charter_engine.amendments.operations import MAX_TITLE
-from charter_engine.web.forms import Form
+from charter_engine.limits import CLAUSE_TEXT, DOCUMENT, RATIONALE, TITLE
+from charter_engine.web.forms import Form, TextLength
 
 # The submit button pressed: show a preview, save as a draft, or save and submit.
 INTENTS = ("preview", "draft", "submit")
@@ -17,12 +17,12 @@ INTENTS = ("preview", "draft", "submit")
 class ProposalForm(Form):
     title = StringField(
         "Title",
-        validators=[DataRequired("Give the amendment a short title."), Length(max=MAX_TITLE)],
+        validators=[DataRequired("Give the amendment a short title."), Length(max=TITLE)],
         description="A few words that say what the amendment does.",
     )
     rationale = TextAreaField(
         "Rationale",
-        validators=[Optional(), Length(max=20_000)],
+        validators=[Optional(), TextLength(RATIONALE)],
         render_kw={"rows": 4},
         description="Why the change is needed. Markdown works.",
     )
@@ -33,7 +33,7 @@ class EditClauseForm(ProposalForm):
     clause = HiddenField()
     text = TextAreaField(
         "New text of the clause",
-        validators=[DataRequired("Write the new text of the clause.")],
+        validators=[DataRequired("Write the new text of the clause."), TextLength(CLAUSE_TEXT)],
         render_kw={"rows": 10, "class": "text-edit"},
     )
 
@@ -42,7 +42,7 @@ class InsertForm(ProposalForm):
     after = SelectField("Insert after", validate_choice=False)
     text = TextAreaField(
         "Text of the new clause",
-        validators=[DataRequired("Write the text of the new clause.")],
+        validators=[DataRequired("Write the text of the new clause."), TextLength(CLAUSE_TEXT)],
         render_kw={"rows": 8, "class": "text-edit"},
     )
 
@@ -59,7 +59,7 @@ class MoveForm(ProposalForm):
 class DocumentForm(ProposalForm):
     text = TextAreaField(
         "The whole charter",
-        validators=[DataRequired("The document is empty.")],
+        validators=[DataRequired("The document is empty."), TextLength(DOCUMENT)],
         render_kw={"rows": 30, "class": "text-edit document-edit"},
     )
     # SHA-256 of the text whose derived changes were last shown: saving needs a fresh preview.
@@ -69,10 +69,10 @@ class DocumentForm(ProposalForm):
 class EditAmendmentForm(Form):
     title = StringField(
         "Title",
-        validators=[DataRequired("Give the amendment a short title."), Length(max=MAX_TITLE)],
+        validators=[DataRequired("Give the amendment a short title."), Length(max=TITLE)],
     )
     rationale = TextAreaField(
-        "Rationale", validators=[Optional(), Length(max=20_000)], render_kw={"rows": 4}
+        "Rationale", validators=[Optional(), TextLength(RATIONALE)], render_kw={"rows": 4}
     )
     version = HiddenField()
 
@@ -80,10 +80,10 @@ class EditAmendmentForm(Form):
 class SubAmendmentForm(Form):
     title = StringField(
         "Title",
-        validators=[DataRequired("Give the sub-amendment a short title."), Length(max=MAX_TITLE)],
+        validators=[DataRequired("Give the sub-amendment a short title."), Length(max=TITLE)],
     )
     rationale = TextAreaField(
-        "Rationale", validators=[Optional(), Length(max=20_000)], render_kw={"rows": 4}
+        "Rationale", validators=[Optional(), TextLength(RATIONALE)], render_kw={"rows": 4}
     )
 
 

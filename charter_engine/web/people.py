@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from wtforms import EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from charter_engine import limits
 from charter_engine.accounts.countries import country_choices
 from charter_engine.accounts.directory import (
     areas_in_use,
@@ -34,7 +35,7 @@ from charter_engine.errors import Conflict, NotFound, ValidationError
 from charter_engine.ids import is_id
 from charter_engine.web.auth import signer
 from charter_engine.web.country_map import LEGEND, render_map
-from charter_engine.web.forms import EmailAddress, Form, choices
+from charter_engine.web.forms import EmailAddress, Form, TextLength, choices
 from charter_engine.web.pagination import paginate
 from charter_engine.web.security import require_user
 
@@ -55,37 +56,41 @@ def _country_select_choices() -> list[SelectChoice]:
 
 class ProfileForm(Form):
     name = StringField(
-        "Name", validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "name"}
+        "Name",
+        validators=[DataRequired(), Length(max=limits.NAME)],
+        render_kw={"autocomplete": "name"},
     )
     organisation = StringField(
         "Organisation",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), Length(max=limits.ORGANISATION)],
         render_kw={"autocomplete": "organization"},
     )
     country = SelectField("Country", validators=[Optional()])
     role_title = StringField(
         "Role in your organisation",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), Length(max=limits.ROLE_TITLE)],
         render_kw={"autocomplete": "organization-title"},
     )
-    areas = StringField("Areas of work", validators=[Optional(), Length(max=500)])
+    areas = StringField("Areas of work", validators=[Optional(), Length(max=limits.AREAS)])
     bio = TextAreaField(
-        "Short biography", validators=[Optional(), Length(max=2000)], render_kw={"rows": 6}
+        "Short biography", validators=[Optional(), TextLength(limits.BIO)], render_kw={"rows": 6}
     )
     phone = StringField(
         "Phone",
-        validators=[Optional(), Length(max=50)],
+        validators=[Optional(), Length(max=limits.PHONE)],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
 
 
 class InviteForm(Form):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=limits.NAME)])
     email = EmailField("Email address", validators=[DataRequired(), EmailAddress()])
     role = SelectField(
         "Role", choices=choices((r, ROLE_LABELS[r]) for r in ROLES), default="member"
     )
-    organisation = StringField("Organisation", validators=[Optional(), Length(max=200)])
+    organisation = StringField(
+        "Organisation", validators=[Optional(), Length(max=limits.ORGANISATION)]
+    )
     country = SelectField("Country", validators=[Optional()])
 
 

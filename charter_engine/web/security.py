@@ -9,7 +9,13 @@
   own bearer-token check and is left to it; it neither reads nor sets the session cookie
   (:class:`BrowserSessionInterface`), so a browser's session can never act through the API.
 * Every response gets a strict Content-Security-Policy (no inline scripts or styles, nothing from
-  other origins), and pages for signed-in users are not cached.
+  other origins), and pages for signed-in users are not cached. When the public address
+  (``CHARTER_BASE_URL``) is HTTPS, cookies are marked secure and every response carries
+  ``Strict-Transport-Security``, so a browser that has been here once never again asks over plain
+  HTTP, where a sign-in could be read or a page altered on the way.
+* Behind ``CHARTER_TRUSTED_PROXIES`` reverse proxies, the client's address is the one they pass
+  on (``X-Forwarded-For``): the sign-in throttle counts by it, and without it every member would
+  share the proxy's address.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from flask import Flask, current_app, g, redirect, request, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from charter_engine.accounts.models import User
@@ -48,6 +55,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+# A year, the usual figure. Not includeSubDomains: other hosts of the organisation's domain may
+# still need plain HTTP, and that is not this application's to decide.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 
 def public(view: F) -> F:
@@ -115,6 +127,8 @@ def _gate() -> ResponseReturnValue | None:
 
 
 def _harden(response: Response) -> Response:
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -156,6 +170,9 @@ def init_security(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(_load_user)
     app.session_interface = BrowserSessionInterface()
+    if settings.trusted_proxies:
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.before_request(_gate)
     app.after_request(_harden)
     # The very function the server enforces with: ``{% if can(current_user, "x:y", obj) %}``;

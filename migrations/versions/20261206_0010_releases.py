@@ -5,7 +5,7 @@ DELETE on them, on SQLite and PostgreSQL alike, so what was published cannot be 
 hand-written statement. (TRUNCATE, an administrator's tool, is not a row change and stays possible.)
 
 Revision ID: 0010_releases
-Revises: 0008_secret_ballot_receipts
+Revises: 0009_throttle_and_text_limits
 Create Date: 2026-12-06 09:00:00.000000
 """
 
@@ -16,7 +16,7 @@ import charter_engine.db
 
 
 revision = '0010_releases'
-down_revision = '0008_secret_ballot_receipts'
+down_revision = '0009_throttle_and_text_limits'
 branch_labels = None
 depends_on = None
 

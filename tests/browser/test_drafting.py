@@ -118,6 +118,7 @@ def test_desk_and_import_preview(page: Any, world: SimpleNamespace) -> None:
     )
     page.get_by_role("button", name="Preview the clauses").click()
     rows = page.locator(".split-preview tbody tr")
+    rows.first.wait_for()  # the answer to the click is a new page; count once it is there
     assert rows.count() == 5
     assert rows.nth(3).inner_text().startswith("§ 2")
     check_accessibility(page)

@@ -255,3 +255,31 @@ def test_the_api_neither_reads_nor_sets_the_session_cookie(
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
     # The browser session is untouched by those requests.
     assert client.get("/people/").status_code == 200
+
+
+def test_an_https_site_tells_browsers_to_keep_to_https(
+    app: Any, database_url: str, tmp_path: Any
+) -> None:
+    from charter_engine.web.app import create_app
+
+    # Served over plain HTTP (the default address): no such header, it would mean nothing.
+    assert "Strict-Transport-Security" not in app.test_client().get("/login").headers
+    https_app = create_app(
+        {
+            "database_url": database_url,
+            "secret_key": "test-secret",
+            "instance_dir": tmp_path / "https",
+            "testing": True,
+            "base_url": "https://charter.example.org",
+        }
+    )
+    try:
+        client = https_app.test_client()
+        for response in (
+            client.get("/login"),  # a page
+            client.get("/no-such-page"),  # an error page
+            client.get("/api/v1/charters"),  # the API (401 without a token)
+        ):
+            assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    finally:
+        https_app.extensions["charter_engine"].close()

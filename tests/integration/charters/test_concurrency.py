@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -21,27 +20,9 @@ from charter_engine.charters.queries import (
     revision_text,
 )
 from charter_engine.errors import CharterError
+from tests.threads import all_at_once
 
 DOC = "# Charter\n\n" + "".join(f"Clause {i} says something.\n\n" for i in range(8))
-
-
-def _in_threads(count: int, work: Callable[[int], None]) -> list[BaseException]:
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            work(i)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return errors
 
 
 def test_concurrent_proposals_get_distinct_numbers(
@@ -70,7 +51,7 @@ def test_concurrent_proposals_get_distinct_numbers(
             )
             s.commit()
 
-    assert _in_threads(8, propose) == []
+    assert all_at_once(8, propose) == []
     with session_factory() as s:
         numbers = s.execute(select(Amendment.number)).scalars().all()
     assert sorted(numbers) == list(range(1, 9))
@@ -112,7 +93,7 @@ def test_concurrent_merges_make_consecutive_revisions_and_lose_nothing(
                 s.rollback()
                 raise
 
-    assert _in_threads(6, merge) == []
+    assert all_at_once(6, merge) == []
     with session_factory() as s:
         c = get_charter(s, charter.slug)
         numbers = (
