@@ -24,7 +24,8 @@ from typing import Generic, TypeVar
 from diff_match_patch import diff_match_patch
 
 from .diff import DELETE, DIFF_TIMEOUT, EQUAL, INSERT, _Encoder, diff_tokens
-from .tokens import is_space, is_word, tokenize
+from .sentences import sentence_units
+from .tokens import is_word, tokenize
 
 #: Seconds the line-level pass of a merge may spend aligning each side with the base.
 LINE_DIFF_TIMEOUT = 2.0
@@ -202,54 +203,6 @@ def _merge_segments(base: str, ours: str, theirs: str) -> list[Segment]:
     return segments
 
 
-# Punctuation that ends a sentence, and closing marks that may follow it before the space.
-_SENTENCE_ENDERS = frozenset(".!?…;:。！？؟۔।॥")
-_SPACELESS_ENDERS = frozenset("。！？")
-_CLOSERS = frozenset(")]}\"'”’»」』）")
-
-
-def _sentence_units(tokens: Sequence[str]) -> tuple[list[int], list[int]]:
-    """Unit number of each token (units are sentences or lines) and where each unit starts."""
-    n = len(tokens)
-    # Only a line break, a spaceless ender, or the space after a sentence ender and its
-    # closing marks can end a unit: check just those instead of every token.
-    candidates: set[int] = set()
-    for j, token in enumerate(tokens):
-        if token in _SENTENCE_ENDERS:
-            candidates.add(j)
-            k = j + 1
-            while k < n and tokens[k] in _CLOSERS:
-                k += 1
-            candidates.add(k)
-        elif "\n" in token or "\r" in token:
-            candidates.add(j)
-    starts = [0]
-    starts.extend(k + 1 for k in sorted(candidates) if k + 1 < n and _ends_unit(tokens, k))
-    units: list[int] = []
-    for unit, (start, end) in enumerate(zip(starts, [*starts[1:], n], strict=True)):
-        units.extend([unit] * (end - start))
-    return units, starts
-
-
-def _ends_unit(tokens: Sequence[str], k: int) -> bool:
-    token = tokens[k]
-    nxt = tokens[k + 1]
-    if is_space(token):
-        if "\n" in token or "\r" in token:
-            return True
-        j = k - 1
-        while j >= 0 and tokens[j] in _CLOSERS:
-            j -= 1
-        if j < 1 or tokens[j] not in _SENTENCE_ENDERS:
-            return False
-        before = tokens[j - 1]
-        # "e.g. the", "No. 5" and "1. Mission" are not sentence ends.
-        if not is_word(before) or len(before) < 2 or before.isdigit():
-            return False
-        return not (is_word(nxt) and nxt[0].islower())
-    return token in _SPACELESS_ENDERS and not is_space(nxt) and nxt not in _CLOSERS
-
-
 @dataclass(frozen=True)
 class _Base:
     """What a merge needs to know about a stretch of the base, whatever the two sides did."""
@@ -289,7 +242,7 @@ def _base(text: str) -> _Base:
     if cached is not None:
         return cached
     tokens = tuple(tokenize(text))
-    units, starts = _sentence_units(tokens)
+    units, starts = sentence_units(tokens)
     char_at = tuple(accumulate(map(len, tokens), initial=0))
     value = _Base(tokens, tuple(units), tuple(starts), char_at)
     _BASES.put(text, value, len(text))

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from charter_engine.text import MergeResult, merge3, merge3_with_markers, tokenize
+from charter_engine.text import MergeResult, merge3, merge3_with_markers
 from charter_engine.text import merge as merge_module
 from charter_engine.text.diff import _Encoder
-from charter_engine.text.merge import _ends_unit, _sentence_units, clear_caches
+from charter_engine.text.merge import clear_caches
 from tests.shared_data import require_shared_data
 
 from .strategies import VOCABULARY, any_texts, line_texts, small_texts
@@ -161,22 +161,7 @@ def test_diffs_cut_short_by_their_deadline_are_not_kept(monkeypatch: pytest.Monk
     assert len(merge_module._HUNKS) == 0
 
 
-# Reference versions of the per-token loops the merge and the diff used to run.
-
-
-def _reference_sentence_units(tokens: Sequence[str]) -> tuple[list[int], list[int]]:
-    units: list[int] = []
-    starts: list[int] = [0]
-    unit = 0
-    n = len(tokens)
-    for k in range(n):
-        units.append(unit)
-        if k + 1 == n:
-            break
-        if _ends_unit(tokens, k):
-            unit += 1
-            starts.append(k + 1)
-    return units, starts
+# A reference version of the per-token loop the diff used to run.
 
 
 def _reference_encode(encoder: _Encoder, items: Sequence[str]) -> str:
@@ -189,18 +174,6 @@ def _reference_encode(encoder: _Encoder, items: Sequence[str]) -> str:
             encoder.items.append(item)
         chars.append(char)
     return "".join(chars)
-
-
-_UNIT_TEXTS = st.lists(
-    st.sampled_from([*VOCABULARY, *_SENTENCES, "!", "?", "。", "”", ")", "e.g.", "5"]), max_size=40
-).map("".join)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.one_of(_UNIT_TEXTS, any_texts))
-def test_sentence_units_match_the_per_token_loop(text: str) -> None:
-    tokens = tokenize(text)
-    assert _sentence_units(tokens) == _reference_sentence_units(tokens)
 
 
 @settings(max_examples=200, deadline=None)
