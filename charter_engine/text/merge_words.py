@@ -1,22 +1,37 @@
-"""The word-level stage of ``merge3`` (:mod:`.merge`).
+"""The word-level stage of ``merge3`` (:mod:`.merge`), and the rules both its stages share.
 
 A stretch of lines that both sides changed differently is merged word by word, under a strict
 rule: each side's word changes are charged to the sentences (or lines) of the base they touch
 (:mod:`.sentences`), and changes of the two sides may only be combined when no sentence is
 touched by both. An insertion at the boundary between two sentences touches both, reaching over
 spaces and punctuation, so two insertions separated only by whitespace always meet.
+
+Both stages also refuse to keep two passages that say (almost) the same thing: when one side
+inserts a sentence close to where the other inserts one that shares most of its words
+(:func:`near_identical`), or both sides bring the same sentence into different places
+(:func:`repeated_spans`), the stretches are reported as one conflict instead of both kept.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from .diff import DELETE, EQUAL, INSERT, diff_tokens
+from .diff import DELETE, EQUAL, diff_tokens
 from .sentences import sentence_units
-from .tokens import is_word, tokenize
+from .tokens import is_space, is_word, tokenize
+
+#: Two insertions are close when at most this many non-blank lines of the base separate them.
+NEAR_LINES = 2
+
+#: Sentences of fewer words than this are never compared for near-identity: two short list
+#: items ("- Alice, Google", "- Bob, Google") share most of their few words by chance, and
+#: the same short phrase may well belong in two sentences.
+_MIN_WORDS = 3
 
 # Clauses are a few kilobytes; the caches skip anything much larger, so that at worst they hold
 # a few tens of megabytes (tokens of a text take about fifteen times its size).
@@ -47,16 +62,22 @@ class _Base:
     char_at: tuple[int, ...]
 
 
+# The words of one sentence, case folded: what near-identity compares.
+Sentence = tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Hunk:
     """One side's change: base tokens ``start:end`` replaced by ``tokens``, touching the base
-    units ``unit_lo`` to ``unit_hi``."""
+    units ``unit_lo`` to ``unit_hi``. ``sentences`` are the sentences (or lines) of the side's
+    text that the change brings in, those with enough words to compare."""
 
     start: int
     end: int
     tokens: tuple[str, ...]
     unit_lo: int
     unit_hi: int
+    sentences: tuple[Sentence, ...]
 
 
 def _analyse(text: str) -> _Base:
@@ -66,36 +87,72 @@ def _analyse(text: str) -> _Base:
     return _Base(tokens, tuple(units), tuple(starts), char_at)
 
 
+def _changed_spans(base: Sequence[str], other: Sequence[str]) -> list[tuple[int, int, int, int]]:
+    """Each change as ``(base start, base end, other start, other end)`` token positions."""
+    spans = []
+    i = j = 0
+    current: list[int] | None = None
+    for op, count in diff_tokens(base, other):
+        if op == EQUAL:
+            if current is not None:
+                spans.append((current[0], i, current[1], j))
+                current = None
+            i += count
+            j += count
+            continue
+        if current is None:
+            current = [i, j]
+        if op == DELETE:
+            i += count
+        else:
+            j += count
+    if current is not None:
+        spans.append((current[0], i, current[1], j))
+    # An insertion that could equally come after the whitespace that follows it goes there:
+    # "vote.| Proxies count. The" becomes "vote. |Proxies count. The", at the start of the
+    # sentence it precedes. (The sentences it touches stay the same.)
+    for k, (start, end, other_start, other_end) in enumerate(spans):
+        limit = spans[k + 1][0] if k + 1 < len(spans) else len(base)
+        while (
+            start == end < limit
+            and other_start < other_end
+            and is_space(base[start])
+            and other[other_start] == base[start]
+        ):
+            start, end, other_start, other_end = start + 1, end + 1, other_start + 1, other_end + 1
+        spans[k] = (start, end, other_start, other_end)
+    return spans
+
+
+def _new_sentences(
+    tokens: Sequence[str], starts: Sequence[int], lo: int, hi: int
+) -> list[Sentence]:
+    """The sentences of ``tokens`` (units starting at ``starts``) that ``tokens[lo:hi]``
+    brings in: most of their words lie there. Inserting "not" into a sentence does not bring
+    the sentence in; writing it anew does, even if the diff kept its first word "The"."""
+    out = []
+    first = max(bisect_right(starts, lo) - 1, 0)
+    for unit_start, unit_end in zip(
+        starts[first:], [*starts[first + 1 :], len(tokens)], strict=True
+    ):
+        if unit_start >= hi:
+            break
+        at = [k for k in range(unit_start, unit_end) if is_word(tokens[k])]
+        inside = sum(1 for k in at if lo <= k < hi)
+        if len(at) >= _MIN_WORDS and 2 * inside > len(at):
+            out.append(tuple(tokens[k].casefold() for k in at))
+    return out
+
+
 def _compute_hunks(base_text: str, other_text: str) -> tuple[Hunk, ...]:
     base = analysed(base_text)
     other = tokenize(other_text)
     tokens = base.tokens
     units = base.units
     n = len(tokens)
-    spans: list[tuple[int, int, list[str]]] = []
-    i = j = 0
-    current: tuple[int, int, list[str]] | None = None
-    for op, count in diff_tokens(tokens, other):
-        if op == EQUAL:
-            if current is not None:
-                spans.append(current)
-                current = None
-            i += count
-            j += count
-            continue
-        if current is None:
-            current = (i, i, [])
-        if op == DELETE:
-            i += count
-            current = (current[0], i, current[2])
-        elif op == INSERT:
-            current[2].extend(other[j : j + count])
-            j += count
-    if current is not None:
-        spans.append(current)
-
+    other_starts: list[int] | None = None
     hunks = []
-    for start, end, inserted in spans:
+    for start, end, other_start, other_end in _changed_spans(tokens, other):
         if n == 0:
             lo = hi = 0
         elif start < end:
@@ -113,7 +170,13 @@ def _compute_hunks(base_text: str, other_text: str) -> tuple[Hunk, ...]:
                 right += 1
             lo = units[max(left, 0)]
             hi = units[min(right, n - 1)]
-        hunks.append(Hunk(start, end, tuple(inserted), lo, hi))
+        sentences: list[Sentence] = []
+        if other_end > other_start:
+            if other_starts is None:
+                other_starts = sentence_units(other)[1]
+            sentences = _new_sentences(other, other_starts, other_start, other_end)
+        inserted = tuple(other[other_start:other_end])
+        hunks.append(Hunk(start, end, inserted, lo, hi, tuple(sentences)))
     return tuple(hunks)
 
 
@@ -144,6 +207,110 @@ def clear_caches() -> None:
     _cached_hunks.cache_clear()
 
 
+# The sentences each side brings into one stretch and the other does not: (ours, theirs).
+Brought = tuple[tuple[Sentence, ...], tuple[Sentence, ...]]
+
+
+def own_sentences(ours: Iterable[Sentence], theirs: Iterable[Sentence]) -> Brought:
+    """Each side's sentences of one stretch, less those both sides bring in there: a
+    sentence both write in the same stretch is one shared edit."""
+    mine, other = list(ours), list(theirs)
+    mine_set, other_set = set(mine), set(other)
+    return (
+        tuple(s for s in mine if s not in other_set),
+        tuple(s for s in other if s not in mine_set),
+    )
+
+
+def sentences_of(text: str) -> Counter[Sentence]:
+    """The sentences (or lines) of ``text`` with enough words to compare."""
+    tokens = tokenize(text)
+    starts = sentence_units(tokens)[1]
+    found: Counter[Sentence] = Counter()
+    for start, end in zip(starts, [*starts[1:], len(tokens)], strict=True):
+        words = tuple(t.casefold() for t in tokens[start:end] if is_word(t))
+        if len(words) >= _MIN_WORDS:
+            found[words] += 1
+    return found
+
+
+def near_identical(a: Sentence, b: Sentence) -> bool:
+    """Whether two sentences share most of their words, in order: more than half of all
+    their words (2 × shared / (len(a) + len(b)) > 1/2)."""
+    if a == b:
+        return True
+    # The shared words in any order bound those shared in order, and cost far less.
+    if 4 * sum((Counter(a) & Counter(b)).values()) <= len(a) + len(b):
+        return False
+    same = sum(count for op, count in diff_tokens(a, b) if op == EQUAL)
+    return 4 * same > len(a) + len(b)
+
+
+def few_lines_between(text: str) -> bool:
+    """Whether ``text`` (base text between two changes) spans at most ``NEAR_LINES`` lines of
+    words: changes this close read as one place."""
+    return sum(1 for line in text.splitlines() if line.strip()) <= NEAR_LINES
+
+
+def near_duplicates(first: Brought, second: Brought) -> bool:
+    """Whether one side inserts into ``first`` a sentence almost the same as one the other
+    side inserts into ``second``."""
+    (ours_1, theirs_1), (ours_2, theirs_2) = first, second
+    return any(near_identical(a, b) for a in ours_1 for b in theirs_2) or any(
+        near_identical(a, b) for a in theirs_1 for b in ours_2
+    )
+
+
+def repeated_spans(brought: Sequence[Brought]) -> list[tuple[int, int]]:
+    """Ranges ``(first, last)`` of stretches to report as one conflict because one side
+    brings in a sentence that the other brings into another stretch, however far: kept
+    both, it would be written twice. (Unlike nearness, this never depends on where a diff
+    placed an edit among repeated lines.)"""
+    where: dict[Sentence, tuple[list[int], list[int]]] = {}
+    for k, sides in enumerate(brought):
+        for side, sentences in enumerate(sides):
+            for sentence in sentences:
+                where.setdefault(sentence, ([], []))[side].append(k)
+    return [
+        (min(ours_at + theirs_at), max(ours_at + theirs_at))
+        for ours_at, theirs_at in where.values()
+        if ours_at and theirs_at
+    ]
+
+
+def spans_to_fuse(
+    count: int,
+    close: Callable[[int, int], bool],
+    clash: Callable[[int, int], bool],
+    also: Sequence[tuple[int, int]] = (),
+) -> list[tuple[int, int]]:
+    """Ranges ``(first, last)`` of ``count`` stretches in order to report as one conflict:
+    those from ``i`` to ``j`` when ``clash(i, j)``, and the ranges ``also``.
+
+    Only stretches ``close(i, j)`` are compared; ``close`` must turn false for good as ``j``
+    grows, which lets the search stop early.
+    """
+    spans = list(also)
+    for i in range(count):
+        for j in range(i + 1, count):
+            if not close(i, j):
+                break
+            if clash(i, j):
+                spans.append((i, j))
+    return union_of_spans(spans)
+
+
+def union_of_spans(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping inclusive ranges joined, in order."""
+    out: list[tuple[int, int]] = []
+    for first, last in sorted(spans):
+        if out and first <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], last))
+        else:
+            out.append((first, last))
+    return out
+
+
 def apply_hunks(base: Sequence[str], start: int, end: int, changes: Sequence[Hunk]) -> str:
     """Base tokens ``start:end`` with ``changes`` (in order, all inside) made."""
     out: list[str] = []
@@ -156,6 +323,30 @@ def apply_hunks(base: Sequence[str], start: int, end: int, changes: Sequence[Hun
     return "".join(out)
 
 
+def _clusters(tagged: list[tuple[Hunk, int]]) -> list[list[tuple[Hunk, int]]]:
+    """Hunks grouped so that hunks touching a common unit are in one group."""
+    tagged.sort(key=lambda hs: (hs[0].unit_lo, hs[0].start, hs[0].end, hs[1]))
+    clusters: list[list[tuple[Hunk, int]]] = []
+    reach = -1
+    for hunk, side in tagged:
+        if clusters and hunk.unit_lo <= reach:
+            clusters[-1].append((hunk, side))
+            reach = max(reach, hunk.unit_hi)
+        else:
+            clusters.append([(hunk, side)])
+            reach = hunk.unit_hi
+    return clusters
+
+
+def _cluster_sentences(cluster: list[tuple[Hunk, int]], *, inserted_only: bool) -> Brought:
+    """The sentences each side's hunks in ``cluster`` bring in (only those of insertions)."""
+    by_side: tuple[list[Sentence], list[Sentence]] = ([], [])
+    for hunk, side in cluster:
+        if hunk.start == hunk.end or not inserted_only:
+            by_side[side].extend(hunk.sentences)
+    return own_sentences(*by_side)
+
+
 def merge_words(base: str, ours: str, theirs: str, offset: int) -> list[Segment]:
     """Merge one stretch that both sides changed, sentence by sentence; ``offset`` is where
     the stretch starts in the whole base (for the conflicts' offsets)."""
@@ -166,17 +357,26 @@ def merge_words(base: str, ours: str, theirs: str, offset: int) -> list[Segment]
     char_at = analysis.char_at
     # Each hunk with its side: 0 for ours, 1 for theirs.
     tagged = [(h, 0) for h in hunks(base, ours)] + [(h, 1) for h in hunks(base, theirs)]
-    tagged.sort(key=lambda hs: (hs[0].unit_lo, hs[0].start, hs[0].end, hs[1]))
+    clusters = _clusters(tagged)
 
-    clusters: list[list[tuple[Hunk, int]]] = []
-    reach = -1
-    for hunk, side in tagged:
-        if clusters and hunk.unit_lo <= reach:
-            clusters[-1].append((hunk, side))
-            reach = max(reach, hunk.unit_hi)
-        else:
-            clusters.append([(hunk, side)])
-            reach = hunk.unit_hi
+    def start_of(c: int) -> int:
+        return min(h.start for h, _ in clusters[c])
+
+    def end_of(c: int) -> int:
+        return max(h.end for h, _ in clusters[c])
+
+    def close(i: int, j: int) -> bool:
+        return few_lines_between("".join(base_tokens[end_of(i) : start_of(j)]))
+
+    inserted = [_cluster_sentences(c, inserted_only=True) for c in clusters]
+    brought = [_cluster_sentences(c, inserted_only=False) for c in clusters]
+
+    def clash(i: int, j: int) -> bool:
+        return near_duplicates(inserted[i], inserted[j])
+
+    fused = spans_to_fuse(len(clusters), close, clash, repeated_spans(brought))
+    for first, last in reversed(fused):
+        clusters[first : last + 1] = [[tagged for c in clusters[first : last + 1] for tagged in c]]
 
     segments: list[Segment] = []
     at = 0
