@@ -27,10 +27,13 @@ These rules keep a passage from being written twice:
 
 from __future__ import annotations
 
+import functools
 import time
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from diff_match_patch import diff_match_patch
 
@@ -41,7 +44,6 @@ from .merge_words import (
     Conflict,
     Segment,
     Sentence,
-    hunks,
     merge_words,
     near_duplicates,
     own_sentences,
@@ -76,13 +78,13 @@ def _split_lines(text: str) -> list[str]:
     return out
 
 
-def _lines_once(lines: str, blank: frozenset[str]) -> dict[str, int]:
+def _lines_once(lines: str, blank: Callable[[str], bool]) -> dict[str, int]:
     """Where each line (one character each) that occurs once is, blank lines left out."""
     counts = Counter(lines)
-    return {c: k for k, c in enumerate(lines) if counts[c] == 1 and c not in blank}
+    return {c: k for k, c in enumerate(lines) if counts[c] == 1 and not blank(c)}
 
 
-def _unique_anchors(a: str, b: str, blank: frozenset[str]) -> list[tuple[int, int]]:
+def _unique_anchors(a: str, b: str, blank: Callable[[str], bool]) -> list[tuple[int, int]]:
     """Pairs of positions of the lines that occur exactly once in ``a`` and once in ``b``,
     the longest run of them in the same order on both sides (patience diff's anchors).
 
@@ -114,7 +116,7 @@ def _unique_anchors(a: str, b: str, blank: frozenset[str]) -> list[tuple[int, in
 
 
 def _matching_blocks(
-    a: str, b: str, deadline: float, blank: frozenset[str]
+    a: str, b: str, deadline: float, blank: Callable[[str], bool]
 ) -> list[tuple[int, int, int]]:
     """Runs of equal lines ``(position in a, position in b, length)``, in order.
 
@@ -134,22 +136,32 @@ def _matching_blocks(
         else:
             blocks.append((i, j, n))
 
-    i0 = j0 = 0
-    for i1, j1 in [*_unique_anchors(a, b, blank), (len(a), len(b))]:
-        i, j = i0, j0
-        for op, chars in differ.diff_main(a[i0:i1], b[j0:j1], False, deadline):
-            n = len(chars)
-            if op == EQUAL:
-                add(i, j, n)
-                i += n
-                j += n
-            elif op == DELETE:
-                i += n
-            else:
-                j += n
-        if i1 < len(a):
+    # The lines both texts start and end with need no search.
+    head = differ.diff_commonPrefix(a, b)
+    tail = differ.diff_commonSuffix(a[head:], b[head:])
+    if head:
+        add(0, 0, head)
+    i0 = j0 = head
+    a_end, b_end = len(a) - tail, len(b) - tail
+    anchors = _unique_anchors(a[head:a_end], b[head:b_end], blank)
+    for i1, j1 in [*((i + head, j + head) for i, j in anchors), (a_end, b_end)]:
+        if i1 > i0 and j1 > j0:
+            i, j = i0, j0
+            for op, chars in differ.diff_main(a[i0:i1], b[j0:j1], False, deadline):
+                n = len(chars)
+                if op == EQUAL:
+                    add(i, j, n)
+                    i += n
+                    j += n
+                elif op == DELETE:
+                    i += n
+                else:
+                    j += n
+        if i1 < a_end:
             add(i1, j1, 1)
         i0, j0 = i1 + 1, j1 + 1
+    if tail:
+        add(a_end, b_end, tail)
     return blocks
 
 
@@ -172,9 +184,11 @@ class _LineEdit:
         self.side_end += lines
 
 
-def _line_edits(base: str, side: str, deadline: float, blank: frozenset[str]) -> list[_LineEdit]:
-    """The side's edits of the base (both encoded one character per line, ``blank`` the
-    characters of blank lines), each insertion and deletion moved to its canonical place: as
+def _line_edits(
+    base: str, side: str, deadline: float, blank: Callable[[str], bool]
+) -> list[_LineEdit]:
+    """The side's edits of the base (both encoded one character per line, ``blank`` telling
+    the characters of blank lines), each insertion and deletion moved to its canonical place: as
     low as the lines around it let it slide."""
     edits: list[_LineEdit] = []
     blocks = _matching_blocks(base, side, deadline, blank)
@@ -260,7 +274,10 @@ class _LineMerge:
         self.encoder = encoder
         b = encoder.encode(self.lines)
         self.texts = (b, encoder.encode(_split_lines(ours)), encoder.encode(_split_lines(theirs)))
-        blank = frozenset(c for line, c in encoder.index.items() if not line.strip())
+
+        def blank(char: str) -> bool:
+            return not self._line(char).strip()
+
         deadline = time.time() + LINE_DIFF_TIMEOUT
         edits = (
             _line_edits(b, self.texts[1], deadline, blank),
@@ -282,15 +299,21 @@ class _LineMerge:
                 self.stretches.append(_Stretch((iz, zs), (ia, as_), (ib, bs)))
             iz, ia, ib = ze, ae, be
         self.offsets = [0]
-        self.words_before = [0]  # non-blank base lines before each line
         for line in self.lines:
             self.offsets.append(self.offsets[-1] + len(line))
-            self.words_before.append(self.words_before[-1] + (1 if line.strip() else 0))
-        self._inserted_cache: dict[int, Brought] = {}
+        self._brought_cache: dict[int, Brought] = {}
+
+    def _line(self, char: str) -> str:
+        return self.encoder.items[ord(char)]
 
     def text(self, side: int, span: tuple[int, int]) -> str:
         """Text of ``span`` (lines) on a side: 0 the base, 1 ours, 2 theirs."""
         return self.encoder.decode(self.texts[side][span[0] : span[1]])
+
+    @functools.cached_property
+    def words_before(self) -> list[int]:
+        """The number of non-blank base lines before each line."""
+        return [0, *accumulate(1 if line.strip() else 0 for line in self.lines)]
 
     def close(self, i: int, j: int) -> bool:
         """Whether at most ``NEAR_LINES`` non-blank base lines separate stretches ``i < j``."""
@@ -328,43 +351,51 @@ class _LineMerge:
         top = self.highest[second].get(start, start)
         return top <= end or not any(line.strip() for line in self.lines[end:top])
 
-    def _texts(self, k: int) -> tuple[str, str, str]:
-        stretch = self.stretches[k]
-        return (
-            self.text(0, stretch.base),
-            self.text(1, stretch.ours),
-            self.text(2, stretch.theirs),
-        )
-
-    def _inserted(self, k: int) -> Brought:
-        """The sentences each side inserts in stretch ``k`` that the other does not."""
-        if k not in self._inserted_cache:
-            base, ours, theirs = self._texts(k)
+    def _brought(self, k: int) -> Brought:
+        """The sentences each side brings into stretch ``k`` and the other does not bring in
+        there: those of the lines it adds that the lines it removes did not have. (A line
+        break always ends a sentence, so the lines tell.)"""
+        if k not in self._brought_cache:
+            stretch = self.stretches[k]
+            base = self.texts[0][slice(*stretch.base)]
+            ours = self.texts[1][slice(*stretch.ours)]
+            theirs = self.texts[2][slice(*stretch.theirs)]
             found: list[list[Sentence]] = [[], []]
             if ours != theirs:
                 for side, text in enumerate((ours, theirs)):
                     if text != base:
-                        found[side] = [
-                            s for h in hunks(base, text) if h.start == h.end for s in h.sentences
-                        ]
-            self._inserted_cache[k] = own_sentences(*found)
-        return self._inserted_cache[k]
+                        found[side] = self._new_sentences(base, text)
+            self._brought_cache[k] = own_sentences(*found)
+        return self._brought_cache[k]
 
-    def _brought(self, k: int) -> Brought:
-        """The sentences each side's text of stretch ``k`` has more often than the base's,
-        less those both sides bring in there."""
-        base, ours, theirs = self._texts(k)
-        if ours == theirs:
-            return ((), ())
-        in_base = sentences_of(base)
-        return own_sentences(
-            [] if ours == base else list(sentences_of(ours) - in_base),
-            [] if theirs == base else list(sentences_of(theirs) - in_base),
-        )
+    def _new_sentences(self, base: str, side: str) -> list[Sentence]:
+        if not base:
+            return list(sentences_of(map(self._line, side)))
+        lines, old = Counter(side), Counter(base)
+        added = sentences_of(map(self._line, (lines - old).elements()))
+        if not added:
+            return []
+        return list(added - sentences_of(map(self._line, (old - lines).elements())))
+
+    def _inserted(self, k: int) -> Brought:
+        """The sentences each side brings into stretch ``k`` where it adds lines: rewriting
+        a line into one much like a line the other side rewrote is two edits."""
+        stretch = self.stretches[k]
+        grows = [
+            stretch.ours[1] - stretch.ours[0] > stretch.base[1] - stretch.base[0],
+            stretch.theirs[1] - stretch.theirs[0] > stretch.base[1] - stretch.base[0],
+        ]
+        ours, theirs = self._brought(k)
+        return (ours if grows[0] else (), theirs if grows[1] else ())
 
     def segments(self) -> list[Segment]:
         stretches = self.stretches
-        repeated = repeated_spans([self._brought(k) for k in range(len(stretches))])
+        # A sentence brought into two places needs two stretches.
+        repeated = (
+            repeated_spans([self._brought(k) for k in range(len(stretches))])
+            if len(stretches) > 1
+            else []
+        )
         fused = spans_to_fuse(len(stretches), self.close, self.clash, repeated)
         groups: list[tuple[int, int, bool]] = []  # (first stretch, last stretch, fused)
         k = 0

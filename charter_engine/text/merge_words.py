@@ -171,7 +171,8 @@ def _compute_hunks(base_text: str, other_text: str) -> tuple[Hunk, ...]:
             lo = units[max(left, 0)]
             hi = units[min(right, n - 1)]
         sentences: list[Sentence] = []
-        if other_end > other_start:
+        # A sentence is brought in when most of its words, at least two, are inserted.
+        if sum(1 for t in other[other_start:other_end] if is_word(t)) >= 2:
             if other_starts is None:
                 other_starts = sentence_units(other)[1]
             sentences = _new_sentences(other, other_starts, other_start, other_end)
@@ -205,6 +206,7 @@ def clear_caches() -> None:
     """Forget every cached base and change (results never depend on them; for tests)."""
     _cached_analyse.cache_clear()
     _cached_hunks.cache_clear()
+    _line_sentences.cache_clear()
 
 
 # The sentences each side brings into one stretch and the other does not: (ours, theirs).
@@ -222,15 +224,27 @@ def own_sentences(ours: Iterable[Sentence], theirs: Iterable[Sentence]) -> Broug
     )
 
 
-def sentences_of(text: str) -> Counter[Sentence]:
-    """The sentences (or lines) of ``text`` with enough words to compare."""
-    tokens = tokenize(text)
+@functools.lru_cache(maxsize=4096)
+def _line_sentences(line: str) -> tuple[Sentence, ...]:
+    tokens = tokenize(line)
     starts = sentence_units(tokens)[1]
-    found: Counter[Sentence] = Counter()
+    found = []
     for start, end in zip(starts, [*starts[1:], len(tokens)], strict=True):
         words = tuple(t.casefold() for t in tokens[start:end] if is_word(t))
         if len(words) >= _MIN_WORDS:
-            found[words] += 1
+            found.append(words)
+    return tuple(found)
+
+
+def sentences_of(lines: Iterable[str]) -> Counter[Sentence]:
+    """The sentences of ``lines`` with enough words to compare. (A line break always ends a
+    sentence, so each line can be split on its own, and one seen lately is split once.)"""
+    found: Counter[Sentence] = Counter()
+    for line in lines:
+        if len(line) > _MAX_CACHED_CHARS:
+            found.update(_line_sentences.__wrapped__(line))
+        elif line.strip():
+            found.update(_line_sentences(line))
     return found
 
 
