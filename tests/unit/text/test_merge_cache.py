@@ -15,7 +15,7 @@ from charter_engine.text.diff import _Encoder
 from charter_engine.text.merge_words import clear_caches
 from tests.shared_data import require_shared_data
 
-from .strategies import VOCABULARY, any_texts, line_texts, small_texts
+from .strategies import SENTENCES, VOCABULARY, any_texts, line_texts, small_texts
 from .test_merge_real import _cases, _read
 
 texts = st.one_of(small_texts, line_texts)
@@ -71,20 +71,6 @@ def test_markers_do_not_depend_on_the_caches(base: str, ours: str, theirs: str) 
     assert merge3(base, ours, theirs).clean == (not cold[1])
 
 
-_SENTENCES = [
-    "The council has five members.",
-    "It meets monthly.",
-    "Minutes, e.g. the votes, are public.",
-    "No. 5 stands.",
-    "1. Mission",
-    "(Quorum is half.)",
-    "“Members vote.”",
-    "会议每月举行。",
-    "Is it final?",
-    "the end",
-]
-
-
 def _rewrite_word(text: str, index: int) -> str:
     words = list(re.finditer(r"[A-Za-z]{3,}", text))
     match = words[index % len(words)]
@@ -92,7 +78,7 @@ def _rewrite_word(text: str, index: int) -> str:
 
 
 def _clause(sentences: int, separator: str = " ") -> str:
-    return separator.join(_SENTENCES[(k * 7) % len(_SENTENCES)] for k in range(sentences))
+    return separator.join(SENTENCES[(k * 7) % len(SENTENCES)] for k in range(sentences))
 
 
 @pytest.mark.parametrize("separator", [" ", "\n", "  ", " \n"])
