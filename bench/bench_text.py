@@ -30,7 +30,7 @@ from charter_engine.text import (  # noqa: E402
     split_document,
     tokenize,
 )
-from charter_engine.text.merge import clear_caches  # noqa: E402
+from charter_engine.text.merge_words import clear_caches  # noqa: E402
 
 
 def shared_data() -> Path:

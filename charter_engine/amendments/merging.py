@@ -33,7 +33,7 @@ from charter_engine.charters.queries import get_charter_for_update, get_revision
 from charter_engine.comments.operations import carry_anchors
 from charter_engine.db import utcnow
 from charter_engine.errors import Conflict, InvalidTransition
-from charter_engine.text import MergeResult, merge3, split_document
+from charter_engine.text import MergeResult, Overlap, merge3, overlap_of, split_document
 
 if TYPE_CHECKING:
     from charter_engine.accounts.models import User
@@ -200,10 +200,11 @@ def rebase_pending(
         c.base_version_id for a in candidates for c in a.changes if c.base_version_id is not None
     }
     texts = _version_texts(session, base_ids)
+    other = _cause_label(session, revision)
     for amendment in candidates:
         if amendment.id == exclude:
             continue
-        conflicts = rebase_one(session, amendment, revision, versions, texts=texts)
+        conflicts = rebase_one(session, amendment, revision, versions, texts=texts, other=other)
         if conflicts:
             amendment.state_before_rebase = amendment.state
             amendment.conflicts = json.dumps(conflicts, ensure_ascii=False)
@@ -231,6 +232,17 @@ def rebase_pending(
     return outcome
 
 
+def _cause_label(session: Session, revision: Revision) -> str:
+    """How a conflict message names the change that made ``revision``."""
+    if revision.cause == "amendment" and revision.amendment_id is not None:
+        merged = session.get(Amendment, revision.amendment_id)
+        if merged is not None:
+            return f"Amendment #{merged.number}"
+    if revision.cause == "editorial":
+        return "An editorial change"
+    return f"Revision {revision.number}"
+
+
 def _version_texts(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
@@ -247,8 +259,12 @@ def rebase_one(
     versions: dict[int, ClauseVersion],
     *,
     texts: dict[int, str] | None = None,
+    other: str = "A change merged since",
 ) -> list[dict[str, Any]]:
-    """Rebase one amendment's changes onto ``head``; returns the conflicts (then none changed)."""
+    """Rebase one amendment's changes onto ``head``; returns the conflicts (then none changed).
+
+    ``other`` names the change the amendment is rebased over, in the conflict messages.
+    """
     if texts is None:
         texts = _version_texts(
             session, {c.base_version_id for c in amendment.changes if c.base_version_id}
@@ -276,9 +292,10 @@ def rebase_one(
                 conflicts.append(
                     _merge_conflict(
                         change,
-                        "The clause was changed meanwhile where this amendment changes it.",
+                        f"{other} changed the clause where this amendment changes it.",
                         result,
                         current=current.text,
+                        other=other,
                     )
                 )
             else:
@@ -327,11 +344,41 @@ def _conflict(
 
 
 def _merge_conflict(
-    change: AmendmentChange, reason: str, result: MergeResult, *, current: str
+    change: AmendmentChange, reason: str, result: MergeResult, *, current: str, other: str
 ) -> dict[str, Any]:
-    """A conflict report with the base / proposed / current passages the merge could not join."""
-    passages = [{"base": c.base, "ours": c.ours, "theirs": c.theirs} for c in result.conflicts]
+    """A conflict report with the base / proposed / current passages the merge could not join,
+    each with a message naming the sentence both changes touch and what ``other`` did there."""
+    passages = [
+        {
+            "base": c.base,
+            "ours": c.ours,
+            "theirs": c.theirs,
+            "message": conflict_message(other, overlap_of(c)),
+        }
+        for c in result.conflicts
+    ]
     return _conflict(change, reason, passages=passages, current=current)
+
+
+def _quoted(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return f"“{flat}”"
+
+
+def conflict_message(other: str, overlap: Overlap) -> str:
+    """The message for one conflicting passage, such as: Amendment #6 also changed this
+    sentence: “…” It now reads: “…”."""
+    if not overlap.base.strip():
+        return f"{other} also inserted text at this place: {_quoted(overlap.theirs)}."
+    what = "this sentence" if overlap.sentences == 1 else "these sentences"
+    if not overlap.theirs.strip():
+        return f"{other} deleted {what}: {_quoted(overlap.base)}."
+    reads = "It now reads" if overlap.sentences == 1 else "They now read"
+    return (
+        f"{other} also changed {what}: {_quoted(overlap.base)} {reads}: {_quoted(overlap.theirs)}."
+    )
 
 
 def _merge_into_parent(
@@ -363,6 +410,7 @@ def _merge_into_parent(
                     "The amendment's text changed meanwhile where this sub-amendment changes it.",
                     result,
                     current=aim.new_text,
+                    other=f"Amendment #{parent.number}",
                 )
             )
         else:

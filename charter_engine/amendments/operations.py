@@ -217,7 +217,13 @@ def propose_amendment(
     session.flush()
     if base.number != charter.head_revision_number:
         head = get_revision(session, charter)
-        conflicts = rebase_one(session, amendment, head, head_versions(session, head))
+        conflicts = rebase_one(
+            session,
+            amendment,
+            head,
+            head_versions(session, head),
+            other=f"A change merged since revision {base.number}",
+        )
         if conflicts:
             raise Conflict(
                 f"The charter changed since revision {base.number}; your changes overlap "

@@ -18,6 +18,7 @@ from .document import (
     strip_inline_markup,
 )
 from .merge import Conflict, MergeResult, merge3, merge3_with_markers
+from .overlap import Overlap, overlap_of
 from .render import diff_html, render_diff_html, side_by_side_html
 from .tokens import tokenize
 
@@ -28,6 +29,7 @@ __all__ = [
     "Conflict",
     "MergeResult",
     "OffsetMap",
+    "Overlap",
     "align_blocks",
     "apply_block_ops",
     "changed_spans",
@@ -44,6 +46,7 @@ __all__ = [
     "merge3_with_markers",
     "new_text",
     "old_text",
+    "overlap_of",
     "render_diff_html",
     "rst_heading_styles",
     "side_by_side_html",

@@ -83,7 +83,11 @@ def _is_spaceless(char: str) -> bool:
 
 def is_word(token: str) -> bool:
     """True when ``token`` is a word (letters or digits), not whitespace or punctuation."""
-    return bool(token) and (token[0].isalnum() or _is_spaceless(token[0]))
+    if not token:
+        return False
+    first = token[0]
+    # ASCII punctuation and spaces, most tokens that are not words, skip the script check.
+    return first.isalnum() or (not first.isascii() and _is_spaceless(first))
 
 
 def is_space(token: str) -> bool:

@@ -408,7 +408,12 @@ def test_resolving_a_conflict_in_the_page(
     review = _text(client.get(url))
     assert "conflicts with a change merged since" in review
     assert "Resolve the conflict" in review
+    # The rival amendment (#4) rewrote the same sentence: the page says so and how it reads.
+    message = "Amendment #4 also changed this sentence: "
+    now = "It now reads: “Each organisation has three equal votes.”"
+    assert message in review and now in review
     page = _text(client.get(url + "/resolve"))
+    assert message in page and now in page
     assert "When you wrote it" in page and "What you proposed" in page
     assert "What the text says now" in page
     assert "three equal" in page and "two weighted" in page

@@ -106,6 +106,12 @@ def test_overlapping_amendment_needs_rebase_and_its_author_resolves_it(
     passage = conflicts[0]["passages"][0]
     assert "simple" in passage["base"] and "consensus" in passage["ours"]
     assert "two-thirds" in passage["theirs"]
+    # The author is told which sentence the merged amendment also changed, and how it reads.
+    first_sentence = CLAUSE.split(". ")[0]
+    assert passage["message"] == (
+        f"Amendment #{first.number} also changed this sentence: “{first_sentence}.” "
+        f"It now reads: “{first_sentence.replace('simple', 'two-thirds')}.”."
+    )
     # It cannot be merged or edited as if nothing happened.
     with pytest.raises(InvalidTransition):
         merge_amendment(session, second, actor=secretariat, editorial=True)
@@ -129,6 +135,39 @@ def test_overlapping_amendment_needs_rebase_and_its_author_resolves_it(
     merge_amendment(session, resolved, actor=secretariat, editorial=True)
     session.commit()
     assert "consensus, or failing that" in revision_text(session, get_revision(session, charter))
+
+
+def test_a_proposal_on_an_old_revision_that_overlaps_is_refused_with_the_sentence(
+    session: Session, create_charter: Any, create_user: Any, secretariat: Any
+) -> None:
+    charter = create_charter(DOC)
+    alice, bob = create_user(), create_user()
+    first = _replace(session, charter, alice, "simple majority", "two-thirds majority")
+    merge_amendment(session, first, actor=secretariat, editorial=True)
+    session.commit()
+    clause_id = _clause_id(session, charter, "Decisions")
+    with pytest.raises(Conflict) as refused:
+        propose_amendment(
+            session,
+            charter,
+            actor=bob,
+            title="Consensus",
+            base_revision=1,
+            changes=[
+                {
+                    "kind": "replace",
+                    "clause_id": clause_id,
+                    "text": CLAUSE.replace("simple majority", "consensus"),
+                }
+            ],
+        )
+    session.rollback()
+    (conflict,) = refused.value.details["conflicts"]
+    (passage,) = conflict["passages"]
+    assert passage["message"].startswith(
+        "A change merged since revision 1 also changed this sentence: “Decisions of the Core "
+        "Group are taken by simple majority"
+    )
 
 
 def test_deleting_a_changed_clause_conflicts_and_edits_after_deleted_clause_conflict(

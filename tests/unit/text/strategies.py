@@ -25,6 +25,21 @@ VOCABULARY = [
     "中",
 ]
 
+# Sentences and fragments that test where sentences end (abbreviations, numbers, list markers,
+# closing marks, a script without spaces).
+SENTENCES = [
+    "The council has five members.",
+    "It meets monthly.",
+    "Minutes, e.g. the votes, are public.",
+    "No. 5 stands.",
+    "1. Mission",
+    "(Quorum is half.)",
+    "“Members vote.”",
+    "会议每月举行。",
+    "Is it final?",
+    "the end",
+]
+
 small_texts = st.lists(st.sampled_from(VOCABULARY), max_size=25).map("".join)
 
 LINES = ["alpha beta.", "gamma", "delta epsilon. Zeta eta.", "", "the end", "x y z"]

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from charter_engine.text import MergeResult, merge3, merge3_with_markers, tokenize
-from charter_engine.text import merge as merge_module
+from charter_engine.text import MergeResult, merge3, merge3_with_markers
+from charter_engine.text import merge_words as words_module
 from charter_engine.text.diff import _Encoder
-from charter_engine.text.merge import _ends_unit, _sentence_units, clear_caches
+from charter_engine.text.merge_words import clear_caches
 from tests.shared_data import require_shared_data
 
-from .strategies import VOCABULARY, any_texts, line_texts, small_texts
+from .strategies import SENTENCES, VOCABULARY, any_texts, line_texts, small_texts
 from .test_merge_real import _cases, _read
 
 texts = st.one_of(small_texts, line_texts)
@@ -29,12 +29,9 @@ def _fresh_caches() -> Iterator[None]:
 
 
 def _uncached(base: str, ours: str, theirs: str) -> MergeResult:
-    """The merge computed with every cache bypassed: nothing read, nothing stored."""
-    with pytest.MonkeyPatch.context() as patch:
-        for cache in (merge_module._BASES, merge_module._HUNKS):
-            patch.setattr(cache, "get", lambda key: None)
-            patch.setattr(cache, "put", lambda key, value, size: None)
-        return merge3(base, ours, theirs)
+    """The merge computed from empty caches: nothing it uses was kept from an earlier call."""
+    clear_caches()
+    return merge3(base, ours, theirs)
 
 
 def _assert_same_everywhere(base: str, ours: str, theirs: str) -> None:
@@ -74,20 +71,6 @@ def test_markers_do_not_depend_on_the_caches(base: str, ours: str, theirs: str) 
     assert merge3(base, ours, theirs).clean == (not cold[1])
 
 
-_SENTENCES = [
-    "The council has five members.",
-    "It meets monthly.",
-    "Minutes, e.g. the votes, are public.",
-    "No. 5 stands.",
-    "1. Mission",
-    "(Quorum is half.)",
-    "“Members vote.”",
-    "会议每月举行。",
-    "Is it final?",
-    "the end",
-]
-
-
 def _rewrite_word(text: str, index: int) -> str:
     words = list(re.finditer(r"[A-Za-z]{3,}", text))
     match = words[index % len(words)]
@@ -95,7 +78,7 @@ def _rewrite_word(text: str, index: int) -> str:
 
 
 def _clause(sentences: int, separator: str = " ") -> str:
-    return separator.join(_SENTENCES[(k * 7) % len(_SENTENCES)] for k in range(sentences))
+    return separator.join(SENTENCES[(k * 7) % len(SENTENCES)] for k in range(sentences))
 
 
 @pytest.mark.parametrize("separator", [" ", "\n", "  ", " \n"])
@@ -106,7 +89,6 @@ def test_rebase_burst_matches_individual_merges(separator: str) -> None:
     pending = [_rewrite_word(base, k * 13) for k in range(words)]
     pending += [base + " Added.", "Replaced entirely.", "", base.replace("e", "E", 3)]
     burst = [merge3(base, ours, theirs) for ours in pending]
-    assert len(merge_module._HUNKS) <= merge_module._HUNKS.maxsize
     assert any(r.clean for r in burst)
     assert any(not r.clean for r in burst)
     for ours, result in zip(pending, burst, strict=True):
@@ -134,49 +116,26 @@ def test_interleaved_bursts_on_two_clauses() -> None:
     assert results == [_uncached(*job) for job in jobs]
 
 
-def test_caches_are_bounded() -> None:
-    base = _clause(40)
-    theirs = _rewrite_word(base, 1)
-    for k in range(3 * merge_module._HUNKS.maxsize):
-        merge3(base + f" Extra {k}.", _rewrite_word(base, k) + f" Extra {k}.", theirs)
-    assert len(merge_module._HUNKS) == merge_module._HUNKS.maxsize
-    assert len(merge_module._BASES) <= merge_module._BASES.maxsize
+def _cached_entries() -> int:
+    return (
+        words_module._cached_analyse.cache_info().currsize
+        + words_module._cached_hunks.cache_info().currsize
+    )
 
 
-def test_huge_texts_are_not_kept() -> None:
-    base = "Members vote. " * (merge_module._MAX_CACHED_CHARS // 10)
+@pytest.mark.parametrize(
+    ("sentences", "kept"), [(words_module._MAX_CACHED_CHARS // 10, False), (100, True)]
+)
+def test_huge_texts_are_not_kept(sentences: int, kept: bool) -> None:
+    base = "Members vote. " * sentences
     ours = "Chairs vote. " + base[14:]
     theirs = base[:-14] + "Members decide. "
     result = merge3(base, ours, theirs)
-    assert len(merge_module._BASES) == 0
-    assert len(merge_module._HUNKS) == 0
     assert result.text == "Chairs vote. " + base[14:-14] + "Members decide. "
+    assert (_cached_entries() > 0) == kept
 
 
-def test_diffs_cut_short_by_their_deadline_are_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    # With no time allowed, every diff counts as cut short.
-    monkeypatch.setattr(merge_module, "DIFF_TIMEOUT", 0.0)
-    base = _clause(20)
-    merge3(base, _rewrite_word(base, 1), _rewrite_word(base, 30))
-    assert len(merge_module._HUNKS) == 0
-
-
-# Reference versions of the per-token loops the merge and the diff used to run.
-
-
-def _reference_sentence_units(tokens: Sequence[str]) -> tuple[list[int], list[int]]:
-    units: list[int] = []
-    starts: list[int] = [0]
-    unit = 0
-    n = len(tokens)
-    for k in range(n):
-        units.append(unit)
-        if k + 1 == n:
-            break
-        if _ends_unit(tokens, k):
-            unit += 1
-            starts.append(k + 1)
-    return units, starts
+# A reference version of the per-token loop the diff used to run.
 
 
 def _reference_encode(encoder: _Encoder, items: Sequence[str]) -> str:
@@ -189,18 +148,6 @@ def _reference_encode(encoder: _Encoder, items: Sequence[str]) -> str:
             encoder.items.append(item)
         chars.append(char)
     return "".join(chars)
-
-
-_UNIT_TEXTS = st.lists(
-    st.sampled_from([*VOCABULARY, *_SENTENCES, "!", "?", "。", "”", ")", "e.g.", "5"]), max_size=40
-).map("".join)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.one_of(_UNIT_TEXTS, any_texts))
-def test_sentence_units_match_the_per_token_loop(text: str) -> None:
-    tokens = tokenize(text)
-    assert _sentence_units(tokens) == _reference_sentence_units(tokens)
 
 
 @settings(max_examples=200, deadline=None)

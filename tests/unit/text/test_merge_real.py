@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from charter_engine.text import merge3
+from charter_engine.text import merge3, overlap_of
 from tests.shared_data import require_shared_data
 
 
@@ -57,6 +57,10 @@ def test_real_merge(case: str) -> None:
         assert result.text is None or result.text == merged, "silent corruption"
         for conflict in result.conflicts:
             assert base[conflict.base_start : conflict.base_end] == conflict.base
+            # What the author is told both sides touch is a stretch of the conflict.
+            overlap = overlap_of(conflict)
+            assert conflict.base[overlap.start : overlap.end] == overlap.base
+            assert overlap.ours in conflict.ours and overlap.theirs in conflict.theirs
     swapped = merge3(base, theirs, ours)
     assert swapped.clean == result.clean
     if classification == "clean-identical":
