@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.throttle import RESET_ADDRESS, RESET_EMAIL
-from charter_engine.notifications.models import OutboxMessage
+from charter_engine.mail.models import OutboxMessage
 from tests.web.support import app_engine, count_queries, csrf_token
 
 
