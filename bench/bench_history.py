@@ -11,7 +11,7 @@ shared real histories, each beside a baseline measured in the same run.
   (``charters.display.revision_redline`` on SQLite, rendering included). Baseline: a plain word
   diff of the two full texts (``diff_words``), and difflib's line diff.
 * Blame: every shared history replayed as merged amendments on SQLite, then the blame of its
-  last revision (``charters.provenance.revision_blame``: four queries and the word alignment of
+  last revision (``publication.provenance.revision_blame``: four queries and the word alignment of
   every step). Baseline: chaining a plain word diff of each whole version to the next (what a
   blame without clause identities costs).
 
@@ -44,9 +44,9 @@ from charter_engine.amendments.operations import propose_amendment  # noqa: E402
 from charter_engine.charters.display import revision_redline  # noqa: E402
 from charter_engine.charters.models import Charter  # noqa: E402
 from charter_engine.charters.operations import import_charter  # noqa: E402
-from charter_engine.charters.provenance import revision_blame  # noqa: E402
 from charter_engine.charters.queries import get_revision, revision_text  # noqa: E402
 from charter_engine.db import make_engine, make_session_factory  # noqa: E402
+from charter_engine.publication.provenance import revision_blame  # noqa: E402
 from charter_engine.text import classify_block, diff_words, split_document  # noqa: E402
 from charter_engine.text.diff import diff_tokens  # noqa: E402
 from charter_engine.text.marks import clear_caches  # noqa: E402

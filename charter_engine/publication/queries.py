@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from charter_engine.charters.display import display_rows, revision_redline
 from charter_engine.charters.models import Charter, Revision, RevisionClause
-from charter_engine.charters.provenance import changelog, revision_blame
 from charter_engine.charters.queries import get_revision, revision_clauses
 from charter_engine.errors import NotFound
 from charter_engine.publication.models import EXPORT_FORMATS, ExportFile, Release, ReleaseFile
+from charter_engine.publication.provenance import changelog, revision_blame
 from charter_engine.publication.source import (
     AnnexEntry,
     ExportSource,

@@ -17,7 +17,6 @@ from charter_engine.charters.display import (
     revision_redline,
 )
 from charter_engine.charters.models import Charter
-from charter_engine.charters.provenance import changelog, clause_provenance
 from charter_engine.charters.queries import (
     clause_history,
     get_revision,
@@ -26,6 +25,7 @@ from charter_engine.charters.queries import (
     revision_clauses,
 )
 from charter_engine.context import db
+from charter_engine.publication.provenance import changelog, clause_provenance
 from charter_engine.text import diff_words
 from charter_engine.text.redline import RedlineEntry
 from charter_engine.web import reading

@@ -38,7 +38,6 @@ from charter_engine.amendments.models import Amendment
 from charter_engine.amendments.workflow import PENDING_STATES
 from charter_engine.charters.display import DisplayClause, display_rows, revision_redline
 from charter_engine.charters.models import Charter, RevisionClause
-from charter_engine.charters.provenance import clause_provenance
 from charter_engine.charters.queries import (
     compare_revisions,
     get_charter,
@@ -54,6 +53,7 @@ from charter_engine.publication.exports import export_file, redline_file
 from charter_engine.publication.formats import EXPORT_FORMATS, REDLINE_FORMATS
 from charter_engine.publication.models import Release
 from charter_engine.publication.operations import publish_release
+from charter_engine.publication.provenance import clause_provenance
 from charter_engine.publication.queries import (
     clause_in_releases,
     get_release,

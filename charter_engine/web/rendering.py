@@ -23,9 +23,9 @@ from markupsafe import Markup
 
 from charter_engine.charters.display import DisplayClause, display_rows, render_format
 from charter_engine.charters.models import Charter, Revision
-from charter_engine.charters.provenance import ClauseBlame, Origin
 from charter_engine.charters.queries import revision_clauses
 from charter_engine.context import db
+from charter_engine.publication.provenance import ClauseBlame, Origin
 from charter_engine.text import Block, classify_block, diff_words
 from charter_engine.text.blame import Passage
 from charter_engine.text.diff import DELETE, INSERT

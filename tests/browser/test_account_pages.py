@@ -66,6 +66,7 @@ def test_directory_map_profile_and_inbox_as_secretariat(page: Any, world: Simple
     main_nav = page.get_by_role("navigation", name="Main")
     assert main_nav.get_by_role("link").all_inner_texts() == [
         "Home",
+        "Published",
         "Charters",
         "Votes",
         "Directory",

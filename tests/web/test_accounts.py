@@ -260,7 +260,7 @@ def test_the_api_neither_reads_nor_sets_the_session_cookie(
 def test_an_https_site_tells_browsers_to_keep_to_https(
     app: Any, database_url: str, tmp_path: Any
 ) -> None:
-    from charter_engine.web.app import create_app
+    from charter_engine.app import create_app
 
     # Served over plain HTTP (the default address): no such header, it would mean nothing.
     assert "Strict-Transport-Security" not in app.test_client().get("/login").headers

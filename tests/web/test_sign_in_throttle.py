@@ -138,7 +138,7 @@ def test_an_ipv6_network_counts_as_one_address(app: Any, world: SimpleNamespace)
 def test_behind_trusted_proxies_the_forwarded_address_counts(
     database_url: str, tmp_path: Any, world: SimpleNamespace
 ) -> None:
-    from charter_engine.web.app import create_app
+    from charter_engine.app import create_app
 
     app = create_app(
         {

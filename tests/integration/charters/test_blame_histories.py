@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from charter_engine.charters.provenance import revision_blame
+from charter_engine.publication.provenance import revision_blame
 from charter_engine.text.diff import diff_tokens
 from charter_engine.text.tokens import tokenize
 from tests.integration.charters.history import read_versions, replay_history

@@ -15,9 +15,9 @@ from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.operations import propose_amendment
 from charter_engine.charters.models import Charter
 from charter_engine.charters.operations import import_charter
-from charter_engine.charters.provenance import changelog, clause_provenance, revision_blame
 from charter_engine.charters.queries import current_entries
 from charter_engine.errors import NotFound
+from charter_engine.publication.provenance import changelog, clause_provenance, revision_blame
 from charter_engine.voting.casting import cast_vote
 from charter_engine.voting.closing import close_ballot
 from charter_engine.voting.operations import create_ballot, open_ballot
