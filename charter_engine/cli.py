@@ -472,8 +472,12 @@ def audit() -> None:
 @pass_context
 @handle_errors
 def audit_verify(ctx: Context) -> None:
-    """Check the hash chain; names the first tampered or missing event. Never writes."""
-    from charter_engine.audit.operations import verify_chain
+    """Check the hash chain, and the stored votes against it; names what was tampered with.
+
+    Never writes. The chain check names the first altered, missing or reordered event; the vote
+    check names every ballot whose stored votes or result disagree with the log."""
+    from charter_engine.audit.operations import chain_head, verify_chain
+    from charter_engine.voting.reconcile import vote_discrepancies
 
     with ctx.session() as session:
         # One snapshot for the whole walk, so events chained meanwhile by a running server do
@@ -488,14 +492,24 @@ def audit_verify(ctx: Context) -> None:
                 }
             )
         result = verify_chain(session)
-    if not result.ok:
-        fail(f"audit chain broken: {result.reason} ({result.checked} events verified before it)")
-    click.echo(f"audit chain intact: {result.checked} events verified")
+        head = chain_head(session)
+        problems = vote_discrepancies(session)
+    if result.ok:
+        click.echo(f"audit chain intact: {result.checked} events verified")
+        if head is not None:
+            click.echo(f"chain head: event {head.seq}, hash {head.hash}")
     if result.unchained:
         click.echo(
             f"{result.unchained} recent event(s) are recorded but not chained yet; the server "
             "chains them within a second (with no server running: 'charter-engine audit chain')"
         )
+    for problem in problems:
+        click.echo(f"votes disagree with the audit log: {problem}", err=True)
+    if not result.ok:
+        fail(f"audit chain broken: {result.reason} ({result.checked} events verified before it)")
+    if problems:
+        fail(f"{len(problems)} disagreement(s) between the stored votes and the audit log")
+    click.echo("stored votes and results agree with the audit log")
 
 
 @audit.command("chain")
