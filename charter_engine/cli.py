@@ -522,6 +522,39 @@ def audit_chain(ctx: Context) -> None:
     click.echo(f"{chained} audit event(s) chained")
 
 
+# --- backups -----------------------------------------------------------------------------------
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+@handle_errors
+def backup_cmd(ctx: Context, file: Path) -> None:
+    """Write a consistent copy of the database to FILE while the application keeps serving."""
+    from charter_engine.backup import BackupError, backup_database
+
+    try:
+        backup_database(ctx.settings.database_url, file)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(f"backed up the database to {file} ({file.stat().st_size} bytes)")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+@handle_errors
+def restore_cmd(ctx: Context, file: Path) -> None:
+    """Load the backup FILE into the database, which must be new and empty."""
+    from charter_engine.backup import BackupError, restore_database
+
+    try:
+        restore_database(ctx.settings.database_url, file)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(f"restored {file}; check it with 'charter-engine audit verify'")
+
+
 # --- ballots -----------------------------------------------------------------------------------
 
 
