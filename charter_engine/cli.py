@@ -469,14 +469,21 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option(
+    "--event",
+    "event_seq",
+    type=click.IntRange(1),
+    default=None,
+    help="Also print the hash of this event, to compare with one published earlier.",
+)
 @pass_context
 @handle_errors
-def audit_verify(ctx: Context) -> None:
+def audit_verify(ctx: Context, event_seq: int | None) -> None:
     """Check the hash chain, and the stored votes against it; names what was tampered with.
 
     Never writes. The chain check names the first altered, missing or reordered event; the vote
     check names every ballot whose stored votes or result disagree with the log."""
-    from charter_engine.audit.operations import chain_head, verify_chain
+    from charter_engine.audit.operations import chain_head, link_at, verify_chain
     from charter_engine.voting.reconcile import vote_discrepancies
 
     with ctx.session() as session:
@@ -493,11 +500,18 @@ def audit_verify(ctx: Context) -> None:
             )
         result = verify_chain(session)
         head = chain_head(session)
+        asked = None if event_seq is None else link_at(session, event_seq)
         problems = vote_discrepancies(session)
     if result.ok:
         click.echo(f"audit chain intact: {result.checked} events verified")
         if head is not None:
             click.echo(f"chain head: event {head.seq}, hash {head.hash}")
+    if event_seq is not None:
+        click.echo(
+            f"event {event_seq}: hash {asked.hash}"
+            if asked is not None
+            else f"event {event_seq}: not in the chain"
+        )
     if result.unchained:
         click.echo(
             f"{result.unchained} recent event(s) are recorded but not chained yet; the server "

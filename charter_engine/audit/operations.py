@@ -288,12 +288,22 @@ def chain_head(session: Session) -> ChainLink | None:
     return None if row is None or row.seq == 0 else ChainLink(row.seq, row.hash)
 
 
+# The events whose place in the chain the pages show (indexed by object: see AuditEvent).
+PUBLISHED_LINKS = ("ballot.closed", "release.published")
+
+
 def event_link(
-    session: Session, action: str, object_type: str, object_id: int | str
+    session: Session,
+    action: str,
+    object_type: str,
+    object_id: int | str,
+    *,
+    payload: dict[str, Any] | None = None,
 ) -> ChainLink | None:
-    """The link of the latest chained ``action`` event about an object (None before chaining)."""
-    row = session.execute(
-        select(_EVENTS.c.seq, _EVENTS.c.hash)
+    """The link of the latest chained ``action`` event about an object whose payload holds
+    ``payload`` (None when there is none, or it is not chained yet)."""
+    rows = session.execute(
+        select(_EVENTS.c.seq, _EVENTS.c.hash, _EVENTS.c.payload)
         .where(
             _EVENTS.c.action == action,
             _EVENTS.c.object_type == object_type,
@@ -301,9 +311,18 @@ def event_link(
             _EVENTS.c.seq.is_not(None),
         )
         .order_by(_EVENTS.c.seq.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else ChainLink(row.seq, row.hash)
+    )
+    for row in rows:
+        found = json.loads(row.payload)
+        if payload is None or all(found.get(k) == v for k, v in payload.items()):
+            return ChainLink(row.seq, row.hash)
+    return None
+
+
+def link_at(session: Session, seq: int) -> ChainLink | None:
+    """The link of event ``seq`` as stored now (to compare with a link published earlier)."""
+    row = session.execute(select(_EVENTS.c.seq, _EVENTS.c.hash).where(_EVENTS.c.seq == seq)).first()
+    return None if row is None or row.hash is None else ChainLink(row.seq, row.hash)
 
 
 @dataclass(frozen=True)
