@@ -203,6 +203,11 @@ def test_postgresql_stopped_and_started_under_load(cluster: Cluster, tmp_path: P
         app.extensions["charter_engine"].chainer.flush()
         app.extensions["charter_engine"].close()
 
+    print(
+        f"answers: {dict(seen.statuses)}; votes acknowledged {len(seen.acknowledged)}, "
+        f"landed with the answer lost {len(seen.landed_earlier)}, "
+        f"503 to votes {len(seen.unavailable_votes)}, 503 to pages {len(seen.unavailable_pages)}"
+    )
     # Never a stack trace, never a 500: served, refused as a duplicate, or "briefly unavailable".
     assert set(seen.statuses) <= {200, 201, 409, 503}, seen.statuses
     for answer in seen.unavailable_votes:
