@@ -499,11 +499,22 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option(
+    "--event",
+    "event_seq",
+    type=click.IntRange(1),
+    default=None,
+    help="Also print the hash of this event, to compare with one published earlier.",
+)
 @pass_context
 @handle_errors
-def audit_verify(ctx: Context) -> None:
-    """Check the hash chain; names the first tampered or missing event. Never writes."""
-    from charter_engine.audit.operations import verify_chain
+def audit_verify(ctx: Context, event_seq: int | None) -> None:
+    """Check the hash chain, and the stored votes against it; names what was tampered with.
+
+    Never writes. The chain check names the first altered, missing or reordered event; the vote
+    check names every ballot whose stored votes or result disagree with the log."""
+    from charter_engine.audit.operations import chain_head, link_at, verify_chain
+    from charter_engine.voting.reconcile import vote_discrepancies
 
     with ctx.session() as session:
         # One snapshot for the whole walk, so events chained meanwhile by a running server do
@@ -518,14 +529,31 @@ def audit_verify(ctx: Context) -> None:
                 }
             )
         result = verify_chain(session)
-    if not result.ok:
-        fail(f"audit chain broken: {result.reason} ({result.checked} events verified before it)")
-    click.echo(f"audit chain intact: {result.checked} events verified")
+        head = chain_head(session)
+        asked = None if event_seq is None else link_at(session, event_seq)
+        problems = vote_discrepancies(session)
+    if result.ok:
+        click.echo(f"audit chain intact: {result.checked} events verified")
+        if head is not None:
+            click.echo(f"chain head: event {head.seq}, hash {head.hash}")
+    if event_seq is not None:
+        click.echo(
+            f"event {event_seq}: hash {asked.hash}"
+            if asked is not None
+            else f"event {event_seq}: not in the chain"
+        )
     if result.unchained:
         click.echo(
             f"{result.unchained} recent event(s) are recorded but not chained yet; the server "
             "chains them within a second (with no server running: 'charter-engine audit chain')"
         )
+    for problem in problems:
+        click.echo(f"votes disagree with the audit log: {problem}", err=True)
+    if not result.ok:
+        fail(f"audit chain broken: {result.reason} ({result.checked} events verified before it)")
+    if problems:
+        fail(f"{len(problems)} disagreement(s) between the stored votes and the audit log")
+    click.echo("stored votes and results agree with the audit log")
 
 
 @audit.command("chain")
@@ -536,6 +564,39 @@ def audit_chain(ctx: Context) -> None:
     with ctx.engine() as engine:
         chained = _chain_waiting(engine)
     click.echo(f"{chained} audit event(s) chained")
+
+
+# --- backups -----------------------------------------------------------------------------------
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+@handle_errors
+def backup_cmd(ctx: Context, file: Path) -> None:
+    """Write a consistent copy of the database to FILE while the application keeps serving."""
+    from charter_engine.backup import BackupError, backup_database
+
+    try:
+        backup_database(ctx.settings.database_url, file)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(f"backed up the database to {file} ({file.stat().st_size} bytes)")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+@handle_errors
+def restore_cmd(ctx: Context, file: Path) -> None:
+    """Load the backup FILE into the database, which must be new and empty."""
+    from charter_engine.backup import BackupError, restore_database
+
+    try:
+        restore_database(ctx.settings.database_url, file)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(f"restored {file}; check it with 'charter-engine audit verify'")
 
 
 # --- ballots -----------------------------------------------------------------------------------

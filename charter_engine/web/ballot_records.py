@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from charter_engine.accounts.permissions import ensure_can
+from charter_engine.audit.operations import event_link
 from charter_engine.context import db
 from charter_engine.errors import Conflict, NotFound
 from charter_engine.voting import charts, records
@@ -111,6 +112,11 @@ def results(ballot_id: int) -> ResponseReturnValue:
         outcome_labels=OUTCOME_LABELS,
         threshold_labels=THRESHOLD_LABELS,
         default_key=DEFAULT_OPTION,
+        chain_link=(
+            event_link(session, "ballot.closed", "ballot", ballot.id)
+            if ballot.state == "closed"
+            else None
+        ),
     )
 
 
