@@ -206,6 +206,31 @@ def create_user_cmd(
             click.echo(token)
 
 
+@main.command("reset-second-factor")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why (kept in the audit log).")
+@pass_context
+@handle_errors
+def reset_second_factor_cmd(ctx: Context, email: str, reason: str) -> None:
+    """Remove the second factor of someone who lost their device and their recovery codes."""
+    from charter_engine.accounts.models import User
+    from charter_engine.accounts.operations import normalise_email
+    from charter_engine.accounts.second_factor import reset_second_factor
+
+    with ctx.session() as session:
+        address = normalise_email(email)
+        user = session.execute(select(User).where(User.email == address)).scalar_one_or_none()
+        if user is None:
+            fail(f"no account for {address}")
+            return
+        removed = reset_second_factor(session, user, reason=reason)
+        session.commit()
+        if removed:
+            click.echo(f"{user.email}: second factor removed; the password alone signs in now")
+        else:
+            click.echo(f"{user.email} had no second factor")
+
+
 # --- charters ----------------------------------------------------------------------------------
 
 
