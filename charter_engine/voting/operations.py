@@ -74,6 +74,7 @@ from charter_engine.voting.rules import (
     ensure_rules_editable,
     parse_id,
     parse_majorities,
+    parse_ratio,
     parse_rules,
     ratio_text,
     roll_weights,
@@ -154,6 +155,12 @@ def _load_amendments(session: Session, charter: Charter, raw: object, kind: str)
             "An amendment ballot decides exactly one amendment; use a ranked ballot for several.",
             field="amendments",
         )
+    if kind == "ranked" and len(ids) < 2:
+        raise ValidationError(
+            "A ranked ballot decides between two or more competing amendments; put a single "
+            "amendment to a yes/no ballot.",
+            field="amendments",
+        )
     if len(ids) > MAX_OPTIONS:
         raise ValidationError(f"At most {MAX_OPTIONS} amendments per ballot.", field="amendments")
     amendments = []
@@ -221,6 +228,8 @@ def create_ballot(
     data = dict(rules or {})
     parsed = parse_rules(data)
     check_schedule(parsed, current_time(now))
+    if kind == "ranked" and data.get("majority") is not None:
+        parse_ratio(data["majority"])  # a wrong rule is named before the choice of amendments
     chosen = _load_amendments(session, charter, amendments, kind)
     if kind != "ranked" and (data.get("majority") is not None or data.get("majorities")):
         raise ValidationError(

@@ -234,4 +234,5 @@ def count_ballot(session: Session, ballot: Ballot) -> Count:
             if o.key != DEFAULT_OPTION
         },
         unranked=rules.unranked,
+        labels={o.key: o.label for o in ballot.options},
     )

@@ -320,12 +320,42 @@ def quorum_votes(
     raise ValueError(f"unknown quorum kind {kind!r}")
 
 
+def votes_text(value: Fraction | int) -> str:
+    """ "1 vote", "2 votes", "5/2 votes"."""
+    return f"{fraction_text(value)} vote" + ("" if value == 1 else "s")
+
+
 def describe_quorum(kind: str | None, value: Fraction | None) -> str:
+    """The quorum rule as the ballot page states it: "None", "1/3 of the roll", "10 votes"."""
     if kind is None or value is None:
-        return "no quorum"
+        return "None"
     if kind == "share":
         return f"{fraction_text(value)} of the roll"
-    return f"{fraction_text(value)} votes"
+    return votes_text(value)
+
+
+def describe_quorum_outcome(
+    kind: str | None,
+    value: Fraction | None,
+    needed: Fraction | None,
+    *,
+    met: bool | None,
+    ranked: bool,
+) -> str:
+    """The quorum on a results page: the rule, what it came to in votes, and whether it was
+    reached. A ranked ballot applies it to each option (votes ranking it above keeping the
+    current text), so it is reached or not per option, not once."""
+    if kind is None or value is None or needed is None:
+        return "None: every vote counts, however few."
+    rule = describe_quorum(kind, value)
+    if kind == "share":
+        rule += f", that is {votes_text(needed)}"
+    if ranked:
+        return (
+            f"{rule} ranking an option above keeping the current text; an option with fewer is "
+            "dropped before the count."
+        )
+    return f"{rule}: {'reached' if met else 'not reached'}."
 
 
 # --------------------------------------------------------------------------------------------

@@ -508,6 +508,7 @@ def _rules(**changes: str) -> dict[str, str]:
             "one vote per member",
         ),
         ({"kind": "ranked", "amendments": ["{members}"], "majority": "1:2"}, "majority", "ratio"),
+        ({"kind": "ranked", "amendments": ["{members}"]}, "amendments", "two or more competing"),
     ],
 )
 def test_ballot_form_errors_are_shown_next_to_the_field_and_nothing_is_created(
