@@ -23,7 +23,8 @@ from charter_engine.errors import Conflict, NotFound
 from charter_engine.voting import charts, records
 from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot
-from charter_engine.voting.rules import DEFAULT_OPTION, describe_quorum, fraction_text
+from charter_engine.voting.results import dropped_reason
+from charter_engine.voting.rules import DEFAULT_OPTION, describe_quorum_outcome, fraction_text
 from charter_engine.web.ballot_forms import CHOICE_LABELS, THRESHOLD_LABELS, ReceiptForm
 from charter_engine.web.ballots import (
     OUTCOME_LABELS,
@@ -38,6 +39,17 @@ from charter_engine.web.security import require_user
 
 # --------------------------------------------------------------------------------------------
 # results, roll call, receipts
+
+
+def _quorum_text(ballot: Ballot, found: records.BallotResults | None) -> str:
+    rules = q.rules_of(ballot)
+    return describe_quorum_outcome(
+        rules.quorum_kind,
+        rules.quorum_value,
+        found.quorum if found else None,
+        met=found.simple.quorum_met if found and found.simple else None,
+        ranked=ballot.kind == "ranked",
+    )
 
 
 def _charts(found: records.BallotResults, ballot: Ballot) -> list[Markup]:
@@ -95,10 +107,9 @@ def results(ballot_id: int) -> ResponseReturnValue:
         unavailable=unavailable,
         charts=_charts(found, ballot) if found else [],
         labels=labels,
+        dropped_reason=lambda why: dropped_reason(why, labels),
         quorum_needed=quorum_needed,
-        quorum_text=describe_quorum(
-            q.rules_of(ballot).quorum_kind, q.rules_of(ballot).quorum_value
-        ),
+        quorum_text=_quorum_text(ballot, found),
         fraction_text=fraction_text,
         number_text=number_text,
         outcome_labels=OUTCOME_LABELS,
