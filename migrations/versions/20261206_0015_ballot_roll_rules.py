@@ -5,7 +5,7 @@ revision froze their rolls with the secretariat on them, so they get ``members_a
 which is what their rolls hold; drafts take the new default, ``members``.
 
 Revision ID: 0015_ballot_roll_rules
-Revises: 0010_releases
+Revises: 0014_second_factor
 Create Date: 2026-12-06 05:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0015_ballot_roll_rules'
-down_revision = '0010_releases'
+down_revision = '0014_second_factor'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ audit chain (its number and hash). The index holds only those events (``ballot.c
 ``release.published``), by object, so votes write nothing to it.
 
 Revision ID: 0017_audit_published_links
-Revises: 0010_releases
+Revises: 0015_ballot_roll_rules
 Create Date: 2026-12-06 05:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '0017_audit_published_links'
-down_revision = '0010_releases'
+down_revision = '0015_ballot_roll_rules'
 branch_labels = None
 depends_on = None
 
