@@ -32,6 +32,7 @@ from charter_engine.errors import (
     ValidationError,
 )
 from charter_engine.web.extensions import login_manager
+from charter_engine.web.security import safe_next
 
 log = logging.getLogger(__name__)
 
@@ -218,8 +219,12 @@ def register_error_handlers(app: Flask) -> None:
         # A page of its own, without the layout: the layout asks the database who is signed in.
         # Nor may the templates' context ask: whoever could not be loaded is anonymous here.
         g.setdefault("_login_user", login_manager.anonymous_user())
+        again = request.full_path.rstrip("?") if request.method == "GET" else None
         page = render_template(
-            "errors/unavailable.html", title=TITLES[503], message=UNAVAILABLE_MESSAGE
+            "errors/unavailable.html",
+            title=TITLES[503],
+            message=UNAVAILABLE_MESSAGE,
+            again_url=safe_next(again),
         )
         return page, 503, headers
 

@@ -10,6 +10,7 @@ Members whose vote got the 503 send it again, as the page tells them to.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter
@@ -219,6 +220,7 @@ def test_postgresql_stopped_and_started_under_load(cluster: Cluster, tmp_path: P
         assert "Nothing that was saved is lost" in answer.text
         assert "Traceback" not in answer.text and "psycopg" not in answer.text
         assert answer.headers.get("Retry-After", "").isdigit()
+        assert re.search(r'<a href="/(published|charters/charter)/">Try again</a>', answer.text)
 
     with Session(engine) as session:
         voters_in_db = set(session.scalars(select(Vote.voter_id)))
