@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_votes import ensure_database, free_port, start, stop  # noqa: E402
+from bench_votes import ensure_database, free_port, server_cpu, start, stop  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/charter_bench_load"
 OUT = ROOT / "test-artifacts" / "load"
@@ -52,7 +52,7 @@ BALLOTS = 10
 P95_GOAL_MS = 200
 P99_GOAL_MS = 500
 MEMORY_GROWTH_GOAL = 0.10
-WARM_UP_SECONDS = 60
+SETTLE_SECONDS = 20
 MEMORY_SAMPLE_SECONDS = 5
 
 
@@ -196,6 +196,8 @@ def main() -> int:
         serve += ["--workers", str(args.workers)]
     server = start(serve, env, port, OUT / "server.log")
     seconds = int(args.minutes * 60)
+    ready = OUT / "ready"
+    ready.unlink(missing_ok=True)
     print(
         f"{args.users} members for {seconds} s on port {port}; load: {os.getloadavg()}", flush=True
     )
@@ -206,20 +208,25 @@ def main() -> int:
                 "--headless", "--host", f"http://127.0.0.1:{port}",
                 "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{seconds}s",
                 "--csv", str(OUT / "stats"), "--only-summary", "--loglevel", "WARNING",
-                "--reset-stats",
             ],
-            env={**env, "CHARTER_LOAD_FIXTURE": str(fixture_file)},
+            env={
+                **env, "CHARTER_LOAD_FIXTURE": str(fixture_file), "CHARTER_LOAD_READY": str(ready)
+            },
             cwd=ROOT,
         )  # fmt: skip
-        # Memory is sampled every few seconds; growth is from the first sample after the warm-up
-        # (every member signed in, every page served once) to the last one.
-        warm = min(WARM_UP_SECONDS, seconds // 3)
+        # Memory is sampled every few seconds once every member has signed in (and the memory
+        # the password hashes took is given back); growth is from the first sample to the last.
         started = time.monotonic()
+        steady_at: float | None = None
         samples: dict[int, list[int]] = {}
         load_during = os.getloadavg()
+        cpu_at_start = 0.0
         while runner.poll() is None:
             time.sleep(MEMORY_SAMPLE_SECONDS)
-            if time.monotonic() - started < warm:
+            if steady_at is None and ready.exists():
+                steady_at = time.monotonic()
+                cpu_at_start = server_cpu(server.pid)
+            if steady_at is None or time.monotonic() - steady_at < SETTLE_SECONDS:
                 continue
             if not samples:
                 load_during = os.getloadavg()
@@ -227,25 +234,32 @@ def main() -> int:
                 rss = rss_kib(pid)
                 if rss:
                     samples.setdefault(pid, []).append(rss)
+        cpu = server_cpu(server.pid) - cpu_at_start
     finally:
         stop(server)
-    return report(samples, load_during, seconds, warm)
+    if steady_at is None:
+        print("not every member signed in before the end: run longer", file=sys.stderr)
+        return 1
+    steady = int(time.monotonic() - steady_at)
+    print(f"every member signed in after {int(steady_at - started)} s; measured for {steady} s")
+    return report(samples, load_during, cpu, steady)
 
 
 def report(
-    samples: dict[int, list[int]], load: tuple[float, float, float], seconds: int, warm: int
+    samples: dict[int, list[int]], load: tuple[float, float, float], cpu: float, seconds: int
 ) -> int:
     with (OUT / "stats_stats.csv").open() as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
     total = rows["Aggregated"]
     requests, failures = int(total["Request Count"]), int(total["Failure Count"])
     p50, p95, p99 = (float(total[p]) for p in ("50%", "95%", "99%"))
-    print("\nafter every member had signed in (Locust's statistics are reset then):")
-    print(f"requests: {requests} ({float(total['Requests/s']):.1f}/s)")
+    print("\nonce every member had signed in (Locust's statistics are reset then):")
+    print(f"requests: {requests} ({requests / seconds:.1f}/s)")
+    print(f"server CPU: {cpu:.0f} s, {cpu / max(requests, 1) * 1000:.1f} ms per request")
     print(f"latency: p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms")
     print(f"errors: {failures}")
     for name, row in sorted(rows.items()):
-        if name != "Aggregated":
+        if name != "Aggregated" and int(row["Request Count"]):
             print(
                 f"  {name}: {row['Request Count']} requests, p95 {row['95%']} ms, "
                 f"p99 {row['99%']} ms, {row['Failure Count']} errors"
@@ -256,10 +270,12 @@ def report(
         change = (after - before) / before
         growth = max(growth, change)
         print(
-            f"worker {pid}: {before / 1024:.1f} MiB at {warm} s, {after / 1024:.1f} MiB at the "
+            f"worker {pid}: {before / 1024:.1f} MiB at first, {after / 1024:.1f} MiB at the "
             f"end ({change:+.1%}), at most {max(rss) / 1024:.1f} MiB ({len(rss)} samples)"
         )
-    print(f"load average (1, 5, 15 min) {warm} s in: {load}; at the end: {os.getloadavg()}")
+    print(
+        f"load average (1, 5, 15 min) when measuring began: {load}; at the end: {os.getloadavg()}"
+    )
     missed = [
         goal
         for goal, ok in (

@@ -22,7 +22,11 @@ from locust import HttpUser, between, task
 FIXTURE: dict[str, Any] = json.loads(Path(os.environ["CHARTER_LOAD_FIXTURE"]).read_text())
 _CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 _next_member = itertools.count()
+_signed_in = itertools.count(1)
 _lock = threading.Lock()
+# Written when the last member has signed in; the statistics are reset then, so that they cover
+# the steady reading and writing, not the burst of sign-ins (each hashes a password).
+READY_FILE = Path(os.environ["CHARTER_LOAD_READY"])
 
 
 class Member(HttpUser):
@@ -45,6 +49,10 @@ class Member(HttpUser):
             },
             name="/login [POST]",
         )
+        with _lock:
+            if next(_signed_in) == self.environment.runner.target_user_count:
+                self.environment.stats.reset_all()
+                READY_FILE.write_text("ready")
 
     # --- reading (most of what members do) ---------------------------------------------------
 
