@@ -37,12 +37,13 @@ def _factor(engine: Engine, user: Any) -> TotpFactor | None:
 
 
 def fresh_code(engine: Engine, user: Any) -> str:
-    """A code the app accepts now: for the earliest step near now that was not used yet."""
+    """A code the app accepts now: for this step or, when it was used, the next one (both still
+    accepted if the step changes before the app checks it)."""
     factor = _factor(engine, user)
     assert factor is not None
     totp = pyotp.TOTP(factor.secret)
     current = totp.timecode(datetime.now(UTC))
-    step = current - 1
+    step = current
     if factor.last_used_step is not None:
         step = max(step, factor.last_used_step + 1)
     assert step <= current + 1, "every code near now was used already"
