@@ -482,7 +482,7 @@ class Client:
 
     def __init__(self, port: int, token: str) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        self.cookie = ""
+        self.cookies: dict[str, str] = {}
         self.token = token
         page = self.get("/login")[2].decode()
         csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)
@@ -502,14 +502,19 @@ class Client:
         headers = dict(headers or {})
         if path.startswith("/api/"):
             headers["Authorization"] = f"Bearer {self.token}"
-        elif self.cookie:
-            headers["Cookie"] = self.cookie
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
+        elif self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        except (http.client.HTTPException, OSError) as exc:
+            print(f"    {path}: {exc.__class__.__name__}; reconnecting", flush=True)
+            self.conn.close()
+            return 599, -1, b""
         data = response.read()
         for value in response.headers.get_all("Set-Cookie") or []:
-            if value.startswith("session="):
-                self.cookie = value.split(";", 1)[0]
+            name, _, rest = value.split(";", 1)[0].partition("=")
+            self.cookies[name] = rest
         return response.status, int(response.headers.get("X-Statements", "-1")), data
 
     def get(self, path: str) -> tuple[int, int, bytes]:
@@ -583,7 +588,7 @@ def pages(args: argparse.Namespace) -> None:
             f"(built in {f['built_in']:.0f} s)"
         )
     print(f"load before: {os.getloadavg()}")
-    with tempfile.TemporaryDirectory() as instance:
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as instance:
         servers = {
             name: start_server(url, args.freeze, Path(instance)) for name, url in urls.items()
         }
@@ -615,6 +620,12 @@ def pages(args: argparse.Namespace) -> None:
             for _, process in servers.values():
                 process.terminate()
                 process.wait(timeout=30)
+            for log in Path(instance).glob("server-*.log"):
+                errors = [
+                    line for line in log.read_text(errors="replace").splitlines() if "rror" in line
+                ]
+                if errors:
+                    print(f"{log.name}: {len(errors)} error lines, last: {errors[-1][:300]}")
     print(f"load after: {os.getloadavg()}  (gc.freeze {'on' if args.freeze else 'off'})")
 
 
