@@ -20,10 +20,15 @@ in turn, small beside big, and the script prints median, p95 and statements, wit
 on it (150 rebase cleanly, 50 conflict) and 1,400 pending on other clauses, against the same merge
 with nothing pending elsewhere.
 
+``gc`` measures what a full garbage collection costs in a served app that has answered every
+page of the big dataset: the objects it walks and its CPU time, with the app frozen at start (as
+served) and with nothing frozen.
+
 Run from the project root::
 
     .venv/bin/python bench/bench_scale.py [--requests 40] [--rebuild] [--no-freeze]
     .venv/bin/python bench/bench_scale.py merge
+    .venv/bin/python bench/bench_scale.py gc
 
 Databases: ``CHARTER_BENCH_DATABASE_URL`` (default
 ``postgresql://postgres@127.0.0.1:5432/charter_bench_scale``) with ``_big``, ``_small`` and
@@ -735,9 +740,51 @@ def merges(_args: argparse.Namespace) -> None:
     print(f"load after: {os.getloadavg()}")
 
 
+def gc_pauses(_args: argparse.Namespace) -> None:
+    """A full garbage collection in a served app that answered every page of the big dataset
+    once: objects it walks and CPU time, with the app's objects frozen and without."""
+    import gc
+
+    from charter_engine.cli import served_app
+
+    url = database_url("big")
+    facts = dataset_facts(url)
+    os.environ.update(
+        CHARTER_DATABASE_URL=url,
+        CHARTER_SECRET_KEY="bench",
+        CHARTER_INSTANCE_DIR=tempfile.mkdtemp(prefix="bench-scale-"),
+    )
+    app = served_app()
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert csrf
+    client.post(
+        "/login", data={"csrf_token": csrf.group(1), "email": STAFF_EMAIL, "password": PASSWORD}
+    )
+    for _label, template in PAGES:
+        if not template.startswith("/api/"):
+            client.get(template.format(**facts))
+
+    def pause() -> tuple[int, float]:
+        samples = []
+        for _ in range(7):
+            started = time.process_time()
+            gc.collect()
+            samples.append(time.process_time() - started)
+        return len(gc.get_objects()), statistics.median(samples) * 1000
+
+    frozen = pause()
+    gc.unfreeze()
+    thawed = pause()
+    print(f"load before: {os.getloadavg()}")
+    print(f"full collection, app frozen at start:  {frozen[0]:>7} objects  {frozen[1]:6.1f} ms CPU")
+    print(f"full collection, nothing frozen:       {thawed[0]:>7} objects  {thawed[1]:6.1f} ms CPU")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", nargs="?", choices=("pages", "merge"), default="pages")
+    parser.add_argument("what", nargs="?", choices=("pages", "merge", "gc"), default="pages")
     parser.add_argument("--requests", type=int, default=40, help="per page and dataset")
     parser.add_argument("--rebuild", action="store_true", help="build the datasets again")
     parser.add_argument("--no-freeze", dest="freeze", action="store_false")
@@ -747,6 +794,8 @@ def main() -> None:
         serve(args.serve, args.freeze)
     elif args.what == "merge":
         merges(args)
+    elif args.what == "gc":
+        gc_pauses(args)
     else:
         pages(args)
 
