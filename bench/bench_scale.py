@@ -20,10 +20,15 @@ in turn, small beside big, and the script prints median, p95 and statements, wit
 on it (150 rebase cleanly, 50 conflict) and 1,400 pending on other clauses, against the same merge
 with nothing pending elsewhere.
 
+``gc`` measures what a full garbage collection costs in a served app that has answered every
+page of the big dataset: the objects it walks and its CPU time, with the app frozen at start (as
+served) and with nothing frozen.
+
 Run from the project root::
 
     .venv/bin/python bench/bench_scale.py [--requests 40] [--rebuild] [--no-freeze]
     .venv/bin/python bench/bench_scale.py merge
+    .venv/bin/python bench/bench_scale.py gc
 
 Databases: ``CHARTER_BENCH_DATABASE_URL`` (default
 ``postgresql://postgres@127.0.0.1:5432/charter_bench_scale``) with ``_big``, ``_small`` and
@@ -482,7 +487,7 @@ class Client:
 
     def __init__(self, port: int, token: str) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        self.cookie = ""
+        self.cookies: dict[str, str] = {}
         self.token = token
         page = self.get("/login")[2].decode()
         csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)
@@ -502,14 +507,19 @@ class Client:
         headers = dict(headers or {})
         if path.startswith("/api/"):
             headers["Authorization"] = f"Bearer {self.token}"
-        elif self.cookie:
-            headers["Cookie"] = self.cookie
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
+        elif self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        except (http.client.HTTPException, OSError) as exc:
+            print(f"    {path}: {exc.__class__.__name__}; reconnecting", flush=True)
+            self.conn.close()
+            return 599, -1, b""
         data = response.read()
         for value in response.headers.get_all("Set-Cookie") or []:
-            if value.startswith("session="):
-                self.cookie = value.split(";", 1)[0]
+            name, _, rest = value.split(";", 1)[0].partition("=")
+            self.cookies[name] = rest
         return response.status, int(response.headers.get("X-Statements", "-1")), data
 
     def get(self, path: str) -> tuple[int, int, bytes]:
@@ -583,7 +593,7 @@ def pages(args: argparse.Namespace) -> None:
             f"(built in {f['built_in']:.0f} s)"
         )
     print(f"load before: {os.getloadavg()}")
-    with tempfile.TemporaryDirectory() as instance:
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as instance:
         servers = {
             name: start_server(url, args.freeze, Path(instance)) for name, url in urls.items()
         }
@@ -615,6 +625,12 @@ def pages(args: argparse.Namespace) -> None:
             for _, process in servers.values():
                 process.terminate()
                 process.wait(timeout=30)
+            for log in Path(instance).glob("server-*.log"):
+                errors = [
+                    line for line in log.read_text(errors="replace").splitlines() if "rror" in line
+                ]
+                if errors:
+                    print(f"{log.name}: {len(errors)} error lines, last: {errors[-1][:300]}")
     print(f"load after: {os.getloadavg()}  (gc.freeze {'on' if args.freeze else 'off'})")
 
 
@@ -724,9 +740,51 @@ def merges(_args: argparse.Namespace) -> None:
     print(f"load after: {os.getloadavg()}")
 
 
+def gc_pauses(_args: argparse.Namespace) -> None:
+    """A full garbage collection in a served app that answered every page of the big dataset
+    once: objects it walks and CPU time, with the app's objects frozen and without."""
+    import gc
+
+    from charter_engine.cli import served_app
+
+    url = database_url("big")
+    facts = dataset_facts(url)
+    os.environ.update(
+        CHARTER_DATABASE_URL=url,
+        CHARTER_SECRET_KEY="bench",
+        CHARTER_INSTANCE_DIR=tempfile.mkdtemp(prefix="bench-scale-"),
+    )
+    app = served_app()
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert csrf
+    client.post(
+        "/login", data={"csrf_token": csrf.group(1), "email": STAFF_EMAIL, "password": PASSWORD}
+    )
+    for _label, template in PAGES:
+        if not template.startswith("/api/"):
+            client.get(template.format(**facts))
+
+    def pause() -> tuple[int, float]:
+        samples = []
+        for _ in range(7):
+            started = time.process_time()
+            gc.collect()
+            samples.append(time.process_time() - started)
+        return len(gc.get_objects()), statistics.median(samples) * 1000
+
+    frozen = pause()
+    gc.unfreeze()
+    thawed = pause()
+    print(f"load before: {os.getloadavg()}")
+    print(f"full collection, app frozen at start:  {frozen[0]:>7} objects  {frozen[1]:6.1f} ms CPU")
+    print(f"full collection, nothing frozen:       {thawed[0]:>7} objects  {thawed[1]:6.1f} ms CPU")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", nargs="?", choices=("pages", "merge"), default="pages")
+    parser.add_argument("what", nargs="?", choices=("pages", "merge", "gc"), default="pages")
     parser.add_argument("--requests", type=int, default=40, help="per page and dataset")
     parser.add_argument("--rebuild", action="store_true", help="build the datasets again")
     parser.add_argument("--no-freeze", dest="freeze", action="store_false")
@@ -736,6 +794,8 @@ def main() -> None:
         serve(args.serve, args.freeze)
     elif args.what == "merge":
         merges(args)
+    elif args.what == "gc":
+        gc_pauses(args)
     else:
         pages(args)
 
