@@ -24,7 +24,7 @@ from charter_engine.accounts.permissions import can, ensure_can
 from charter_engine.amendments.backers import add_backer, remove_backer
 from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.models import Amendment, AmendmentChange
-from charter_engine.amendments.queries import amendment_conflicts
+from charter_engine.amendments.queries import amendment_conflicts, applies_unchanged
 from charter_engine.amendments.transitions import actions_for, transition_amendment
 from charter_engine.amendments.workflow import (
     EDITABLE_STATES,
@@ -285,6 +285,9 @@ def show(slug: str, number: int) -> ResponseReturnValue:
         subs=subs,
         parent=parent,
         base_number=base_numbers.get(amendment.base_revision_id),
+        # Written against an older revision whose changes since left its clauses alone.
+        applies_to_head=amendment.state in PENDING_STATES
+        and applies_unchanged(amendment, {rc.clause_id: rc.clause_version_id for rc in rows}),
         merged_number=base_numbers.get(amendment.merged_revision_id or -1),
         thread=thread,
         comment_form=comment_form,

@@ -41,9 +41,10 @@ THRESHOLD_LABELS = {
     "three_quarters": "Three quarters of the votes",
     "consensus": "Consensus (no vote against)",
 }
+# A label below; bandit takes the key "secret" for a password.
 SECRECY_LABELS = {
     "named": "Named: who voted what is published as a roll call after the ballot closes",
-    "secret": "Secret: votes are kept apart from voters; each voter gets a receipt",
+    "secret": "Secret: votes are kept apart from voters; each voter gets a receipt",  # nosec B105
 }
 WEIGHTING_LABELS = {
     "member": "One vote per member",

@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from charter_engine.accounts.permissions import ensure_can
+from charter_engine.audit.operations import event_link
 from charter_engine.context import db
 from charter_engine.errors import Conflict, NotFound
 from charter_engine.voting import charts, records
@@ -53,38 +54,30 @@ def _quorum_text(ballot: Ballot, found: records.BallotResults | None) -> str:
 
 def _charts(found: records.BallotResults, ballot: Ballot) -> list[Markup]:
     """Server-drawn SVG; the chart module escapes every piece of text it draws."""
-    out = []
+    svgs: list[str] = []
     if found.simple is not None:
-        out.append(Markup(charts.simple_result_svg(found.simple, title=f"Result: {ballot.title}")))
-        out.append(
-            Markup(
-                charts.turnout_svg(
-                    found.simple.participation,
-                    found.roll_weight,
-                    found.quorum,
-                    title="Turnout and quorum",
-                )
+        svgs.append(charts.simple_result_svg(found.simple, title=f"Result: {ballot.title}"))
+        svgs.append(
+            charts.turnout_svg(
+                found.simple.participation,
+                found.roll_weight,
+                found.quorum,
+                title="Turnout and quorum",
             )
         )
     if found.ranked is not None:
-        out.append(
-            Markup(
-                charts.ranked_result_svg(
-                    found.ranked,
-                    labels=option_labels(ballot),
-                    title=f"Pairwise count: {ballot.title}",
-                )
+        svgs.append(
+            charts.ranked_result_svg(
+                found.ranked,
+                labels=option_labels(ballot),
+                title=f"Pairwise count: {ballot.title}",
             )
         )
         # On ranked ballots the quorum applies per option (see the rules), not to turnout.
-        out.append(
-            Markup(
-                charts.turnout_svg(
-                    found.ranked.total_weight, found.roll_weight, None, title="Turnout"
-                )
-            )
+        svgs.append(
+            charts.turnout_svg(found.ranked.total_weight, found.roll_weight, None, title="Turnout")
         )
-    return out
+    return [Markup(svg) for svg in svgs]  # nosec B704  # charts escape every text they draw
 
 
 @bp.get("/ballots/<int:ballot_id>/results")
@@ -122,6 +115,11 @@ def results(ballot_id: int) -> ResponseReturnValue:
         outcome_labels=OUTCOME_LABELS,
         threshold_labels=THRESHOLD_LABELS,
         default_key=DEFAULT_OPTION,
+        chain_link=(
+            event_link(session, "ballot.closed", "ballot", ballot.id)
+            if ballot.state == "closed"
+            else None
+        ),
     )
 
 

@@ -458,7 +458,7 @@ def _change_views(text: overview.BallotText) -> dict[str, list[dict[str, Any]]]:
                 if change.kind == "delete"
                 else diff_html(change.old_text, change.old_text)
             )
-            rows.append({"change": change, "diff": Markup(html)})
+            rows.append({"change": change, "diff": Markup(html)})  # nosec B704  # diff_html escapes
         views[option.option.key] = rows
     return views
 
