@@ -55,6 +55,18 @@ PEOPLE = [
 ]
 
 
+# Areas of work of the demo people, for the directory's filter (by the part before the "@").
+AREAS = {
+    "secretariat": "Process design, Facilitation",
+    "lucia": "Open data, Public procurement",
+    "kenji": "Service design, Open data",
+    "marie": "Économie circulaire, Smart cities",
+    "ngozi": "Digital skills, Start-up support",
+    "rafael": "Research policy, Digital skills",
+    "olivia": "Open government",
+}
+
+
 def load_demo(session: Session, *, force: bool = False) -> list[str]:
     """Create the demo data; returns lines to print. Does nothing if charters already exist."""
     if not force and session.execute(select(Charter.id).limit(1)).first():
@@ -73,6 +85,7 @@ def load_demo(session: Session, *, force: bool = False) -> list[str]:
                 password=DEMO_PASSWORD,
             )
             existing.role_title = title
+            existing.areas = AREAS.get(email.split("@")[0])
         users[email.split("@")[0]] = existing
     sec = users["secretariat"]
     charter = import_charter(

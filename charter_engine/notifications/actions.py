@@ -62,7 +62,7 @@ def pending_actions(session: Session, user: User, *, now: datetime) -> list[Acti
         .order_by(Amendment.updated_at, Amendment.id)
     ).scalars()
     items += [
-        ActionItem(f"Amendment #{a.number} needs a rebase: {a.title}", "amendment", a, a.updated_at)
+        ActionItem(f"Amendment #{a.number}: {a.title} needs a rebase", "amendment", a, a.updated_at)
         for a in amendments
     ]
     return items

@@ -23,6 +23,7 @@ from charter_engine.errors import NotFound
 from charter_engine.ids import is_id
 from charter_engine.voting.models import (
     Ballot,
+    BallotOption,
     Participation,
     Proxy,
     RollEntry,
@@ -54,6 +55,20 @@ def list_ballots(session: Session, charter: Charter) -> Sequence[Ballot]:
     return (
         session.execute(
             select(Ballot).where(Ballot.charter_id == charter.id).order_by(Ballot.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+
+
+def ballots_on_amendment(session: Session, amendment_id: int) -> Sequence[Ballot]:
+    """The ballots an amendment is (or was) on, oldest first (one query)."""
+    return (
+        session.execute(
+            select(Ballot)
+            .join(BallotOption, BallotOption.ballot_id == Ballot.id)
+            .where(BallotOption.amendment_id == amendment_id)
+            .order_by(Ballot.id)
         )
         .scalars()
         .all()

@@ -149,7 +149,7 @@ def compare(slug: str) -> ResponseReturnValue:
 
 @bp.get("/<slug>/clauses/<int:clause_id>")
 def clause(slug: str, clause_id: int) -> ResponseReturnValue:
-    from charter_engine.web.comments import CommentForm, thread_context
+    from charter_engine.web.comments import CommentForm, quoted_source, thread_context
 
     charter = load_charter(slug)
     session = db()
@@ -175,6 +175,7 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
     )
     version_id = current.clause_version_id if current is not None else None
     thread = thread_context(charter, clause_id=clause_id, version_id=version_id)
+    quoted = quoted_source(current.version.text.rstrip(), thread) if current else None
     provenance = clause_provenance(session, charter, clause_id)
     title = "Clause no longer in the text"
     if current is not None:
@@ -209,6 +210,8 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
         view=view,
         amendments=reading.pending_amendments_on_clause(session, charter, clause_id),
         thread=thread,
+        quoted=quoted,
+        quoted_any=any(a.start is not None for a in thread.anchors.values()),
         provenance=provenance,
         who_wrote=who_wrote,
         label=title,

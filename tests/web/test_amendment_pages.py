@@ -469,7 +469,7 @@ def test_sub_amendment_changes_a_pending_amendments_text(
     parent_page = _text(
         client.get(f"/charters/{world.charter.slug}/amendments/{world.amendment.number}")
     )
-    assert f"#{sub.number} Chair too" in parent_page
+    assert f"Amendment #{sub.number}: Chair too" in parent_page
 
 
 def test_editorial_merge_asks_first_then_makes_a_revision(

@@ -78,7 +78,7 @@ def test_a_conflict_leaves_home_once_resolved(
 ) -> None:
     client = app.test_client()
     login(client, world.member)
-    label = f"Amendment #{conflict.mine.number} needs a rebase"
+    label = f"Amendment #{conflict.mine.number}: {conflict.mine.title} needs a rebase"
     assert label in waiting(client)
     clause_id = next(
         cid

@@ -14,6 +14,7 @@ from charter_engine.errors import Conflict, InvalidTransition, PermissionDenied,
 from charter_engine.voting.casting import cast_vote
 from charter_engine.voting.models import Ballot, ChosenVoter, RollEntry
 from charter_engine.voting.operations import create_ballot, open_ballot, update_ballot
+from charter_engine.voting.proxies import give_proxy
 from charter_engine.voting.queries import rules_of
 
 
@@ -131,3 +132,15 @@ def test_leaving_a_chosen_roll_drops_the_list_and_an_empty_roll_cannot_open(
         open_ballot(session, ballot, actor=secretariat)
     session.rollback()
     assert ballot.state == "draft"
+
+
+def test_nobody_gives_a_proxy_for_a_ballot_whose_roll_leaves_them_out(
+    session: Session, charter: Any, voters: Any, secretariat: Any
+) -> None:
+    a, b = voters(2)
+    ballot = create_ballot(session, charter, actor=secretariat, kind="adoption")
+    session.commit()
+    with pytest.raises(PermissionDenied, match="will not be on the roll"):
+        give_proxy(session, actor=secretariat, agent_id=a.id, ballot_id=ballot.id)
+    session.rollback()
+    assert give_proxy(session, actor=a, agent_id=b.id, ballot_id=ballot.id).agent_id == b.id
