@@ -43,7 +43,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from charter_engine.audit.models import AuditEvent, AuditHead
 from charter_engine.db import utcnow
@@ -146,19 +146,25 @@ _HEAD = cast(Table, AuditHead.__table__)
 
 
 Subscriber = Callable[[Session, list[dict[str, Any]]], None]
-_SUBSCRIBERS: list[Subscriber] = []
+# ``sessionmaker.kw["info"]`` key of the subscribers installed on a session factory.
+AUDIT_SUBSCRIBERS = "charter_engine.audit_subscribers"
 
 
-def subscribe(callback: Subscriber) -> Subscriber:
-    """Call ``callback(session, events)`` with a transaction's events just before they are written.
+def subscribe(sessions: sessionmaker[Session], callback: Subscriber) -> None:
+    """In the sessions ``sessions`` makes, and only those, call ``callback(session, events)`` with
+    each transaction's events just before they are written.
 
     This is how side effects that follow from changes (notifications, mail in the outbox) are
     added to the same transaction without the operations knowing about them. Events chained later
-    are passed too, before they are written.
+    are passed too, before they are written. The app factory and the command line install theirs
+    (:mod:`charter_engine.subscribers`); a session made any other way has none, so what a domain
+    test sees never depends on what ran before it in the process.
     """
-    if callback not in _SUBSCRIBERS:
-        _SUBSCRIBERS.append(callback)
-    return callback
+    info = dict(sessions.kw.get("info") or {})
+    installed: tuple[Subscriber, ...] = info.get(AUDIT_SUBSCRIBERS, ())
+    if callback not in installed:
+        info[AUDIT_SUBSCRIBERS] = (*installed, callback)
+        sessions.configure(info=info)
 
 
 def _append_pending(session: Session) -> None:
@@ -166,7 +172,7 @@ def _append_pending(session: Session) -> None:
     if not pending:
         return
     events = [queued.row for queued in pending]
-    for callback in _SUBSCRIBERS:
+    for callback in session.info.get(AUDIT_SUBSCRIBERS, ()):
         callback(session, events)
     # Everything else first: the head lock, when taken, is the last lock of this transaction.
     session.flush()
@@ -266,6 +272,10 @@ def _poke_chainer(session: Session) -> None:
             chainer.poke()
 
 
+# The audit log's own listeners act on every session, because every session must write the events
+# recorded in it: they only act on what ``record_event`` queued, so a session in which nothing
+# was recorded is untouched, whatever was imported or created before. Subscribers, which add
+# behaviour, are installed per session factory instead (``subscribe``).
 event.listen(Session, "before_commit", _append_pending)
 event.listen(Session, "after_commit", _poke_chainer)
 event.listen(Session, "after_transaction_create", _mark_savepoint)

@@ -3,7 +3,7 @@ clause through its versions. Each function issues a fixed number of queries."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -235,3 +235,29 @@ def clause_history(session: Session, charter: Charter, clause_id: int) -> list[C
         out.append(ClauseHistoryEntry(version, revision, pieces))
         previous = version
     return out
+
+
+def clause_in_revision(
+    session: Session, revision: Revision, clause_id: int
+) -> RevisionClause | None:
+    return session.execute(
+        select(RevisionClause).where(
+            RevisionClause.revision_id == revision.id, RevisionClause.clause_id == clause_id
+        )
+    ).scalar_one_or_none()
+
+
+def revision_numbers(session: Session, ids: Iterable[int | None]) -> dict[int, int]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Revision.id, Revision.number).where(Revision.id.in_(wanted)))
+    return {rid: number for rid, number in rows}
+
+
+def versions_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, ClauseVersion]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(ClauseVersion).where(ClauseVersion.id.in_(wanted))).scalars()
+    return {v.id: v for v in rows}

@@ -13,14 +13,15 @@ from flask.typing import ResponseReturnValue
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.models import Amendment, AmendmentChange
 from charter_engine.amendments.operations import resolve_amendment, update_amendment
-from charter_engine.amendments.queries import amendment_conflicts
+from charter_engine.amendments.queries import amendment_by_number, amendment_conflicts
 from charter_engine.amendments.sub_amendments import propose_sub_amendment
 from charter_engine.amendments.workflow import EDITABLE_STATES
 from charter_engine.charters.models import Charter, RevisionClause
+from charter_engine.charters.queries import versions_by_id
 from charter_engine.context import db
 from charter_engine.errors import StaleVersion, ValidationError
 from charter_engine.text import merge3
-from charter_engine.web import reading
+from charter_engine.text.submitted import new_clause_text, normalise_newlines, restate_clause_text
 from charter_engine.web.amendments import (
     bp,
     change_views_of,
@@ -31,13 +32,7 @@ from charter_engine.web.amendments import (
     place_label,
     show_form_error,
 )
-from charter_engine.web.drafting import (
-    STATE_LABELS,
-    int_arg,
-    new_clause_text,
-    normalise_newlines,
-    restate_clause_text,
-)
+from charter_engine.web.drafting import STATE_LABELS, int_arg
 from charter_engine.web.forms_amendments import (
     EditAmendmentForm,
     ResolveForm,
@@ -169,7 +164,7 @@ def _stale_page(
     """Someone changed the amendment since the author opened it: 409 with the text as it is now
     and everything the author typed, ready to send again against the new version."""
     db().rollback()
-    fresh = reading.amendment_by_number(db(), charter, number)
+    fresh = amendment_by_number(db(), charter, number)
     rows = head_rows(charter)
     by_id = {rc.clause_id: rc for rc in rows}
     body = render_template(
@@ -201,7 +196,7 @@ def resolve(slug: str, number: int) -> ResponseReturnValue:
     by_id = {rc.clause_id: rc for rc in rows}
     conflicts = amendment_conflicts(amendment)
     conflicting = {int(c["change"]) - 1: c for c in conflicts}
-    versions = reading.versions_by_id(db(), (c.base_version_id for c in amendment.changes))
+    versions = versions_by_id(db(), (c.base_version_id for c in amendment.changes))
     items: list[ResolveItem] = []
     for change in amendment.changes:
         current = by_id.get(change.clause_id or -1) if change.kind != "insert" else None

@@ -24,6 +24,7 @@ from charter_engine.charters.queries import get_revision, revision_clauses
 from charter_engine.context import db
 from charter_engine.errors import Conflict, ValidationError
 from charter_engine.text import diff_html
+from charter_engine.text.submitted import new_clause_text, normalise_newlines, restate_clause_text
 from charter_engine.web.amendments import (
     ChangeView,
     bp,
@@ -33,15 +34,7 @@ from charter_engine.web.amendments import (
     place_label,
     show_form_error,
 )
-from charter_engine.web.drafting import (
-    clause_choices,
-    int_arg,
-    load_charter,
-    new_clause_text,
-    normalise_newlines,
-    render_diff,
-    restate_clause_text,
-)
+from charter_engine.web.drafting import clause_choices, int_arg, load_charter, render_diff
 from charter_engine.web.errors import render_conflict
 from charter_engine.web.forms_amendments import (
     DeleteForm,

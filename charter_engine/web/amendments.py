@@ -18,10 +18,19 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from charter_engine.accounts.permissions import can, ensure_can
+from charter_engine.accounts.queries import users_by_id
 from charter_engine.amendments.backers import add_backer, remove_backer
 from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.models import Amendment, AmendmentChange
-from charter_engine.amendments.queries import amendment_conflicts
+from charter_engine.amendments.queries import (
+    amendment_authors,
+    amendment_by_number,
+    amendment_conflicts,
+    amendment_list_query,
+    backer_of,
+    changes_of,
+    sub_amendments,
+)
 from charter_engine.amendments.transitions import actions_for, transition_amendment
 from charter_engine.amendments.workflow import (
     EDITABLE_STATES,
@@ -31,10 +40,16 @@ from charter_engine.amendments.workflow import (
     permission_for,
 )
 from charter_engine.charters.models import Charter, RevisionClause
-from charter_engine.charters.queries import get_revision, revision_clauses
+from charter_engine.charters.queries import (
+    get_revision,
+    revision_clauses,
+    revision_numbers,
+    versions_by_id,
+)
+from charter_engine.comments.queries import thread_context
 from charter_engine.context import db
 from charter_engine.errors import Conflict, NotFound, ValidationError
-from charter_engine.web import reading
+from charter_engine.voting.desk import merge_failure
 from charter_engine.web.drafting import (
     ACTION_LABELS,
     CONFIRM_ACTIONS,
@@ -108,7 +123,7 @@ def place_label(rows_by_id: dict[int, RevisionClause], clause_id: int | None) ->
 def change_views_of(
     amendment: Amendment, rows_by_id: dict[int, RevisionClause]
 ) -> list[ChangeView]:
-    versions = reading.versions_by_id(db(), (c.base_version_id for c in amendment.changes))
+    versions = versions_by_id(db(), (c.base_version_id for c in amendment.changes))
     out = []
     for change in amendment.changes:
         base = versions.get(change.base_version_id or -1)
@@ -156,7 +171,7 @@ def load_amendment(
 ) -> tuple[Charter, Amendment]:
     user = require_user()
     charter = load_charter(slug)
-    amendment = reading.amendment_by_number(db(), charter, number)
+    amendment = amendment_by_number(db(), charter, number)
     ensure_can(user, permission, amendment)
     return charter, amendment
 
@@ -174,13 +189,13 @@ def index(slug: str) -> ResponseReturnValue:
         state = ""
     clause_id = int_arg(request.args.get("clause"))
     author_id = int_arg(request.args.get("author"))
-    stmt = reading.amendment_list_query(
+    stmt = amendment_list_query(
         charter, state=state or None, clause_id=clause_id, author_id=author_id
     )
     page = paginate(session, stmt, page=request.args.get("page"), per_page=PER_PAGE)
     rows = head_rows(charter)
     by_id = {rc.clause_id: rc for rc in rows}
-    changes = reading.changes_of(session, (a.id for a in page.items))
+    changes = changes_of(session, (a.id for a in page.items))
     touched = {
         a.id: sorted(
             {
@@ -190,7 +205,7 @@ def index(slug: str) -> ResponseReturnValue:
         )
         for a in page.items
     }
-    authors = reading.amendment_authors(session, charter)
+    authors = amendment_authors(session, charter)
     filters = {
         key: value
         for key, value in (("state", state), ("clause", clause_id), ("author", author_id))
@@ -214,7 +229,7 @@ def index(slug: str) -> ResponseReturnValue:
 
 @bp.get("/<slug>/amendments/<int:number>")
 def show(slug: str, number: int) -> ResponseReturnValue:
-    from charter_engine.web.comments import ReplyForm, thread_context
+    from charter_engine.web.comments import ReplyForm
 
     charter, amendment = load_amendment(slug, number)
     session = db()
@@ -222,12 +237,12 @@ def show(slug: str, number: int) -> ResponseReturnValue:
     rows = head_rows(charter)
     by_id = {rc.clause_id: rc for rc in rows}
     view = view_arg(request.args.get("view"), [key for key, _label in REVIEW_VIEWS])
-    subs = reading.sub_amendments(session, amendment) if amendment.parent_id is None else []
+    subs = sub_amendments(session, amendment) if amendment.parent_id is None else []
     parent = (
         session.get(Amendment, amendment.parent_id) if amendment.parent_id is not None else None
     )
-    thread = thread_context(charter, amendment_id=amendment.id)
-    people = reading.users_by_id(
+    thread = thread_context(db(), charter, amendment_id=amendment.id)
+    people = users_by_id(
         session,
         [
             amendment.author_id,
@@ -236,13 +251,13 @@ def show(slug: str, number: int) -> ResponseReturnValue:
         ],
     )
     people.update(thread.authors)
-    base_numbers = reading.revision_numbers(
+    base_numbers = revision_numbers(
         session, [amendment.base_revision_id, amendment.merged_revision_id]
     )
     comment_form = ReplyForm() if can(user, "comment:create", charter) else None
     if comment_form is not None:
         comment_form.body.label.text = "Your comment"
-    backer = reading.backer_of(amendment, user)
+    backer = backer_of(amendment, user)
     return render_template(
         "amendments/show.html",
         charter=charter,
@@ -362,6 +377,6 @@ def merge(slug: str, number: int) -> ResponseReturnValue:
         changes=change_views_of(amendment, {rc.clause_id: rc for rc in rows}),
         mergeable=amendment.state in ("submitted", "discussion", "adopted"),
         editorial=editorial,
-        merge_error=None if editorial else reading.merge_failure(db(), amendment),
-        people=reading.users_by_id(db(), [amendment.author_id]),
+        merge_error=None if editorial else merge_failure(db(), amendment),
+        people=users_by_id(db(), [amendment.author_id]),
     )

@@ -10,6 +10,12 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from charter_engine.accounts.queries import users_by_id
+from charter_engine.amendments.queries import (
+    amendments_by_id,
+    pending_amendment_counts,
+    pending_amendments_on_clause,
+)
 from charter_engine.charters.display import (
     clause_number,
     clause_title,
@@ -19,16 +25,17 @@ from charter_engine.charters.display import (
 from charter_engine.charters.models import Charter
 from charter_engine.charters.queries import (
     clause_history,
+    clause_in_revision,
     get_revision,
     list_charters,
     list_revisions,
     revision_clauses,
 )
+from charter_engine.comments.queries import comment_counts, thread_context
 from charter_engine.context import db
 from charter_engine.publication.provenance import changelog, clause_provenance
 from charter_engine.text import diff_words
 from charter_engine.text.redline import RedlineEntry
-from charter_engine.web import reading
 from charter_engine.web.drafting import (
     CAUSE_LABELS,
     STATE_KINDS,
@@ -53,8 +60,8 @@ def charter_url(obj: Any) -> str | None:
 
 def _revision_causes(revisions: Any) -> tuple[dict[int, Any], dict[int, Any]]:
     session = db()
-    amendments = reading.amendments_by_id(session, (r.amendment_id for r in revisions))
-    actors = reading.users_by_id(session, (r.actor_id for r in revisions))
+    amendments = amendments_by_id(session, (r.amendment_id for r in revisions))
+    actors = users_by_id(session, (r.actor_id for r in revisions))
     return amendments, actors
 
 
@@ -82,8 +89,8 @@ def show(slug: str) -> ResponseReturnValue:
         outline=[c for c in clauses if c.kind == "heading"],
         is_head=is_head,
         revisions=revisions,
-        amendment_counts=reading.pending_amendment_counts(session, charter) if is_head else {},
-        comment_counts=reading.comment_counts(session, charter) if is_head else {},
+        amendment_counts=pending_amendment_counts(session, charter) if is_head else {},
+        comment_counts=comment_counts(session, charter) if is_head else {},
         cause_amendment=amendments.get(revision.amendment_id or 0),
         cause_actor=actors.get(revision.actor_id or 0),
         cause_labels=CAUSE_LABELS,
@@ -142,13 +149,13 @@ def compare(slug: str) -> ResponseReturnValue:
 
 @bp.get("/<slug>/clauses/<int:clause_id>")
 def clause(slug: str, clause_id: int) -> ResponseReturnValue:
-    from charter_engine.web.comments import CommentForm, thread_context
+    from charter_engine.web.comments import CommentForm
 
     charter = load_charter(slug)
     session = db()
     history = clause_history(session, charter, clause_id)
     head = get_revision(session, charter)
-    current = reading.clause_in_revision(session, head, clause_id)
+    current = clause_in_revision(session, head, clause_id)
     by_id = {entry.version.id: entry for entry in history}
     ids = [entry.version.id for entry in history]
     to_id = int_arg(request.args.get("to"))
@@ -167,7 +174,7 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
         level=shown.level,
     )
     version_id = current.clause_version_id if current is not None else None
-    thread = thread_context(charter, clause_id=clause_id, version_id=version_id)
+    thread = thread_context(db(), charter, clause_id=clause_id, version_id=version_id)
     provenance = clause_provenance(session, charter, clause_id)
     title = "Clause no longer in the text"
     if current is not None:
@@ -200,7 +207,7 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
         to_entry=by_id[to_id],
         chosen_diff=chosen_diff,
         view=view,
-        amendments=reading.pending_amendments_on_clause(session, charter, clause_id),
+        amendments=pending_amendments_on_clause(session, charter, clause_id),
         thread=thread,
         provenance=provenance,
         who_wrote=who_wrote,

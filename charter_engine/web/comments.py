@@ -9,7 +9,6 @@ changed is shown as outdated. Bodies are Markdown, rendered with raw HTML off an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -17,24 +16,24 @@ from flask.typing import ResponseReturnValue
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import ensure_can
+from charter_engine.accounts.queries import users_by_id
 from charter_engine.amendments.models import Amendment
+from charter_engine.amendments.queries import amendment_by_number
 from charter_engine.charters.models import Charter, RevisionClause
-from charter_engine.charters.queries import get_revision
+from charter_engine.charters.queries import clause_in_revision, get_revision
 from charter_engine.comments.models import Comment
 from charter_engine.comments.operations import (
     AnchorSpec,
-    anchor_for_version,
     create_comment,
-    list_comments,
+    locate_passage,
 )
 from charter_engine.context import db
 from charter_engine.errors import NotFound, ValidationError
 from charter_engine.ids import is_id
 from charter_engine.limits import COMMENT, QUOTE
-from charter_engine.web import reading
-from charter_engine.web.drafting import int_arg, load_charter, normalise_newlines
+from charter_engine.text.submitted import normalise_newlines
+from charter_engine.web.drafting import int_arg, load_charter
 from charter_engine.web.forms import Form, TextLength
 from charter_engine.web.security import require_user
 
@@ -74,90 +73,7 @@ class ReplyForm(Form):
 
 
 # --------------------------------------------------------------------------------------------
-# threads for display
-
-
-@dataclass(frozen=True)
-class AnchorView:
-    quote: str
-    outdated: bool
-
-
-@dataclass
-class ThreadItem:
-    comment: Comment
-    replies: list[Comment] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ThreadContext:
-    threads: list[ThreadItem]
-    authors: dict[int, User]
-    anchors: dict[int, AnchorView]
-    count: int
-
-
-def thread_context(
-    charter: Charter,
-    *,
-    clause_id: int | None = None,
-    amendment_id: int | None = None,
-    version_id: int | None = None,
-) -> ThreadContext:
-    """The comments of a clause or an amendment as threads, with their authors and how each
-    anchor stands on ``version_id`` (the clause's current version). Three queries."""
-    session = db()
-    comments = list_comments(session, charter, clause_id=clause_id, amendment_id=amendment_id)
-    if clause_id is not None and amendment_id is None:
-        comments = [c for c in comments if c.amendment_id is None]
-    by_id = {c.id: c for c in comments}
-    threads: dict[int, ThreadItem] = {}
-    order: list[ThreadItem] = []
-    for comment in comments:
-        root = comment
-        while root.parent_id is not None and root.parent_id in by_id:
-            root = by_id[root.parent_id]
-        if root is comment:
-            item = ThreadItem(comment)
-            threads[comment.id] = item
-            order.append(item)
-        elif root.id in threads:
-            threads[root.id].replies.append(comment)
-    anchors: dict[int, AnchorView] = {}
-    for comment in comments:
-        anchor = anchor_for_version(comment, version_id) if version_id is not None else None
-        if anchor is None and comment.anchors:
-            anchor = comment.anchors[-1]
-        if anchor is not None:
-            outdated = anchor.outdated or anchor.clause_version_id != version_id
-            anchors[comment.id] = AnchorView(anchor.quote, outdated)
-    authors = reading.users_by_id(session, (c.author_id for c in comments))
-    return ThreadContext(order, authors, anchors, len(comments))
-
-
-# --------------------------------------------------------------------------------------------
 # anchoring
-
-
-def locate_passage(text: str, passage: str) -> AnchorSpec:
-    """The anchor of a pasted passage: it must occur exactly once in the clause's text."""
-    wanted = normalise_newlines(passage, text).strip()
-    if not wanted:
-        raise ValidationError("Paste the passage you comment on.", field="passage")
-    found = text.count(wanted)
-    if found == 0:
-        raise ValidationError(
-            "This passage is not in the clause's current text. Copy it exactly from the clause.",
-            field="passage",
-        )
-    if found > 1:
-        raise ValidationError(
-            f"This passage occurs {found} times in the clause; quote a few more words so that "
-            "it is clear which one you mean.",
-            field="passage",
-        )
-    start = text.index(wanted)
-    return AnchorSpec(start, start + len(wanted), wanted)
 
 
 def anchor_from_form(form: CommentForm, clause_text: str) -> AnchorSpec | None:
@@ -180,7 +96,7 @@ def _show_error(form: Any, exc: ValidationError) -> None:
 
 def _current_row(charter: Charter, clause_id: int) -> RevisionClause:
     head = get_revision(db(), charter)
-    row = reading.clause_in_revision(db(), head, clause_id) if is_id(clause_id) else None
+    row = clause_in_revision(db(), head, clause_id) if is_id(clause_id) else None
     if row is None:
         raise NotFound("That clause is not in the current text of the charter.")
     return row
@@ -234,7 +150,7 @@ def on_clause(slug: str, clause_id: int) -> ResponseReturnValue:
 def on_amendment(slug: str, number: int) -> ResponseReturnValue:
     user = require_user()
     charter = load_charter(slug, "comment:create")
-    amendment = reading.amendment_by_number(db(), charter, number)
+    amendment = amendment_by_number(db(), charter, number)
     form = ReplyForm()
     form.body.label.text = "Your comment"
     if form.validate_on_submit():
@@ -297,7 +213,7 @@ def reply(slug: str, comment_id: int) -> ResponseReturnValue:
             db().commit()
             flash("Your reply is posted.", "success")
             return redirect(url_for("comments.show", comment_id=new_id))
-    authors = reading.users_by_id(db(), [parent.author_id])
+    authors = users_by_id(db(), [parent.author_id])
     return render_template(
         "comments/reply.html",
         charter=charter,

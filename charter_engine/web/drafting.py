@@ -1,10 +1,10 @@
-"""Helpers shared by the drafting pages: loading a charter for a request, normalising text from
-textareas, labels for clauses and amendment states, and the diff renderings the pages show.
+"""Helpers shared by the drafting pages: loading a charter for a request, labels for clauses and
+amendment states, and the diff renderings the pages show. Text from textareas is restated as the
+engine stores it by :mod:`charter_engine.text.submitted`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -63,42 +63,6 @@ def load_charter(slug: str, permission: str = "charter:read") -> Charter:
     charter = get_charter(db(), slug)
     ensure_can(user, permission, charter)
     return charter
-
-
-def normalise_newlines(submitted: str | None, reference: str) -> str:
-    """Text from a textarea, with the line ends of the charter it belongs to.
-
-    Browsers submit every line end of a textarea as CRLF; a charter written with LF line ends
-    would otherwise see every line of an edited clause change. A charter that uses CRLF keeps them.
-    """
-    text = submitted or ""
-    if "\r\n" in reference:
-        return text
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-_TRAILING_SPACE = re.compile(r"\s*\Z")
-
-
-def restate_clause_text(submitted: str | None, original: str) -> str:
-    """An edited clause as the engine stores it: the charter's line ends, and the blank lines
-    that separated the clause from the next one kept as they were (a textarea easily loses them,
-    and without them two clauses would run together)."""
-    text = normalise_newlines(submitted, original)
-    if not text.strip():
-        return ""
-    trailing = _TRAILING_SPACE.search(original)
-    ending = trailing.group(0) if trailing else ""
-    return text.rstrip() + ending
-
-
-def new_clause_text(submitted: str | None, reference: str) -> str:
-    """A new clause (an insert): line ends of the charter, and a blank line after it."""
-    text = normalise_newlines(submitted, reference)
-    if not text.strip():
-        return ""
-    newline = "\r\n" if "\r\n" in reference else "\n"
-    return text.rstrip() + newline * 2
 
 
 def clause_label(rc: RevisionClause | None) -> str:
