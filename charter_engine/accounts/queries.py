@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
+from charter_engine.db import rows_by_id
 
 
 def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = session.execute(select(User).where(User.id.in_(wanted))).scalars()
-    return {user.id: user for user in rows}
+    return rows_by_id(session, User, ids)

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, selectinload
 from charter_engine.accounts.models import User
 from charter_engine.amendments.models import Amendment, AmendmentBacker, AmendmentChange
 from charter_engine.amendments.workflow import PENDING_STATES, STATES
-from charter_engine.charters.models import Charter
+from charter_engine.charters.models import Charter, ClauseVersion
+from charter_engine.charters.queries import versions_by_id
+from charter_engine.db import rows_by_id
 from charter_engine.errors import NotFound
 from charter_engine.ids import is_id
 
@@ -108,11 +110,7 @@ def pending_amendment_counts(session: Session, charter: Charter) -> dict[int, in
 
 
 def amendments_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Amendment]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = session.execute(select(Amendment).where(Amendment.id.in_(wanted))).scalars()
-    return {a.id: a for a in rows}
+    return rows_by_id(session, Amendment, ids)
 
 
 def amendment_by_number(session: Session, charter: Charter, number: int) -> Amendment:
@@ -240,3 +238,38 @@ def amendments_in_states(
         .scalars()
         .all()
     )
+
+
+def change_texts(
+    kind: str, base: str | None, proposed: str | None
+) -> tuple[str | None, str | None]:
+    """The old and new text of a change: ``old`` is the text it was written against (``base``;
+    None for an insert), ``new`` the text it proposes (None for a delete; a move keeps the old
+    text unless it proposes another). Pages, ballots and the API show a change as the diff of
+    these two, so what they show is the edit its author made — after a rebase too, since a
+    rebase moves the base along with the proposed text."""
+    if kind == "insert":
+        return None, proposed
+    if kind == "delete":
+        return base, None
+    if kind == "move":
+        return base, proposed if proposed is not None else base
+    return base, proposed
+
+
+def written_against(session: Session, changes: Sequence[AmendmentChange]) -> dict[int, str]:
+    """Change id → the text each change was written against: the clause version it is based on,
+    or for a sub-amendment the proposed text it amends (one query)."""
+    versions: dict[int, ClauseVersion] = versions_by_id(
+        session, (c.base_version_id for c in changes)
+    )
+    out = {}
+    for change in changes:
+        if change.target_change_id is not None:
+            base = change.base_text
+        else:
+            version = versions.get(change.base_version_id or -1)
+            base = version.text if version is not None else None
+        if base is not None:
+            out[change.id] = base
+    return out

@@ -21,7 +21,7 @@ Measured on the vote benchmark, chaining each vote in its own transaction made c
 queue for the head lock (each holder waits for its COMMIT, and for Python's GIL between round trips)
 and cut the votes per second tenfold (``docs/benchmarks.md``); hence the second place, for votes
 only. Whoever chains also chains every committed event that waits, so events reach the chain
-however they were written. ``docs/architecture.md`` ("The audit chain") says what the window
+however they were written. ``docs/internals.md`` ("The audit chain") says what the window
 between a vote's commit and its chaining means.
 """
 
@@ -32,7 +32,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import (
     Table,
@@ -137,6 +137,35 @@ def record_event(
     # Tie the event to a transaction, so that a rollback (which ends it) discards the event.
     session.connection()
     session.info.setdefault(_PENDING, []).append(_Queued(row, chain_later=chain_later))
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+def record(
+    session: Session,
+    action: str,
+    subject: _Row | int,
+    *,
+    actor: _Row | None,
+    payload: dict[str, Any] | None = None,
+    object_type: str | None = None,
+    chain_later: bool = False,
+) -> None:
+    """:func:`record_event` as the operations call it: ``action`` ("amendment.edited") done to
+    ``subject`` (a row, or its id) by ``actor`` (None: the system). The object's type is the
+    action's first word unless ``object_type`` says otherwise ("vote.cast" is about a ballot)."""
+    record_event(
+        session,
+        action,
+        actor_id=None if actor is None else actor.id,
+        object_type=object_type or action.partition(".")[0],
+        object_id=subject if isinstance(subject, int) else subject.id,
+        payload=payload,
+        chain_later=chain_later,
+    )
 
 
 # Chaining uses Core statements on the tables, not ORM entities: the chainer's thread may start

@@ -17,6 +17,7 @@ from charter_engine.charters.models import (
     Revision,
     RevisionClause,
 )
+from charter_engine.db import rows_by_id
 from charter_engine.errors import NotFound
 from charter_engine.ids import is_id
 from charter_engine.text import diff_words
@@ -256,8 +257,4 @@ def revision_numbers(session: Session, ids: Iterable[int | None]) -> dict[int, i
 
 
 def versions_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, ClauseVersion]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = session.execute(select(ClauseVersion).where(ClauseVersion.id.in_(wanted))).scalars()
-    return {v.id: v for v in rows}
+    return rows_by_id(session, ClauseVersion, ids)

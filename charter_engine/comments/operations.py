@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from charter_engine.accounts.permissions import ensure_can
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
 from charter_engine.comments.models import Comment, CommentAnchor
 from charter_engine.errors import NotFound, ValidationError
@@ -162,12 +162,11 @@ def create_comment(
         comment.anchors.append(anchor_row)
     session.add(comment)
     session.flush()
-    record_event(
+    record(
         session,
         "comment.created",
-        actor_id=actor.id,
-        object_type="comment",
-        object_id=comment.id,
+        comment,
+        actor=actor,
         payload={
             "clause_id": clause_id,
             "amendment_id": amendment_id,

@@ -20,6 +20,7 @@ from charter_engine.charters.models import Charter, RevisionClause
 from charter_engine.charters.queries import versions_by_id
 from charter_engine.context import db
 from charter_engine.errors import StaleVersion, ValidationError
+from charter_engine.ids import whole_number
 from charter_engine.text import merge3
 from charter_engine.text.submitted import new_clause_text, normalise_newlines, restate_clause_text
 from charter_engine.web.amendments import (
@@ -32,7 +33,8 @@ from charter_engine.web.amendments import (
     place_label,
     show_form_error,
 )
-from charter_engine.web.drafting import STATE_LABELS, int_arg
+from charter_engine.web.drafting import STATE_LABELS
+from charter_engine.web.forms import commit_or_show
 from charter_engine.web.forms_amendments import (
     EditAmendmentForm,
     ResolveForm,
@@ -93,25 +95,23 @@ def edit(slug: str, number: int) -> ResponseReturnValue:
     )
     change_views = {v.position: v for v in change_views_of(amendment, by_id)}
     if form.validate_on_submit():
-        expected = int_arg(form.version.data)
         try:
-            specs = _edited_specs(amendment, texts, by_id)
-            update_amendment(
-                db(),
-                amendment,
-                actor=user,
-                expected_version=expected,
-                title=form.title.data,
-                rationale=normalise_newlines(form.rationale.data, document_text(rows)),
-                changes=specs,
+            done = commit_or_show(
+                form,
+                lambda: update_amendment(
+                    db(),
+                    amendment,
+                    actor=user,
+                    expected_version=whole_number(form.version.data),
+                    title=form.title.data,
+                    rationale=normalise_newlines(form.rationale.data, document_text(rows)),
+                    changes=_edited_specs(amendment, texts, by_id),
+                ),
+                on_error=lambda exc: show_form_error(form, exc, text_field=""),
             )
         except StaleVersion:
             return _stale_page(charter, slug, number, form, texts)
-        except ValidationError as exc:
-            db().rollback()
-            show_form_error(form, exc, text_field="")
-        else:
-            db().commit()
+        if done:
             flash(f"Amendment #{number} is saved.", "success")
             return redirect(url_for("amendments.show", slug=slug, number=number))
     return render_template(
@@ -252,7 +252,8 @@ def resolve(slug: str, number: int) -> ResponseReturnValue:
                     "text": text,
                 }
             )
-        try:
+
+        def resolved() -> str:
             if not specs:
                 raise ValidationError(
                     "Keep at least one change, or withdraw the amendment instead.",
@@ -262,8 +263,14 @@ def resolve(slug: str, number: int) -> ResponseReturnValue:
                 db(),
                 amendment,
                 actor=user,
-                expected_version=int_arg(form.version.data),
+                expected_version=whole_number(form.version.data),
                 changes=specs,
+            )
+            return amendment.state
+
+        try:
+            done = commit_or_show(
+                form, resolved, on_error=lambda exc: form.form_errors.append(exc.message)
             )
         except StaleVersion:
             db().rollback()
@@ -272,15 +279,10 @@ def resolve(slug: str, number: int) -> ResponseReturnValue:
                 "warning",
             )
             return redirect(url_for("amendments.resolve", slug=slug, number=number))
-        except ValidationError as exc:
-            db().rollback()
-            form.form_errors.append(exc.message)
-        else:
-            state = amendment.state
-            db().commit()
+        if done:
             flash(
                 f"The conflict is resolved: amendment #{number} is "
-                f"{STATE_LABELS[state].lower()} again, against the current text.",
+                f"{STATE_LABELS[done.value].lower()} again, against the current text.",
                 "success",
             )
             return redirect(url_for("amendments.show", slug=slug, number=number))
@@ -325,10 +327,11 @@ def propose_sub(slug: str, number: int) -> ResponseReturnValue:
             text = restate_clause_text(texts[change.id], change.new_text or "")
             if text and text != change.new_text:
                 changes.append({"change_id": change.id, "text": text})
-        try:
+
+        def proposed() -> int:
             if not changes:
                 raise ValidationError("Change the proposed text somewhere first.", field="changes")
-            sub = propose_sub_amendment(
+            return propose_sub_amendment(
                 db(),
                 parent,
                 actor=user,
@@ -336,15 +339,14 @@ def propose_sub(slug: str, number: int) -> ResponseReturnValue:
                 rationale=normalise_newlines(form.rationale.data, document_text(rows[:1])),
                 changes=changes,
                 submit=form_intent() == "submit",
-            )
-        except ValidationError as exc:
-            db().rollback()
-            show_form_error(form, exc, text_field="")
-        else:
-            sub_number = sub.number
-            db().commit()
-            flash(f"Sub-amendment #{sub_number} to amendment #{number} is saved.", "success")
-            return redirect(url_for("amendments.show", slug=slug, number=sub_number))
+            ).number
+
+        done = commit_or_show(
+            form, proposed, on_error=lambda exc: show_form_error(form, exc, text_field="")
+        )
+        if done:
+            flash(f"Sub-amendment #{done.value} to amendment #{number} is saved.", "success")
+            return redirect(url_for("amendments.show", slug=slug, number=done.value))
     return render_template(
         "amendments/sub_new.html",
         charter=charter,

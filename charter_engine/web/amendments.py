@@ -28,8 +28,10 @@ from charter_engine.amendments.queries import (
     amendment_conflicts,
     amendment_list_query,
     backer_of,
+    change_texts,
     changes_of,
     sub_amendments,
+    written_against,
 )
 from charter_engine.amendments.transitions import actions_for, transition_amendment
 from charter_engine.amendments.workflow import (
@@ -44,11 +46,11 @@ from charter_engine.charters.queries import (
     get_revision,
     revision_clauses,
     revision_numbers,
-    versions_by_id,
 )
 from charter_engine.comments.queries import thread_context
 from charter_engine.context import db
-from charter_engine.errors import Conflict, NotFound, ValidationError
+from charter_engine.errors import CharterError, Conflict, NotFound
+from charter_engine.ids import whole_number
 from charter_engine.voting.desk import merge_failure
 from charter_engine.web.drafting import (
     ACTION_LABELS,
@@ -57,11 +59,11 @@ from charter_engine.web.drafting import (
     DiffView,
     clause_choices,
     clause_label,
-    int_arg,
     load_charter,
     render_diff,
     view_arg,
 )
+from charter_engine.web.forms import commit_or_show, show_error
 from charter_engine.web.pagination import paginate
 from charter_engine.web.security import current_account, require_user
 
@@ -120,45 +122,53 @@ def place_label(rows_by_id: dict[int, RevisionClause], clause_id: int | None) ->
     return clause_label(rows_by_id.get(clause_id))
 
 
+def change_title(
+    kind: str, rows_by_id: dict[int, RevisionClause], clause_id: int | None, after_id: int | None
+) -> str:
+    """What a change does, in words ("Change the text of § 2 Members")."""
+    where = place_label(rows_by_id, clause_id)
+    if kind == "replace":
+        return f"Change the text of {where}"
+    if kind == "insert":
+        return f"Insert a new clause after {place_label(rows_by_id, after_id)}"
+    if kind == "delete":
+        return f"Delete {where}"
+    return f"Move {where} to after {place_label(rows_by_id, after_id)}"
+
+
+def change_view(
+    position: int, kind: str, title: str, base: str | None, proposed: str | None, **extra: Any
+) -> ChangeView:
+    """A change as the pages show it: its old and new text (:func:`change_texts`) and their diff."""
+    old, new = change_texts(kind, base, proposed)
+    return ChangeView(position, kind, title, old, new, render_diff(old, new), **extra)
+
+
 def change_views_of(
     amendment: Amendment, rows_by_id: dict[int, RevisionClause]
 ) -> list[ChangeView]:
-    versions = versions_by_id(db(), (c.base_version_id for c in amendment.changes))
+    bases = written_against(db(), amendment.changes)
     out = []
     for change in amendment.changes:
-        base = versions.get(change.base_version_id or -1)
-        old: str | None = base.text if base is not None else None
-        if change.target_change_id is not None:
-            old = change.base_text
-        new = change.new_text
-        where = place_label(rows_by_id, change.clause_id)
-        if change.kind == "replace":
-            title = f"Change the text of {where}"
-            if change.target_change_id is not None:
-                title = f"Change the proposed text for {where}"
-        elif change.kind == "insert":
-            title = f"Insert a new clause after {place_label(rows_by_id, change.after_clause_id)}"
-            old = None
-        elif change.kind == "delete":
-            title = f"Delete {where}"
-            new = None
-        else:
-            title = f"Move {where} to after {place_label(rows_by_id, change.after_clause_id)}"
-            new = change.new_text if change.new_text is not None else old
+        title = change_title(change.kind, rows_by_id, change.clause_id, change.after_clause_id)
+        if change.target_change_id is not None and change.kind == "replace":
+            title = f"Change the proposed text for {place_label(rows_by_id, change.clause_id)}"
         out.append(
-            ChangeView(change.position, change.kind, title, old, new, render_diff(old, new), change)
+            change_view(
+                change.position,
+                change.kind,
+                title,
+                bases.get(change.id),
+                change.new_text,
+                change=change,
+            )
         )
     return out
 
 
-def show_form_error(form: Any, exc: ValidationError, text_field: str = "text") -> None:
+def show_form_error(form: Any, exc: CharterError, text_field: str = "text") -> None:
     """Show a domain error next to its field (or above the form when it has none)."""
-    name = {"changes": text_field, "text": text_field}.get(exc.field or "", exc.field or "")
-    target = getattr(form, name, None) if name else None
-    if target is not None and hasattr(target, "errors") and name != "csrf_token":
-        target.errors = [*list(target.errors or []), exc.message]
-    else:
-        form.form_errors.append(exc.message)
+    show_error(form, exc, aliases={"changes": text_field, "text": text_field})
 
 
 def form_intent() -> str:
@@ -187,8 +197,8 @@ def index(slug: str) -> ResponseReturnValue:
     state = request.args.get("state") or ""
     if state not in STATES and state != "pending":
         state = ""
-    clause_id = int_arg(request.args.get("clause"))
-    author_id = int_arg(request.args.get("author"))
+    clause_id = whole_number(request.args.get("clause"))
+    author_id = whole_number(request.args.get("author"))
     stmt = amendment_list_query(
         charter, state=state or None, clause_id=clause_id, author_id=author_id
     )
@@ -355,14 +365,15 @@ def merge(slug: str, number: int) -> ResponseReturnValue:
     # when that failed, the secretariat merges it here once the reason is gone).
     editorial = amendment.state != "adopted"
     if request.method == "POST":
-        try:
-            revision = merge_amendment(db(), amendment, actor=user, editorial=editorial)
-        except Conflict as exc:
-            db().rollback()
-            flash(exc.message, "error")
+        done = commit_or_show(
+            None,
+            lambda: merge_amendment(db(), amendment, actor=user, editorial=editorial),
+            errors=(Conflict,),
+            on_error=lambda exc: flash(exc.message, "error"),
+        )
+        if not done:
             return redirect(url_for("amendments.show", slug=slug, number=number))
-        into = revision.number if revision is not None else None
-        db().commit()
+        into = done.value.number if done.value is not None else None
         if into is None:
             flash(f"Sub-amendment #{number} is merged into its amendment.", "success")
         else:

@@ -33,6 +33,7 @@ from charter_engine.charters.queries import (
 )
 from charter_engine.comments.queries import comment_counts, thread_context
 from charter_engine.context import db
+from charter_engine.ids import whole_number
 from charter_engine.publication.provenance import changelog, clause_provenance
 from charter_engine.text import diff_words
 from charter_engine.text.redline import RedlineEntry
@@ -40,7 +41,6 @@ from charter_engine.web.drafting import (
     CAUSE_LABELS,
     STATE_KINDS,
     STATE_LABELS,
-    int_arg,
     load_charter,
     view_arg,
 )
@@ -75,7 +75,7 @@ def index() -> ResponseReturnValue:
 def show(slug: str) -> ResponseReturnValue:
     charter = load_charter(slug)
     session = db()
-    number = int_arg(request.args.get("revision"))
+    number = whole_number(request.args.get("revision"))
     revision = get_revision(session, charter, number)
     clauses = display_rows(charter, revision_clauses(session, revision))
     is_head = revision.number == charter.head_revision_number
@@ -117,8 +117,8 @@ def compare(slug: str) -> ResponseReturnValue:
     charter = load_charter(slug)
     session = db()
     head = charter.head_revision_number
-    to_number = int_arg(request.args.get("to")) or head
-    from_number = int_arg(request.args.get("from"))
+    to_number = whole_number(request.args.get("to")) or head
+    from_number = whole_number(request.args.get("from"))
     if from_number is None:
         from_number = max(1, to_number - 1)
     view = view_arg(request.args.get("view"))
@@ -158,8 +158,8 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
     current = clause_in_revision(session, head, clause_id)
     by_id = {entry.version.id: entry for entry in history}
     ids = [entry.version.id for entry in history]
-    to_id = int_arg(request.args.get("to"))
-    from_id = int_arg(request.args.get("from"))
+    to_id = whole_number(request.args.get("to"))
+    from_id = whole_number(request.args.get("from"))
     if to_id not in by_id:
         to_id = ids[-1]
     if from_id not in by_id:

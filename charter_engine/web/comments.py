@@ -9,9 +9,10 @@ changed is shown as outdated. Bodies are Markdown, rendered with raw HTML off an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Optional
@@ -29,12 +30,12 @@ from charter_engine.comments.operations import (
     locate_passage,
 )
 from charter_engine.context import db
-from charter_engine.errors import NotFound, ValidationError
-from charter_engine.ids import is_id
+from charter_engine.errors import NotFound
+from charter_engine.ids import is_id, whole_number
 from charter_engine.limits import COMMENT, QUOTE
 from charter_engine.text.submitted import normalise_newlines
-from charter_engine.web.drafting import int_arg, load_charter
-from charter_engine.web.forms import Form, TextLength
+from charter_engine.web.drafting import load_charter
+from charter_engine.web.forms import Form, TextLength, commit_or_show
 from charter_engine.web.security import require_user
 
 bp = Blueprint("comments", __name__)
@@ -77,7 +78,7 @@ class ReplyForm(Form):
 
 
 def anchor_from_form(form: CommentForm, clause_text: str) -> AnchorSpec | None:
-    start, end = int_arg(form.start.data), int_arg(form.end.data)
+    start, end = whole_number(form.start.data), whole_number(form.end.data)
     if start is not None and end is not None and end > start:
         quote = normalise_newlines(form.quote.data, clause_text) if form.quote.data else None
         return AnchorSpec(start, end, quote)
@@ -86,12 +87,7 @@ def anchor_from_form(form: CommentForm, clause_text: str) -> AnchorSpec | None:
     return None
 
 
-def _show_error(form: Any, exc: ValidationError) -> None:
-    target = {"anchor": "passage", "passage": "passage", "body": "body"}.get(exc.field or "")
-    if target is not None and hasattr(form, target):
-        getattr(form, target).errors = [exc.message]
-    else:
-        form.form_errors.append(exc.message)
+_ERROR_FIELDS = {"anchor": "passage"}
 
 
 def _current_row(charter: Charter, clause_id: int) -> RevisionClause:
@@ -106,81 +102,84 @@ def _current_row(charter: Charter, clause_id: int) -> RevisionClause:
 # routes
 
 
-@bp.route("/charters/<slug>/clauses/<int:clause_id>/comments", methods=["GET", "POST"])
-def on_clause(slug: str, clause_id: int) -> ResponseReturnValue:
-    user = require_user()
-    charter = load_charter(slug, "comment:create")
-    row = _current_row(charter, clause_id)
-    form = CommentForm()
-    if form.validate_on_submit():
-        text = row.version.text
-        try:
-            anchor = anchor_from_form(form, text)
-            comment = create_comment(
+def _post(
+    form: Any,
+    charter: Charter,
+    *,
+    text: str = "",
+    anchor: Callable[[], AnchorSpec | None] = lambda: None,
+    **where: Any,
+) -> int | None:
+    """Post the comment of ``form`` on ``where`` (a clause, an amendment, a parent comment), its
+    body with the line ends of ``text``; the new comment's id once committed, or None with the
+    error shown on the form."""
+    done = commit_or_show(
+        form,
+        lambda: (
+            create_comment(
                 db(),
                 charter,
-                actor=user,
+                actor=require_user(),
                 body=normalise_newlines(form.body.data, text),
-                clause_id=clause_id,
-                anchor=anchor,
-            )
-        except ValidationError as exc:
-            db().rollback()
-            _show_error(form, exc)
-        else:
-            comment_id = comment.id
-            db().commit()
-            flash("Your comment is posted.", "success")
-            return redirect(
-                url_for("charters.clause", slug=slug, clause_id=clause_id)
-                + f"#comment-{comment_id}"
-            )
+                anchor=anchor(),
+                **where,
+            ).id
+        ),
+        aliases=_ERROR_FIELDS,
+    )
+    return done.value if done else None
+
+
+def _new_comment_page(
+    charter: Charter, form: Any, back_url: str, row: Any = None, amendment: Any = None
+) -> ResponseReturnValue:
     return render_template(
         "comments/new.html",
         charter=charter,
         form=form,
         row=row,
-        amendment=None,
-        action=url_for("comments.on_clause", slug=slug, clause_id=clause_id),
-        back_url=url_for("charters.clause", slug=slug, clause_id=clause_id),
+        amendment=amendment,
+        action=request.path,
+        back_url=back_url,
     )
+
+
+@bp.route("/charters/<slug>/clauses/<int:clause_id>/comments", methods=["GET", "POST"])
+def on_clause(slug: str, clause_id: int) -> ResponseReturnValue:
+    require_user()
+    charter = load_charter(slug, "comment:create")
+    row = _current_row(charter, clause_id)
+    back_url = url_for("charters.clause", slug=slug, clause_id=clause_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        text = row.version.text
+        new_id = _post(
+            form,
+            charter,
+            text=text,
+            anchor=lambda: anchor_from_form(form, text),
+            clause_id=clause_id,
+        )
+        if new_id is not None:
+            flash("Your comment is posted.", "success")
+            return redirect(f"{back_url}#comment-{new_id}")
+    return _new_comment_page(charter, form, back_url, row=row)
 
 
 @bp.route("/charters/<slug>/amendments/<int:number>/comments", methods=["GET", "POST"])
 def on_amendment(slug: str, number: int) -> ResponseReturnValue:
-    user = require_user()
+    require_user()
     charter = load_charter(slug, "comment:create")
     amendment = amendment_by_number(db(), charter, number)
+    back_url = url_for("amendments.show", slug=slug, number=number)
     form = ReplyForm()
     form.body.label.text = "Your comment"
     if form.validate_on_submit():
-        try:
-            comment = create_comment(
-                db(),
-                charter,
-                actor=user,
-                body=normalise_newlines(form.body.data, ""),
-                amendment=amendment,
-            )
-        except ValidationError as exc:
-            db().rollback()
-            _show_error(form, exc)
-        else:
-            comment_id = comment.id
-            db().commit()
+        new_id = _post(form, charter, amendment=amendment)
+        if new_id is not None:
             flash("Your comment is posted.", "success")
-            return redirect(
-                url_for("amendments.show", slug=slug, number=number) + f"#comment-{comment_id}"
-            )
-    return render_template(
-        "comments/new.html",
-        charter=charter,
-        form=form,
-        row=None,
-        amendment=amendment,
-        action=url_for("comments.on_amendment", slug=slug, number=number),
-        back_url=url_for("amendments.show", slug=slug, number=number),
-    )
+            return redirect(f"{back_url}#comment-{new_id}")
+    return _new_comment_page(charter, form, back_url, amendment=amendment)
 
 
 def _comment_or_404(charter: Charter, comment_id: int) -> Comment:
@@ -192,25 +191,13 @@ def _comment_or_404(charter: Charter, comment_id: int) -> Comment:
 
 @bp.route("/charters/<slug>/comments/<int:comment_id>/reply", methods=["GET", "POST"])
 def reply(slug: str, comment_id: int) -> ResponseReturnValue:
-    user = require_user()
+    require_user()
     charter = load_charter(slug, "comment:create")
     parent = _comment_or_404(charter, comment_id)
     form = ReplyForm()
     if form.validate_on_submit():
-        try:
-            comment = create_comment(
-                db(),
-                charter,
-                actor=user,
-                body=normalise_newlines(form.body.data, ""),
-                parent_id=parent.id,
-            )
-        except ValidationError as exc:
-            db().rollback()
-            _show_error(form, exc)
-        else:
-            new_id = comment.id
-            db().commit()
+        new_id = _post(form, charter, parent_id=parent.id)
+        if new_id is not None:
             flash("Your reply is posted.", "success")
             return redirect(url_for("comments.show", comment_id=new_id))
     authors = users_by_id(db(), [parent.author_id])

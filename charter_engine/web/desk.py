@@ -42,7 +42,7 @@ from charter_engine.text import split_document
 from charter_engine.text.submitted import normalise_newlines
 from charter_engine.voting.desk import ballots_to_handle, participation
 from charter_engine.web.drafting import STATE_LABELS, clause_excerpt
-from charter_engine.web.forms import Form, TextLength, choices
+from charter_engine.web.forms import Form, TextLength, choices, commit_or_show, show_error
 from charter_engine.web.links import object_url
 from charter_engine.web.security import require_user
 
@@ -201,41 +201,34 @@ def import_page() -> ResponseReturnValue:
             fmt = form.source_format.data or guess_format(form.filename.data or None, text)
             preview = split_preview(text, fmt)
         except ValidationError as exc:
-            _show_error(form, exc)
+            show_error(form, exc)
             text = None
         if text is not None and valid:
             digest = _sha(text + "\0" + fmt)
             confirmed = request.form.get("intent") == "save" and form.previewed.data == digest
             form.previewed.data = digest
             if confirmed:
-                try:
-                    charter = import_charter(
+                done = commit_or_show(
+                    form,
+                    lambda: import_charter(
                         db(),
                         title=form.title.data,
                         text=text,
                         actor=user,
                         filename=form.filename.data or None,
                         source_format=fmt,
+                    ),
+                )
+                if done:
+                    imported = done.value
+                    flash(
+                        f"“{imported.title}” is imported with {len(preview or [])} clauses.",
+                        "success",
                     )
-                except ValidationError as exc:
-                    db().rollback()
-                    _show_error(form, exc)
-                else:
-                    slug, title = charter.slug, charter.title
-                    db().commit()
-                    flash(f"“{title}” is imported with {len(preview or [])} clauses.", "success")
-                    return redirect(url_for("charters.show", slug=slug))
+                    return redirect(url_for("charters.show", slug=imported.slug))
     return render_template(
         "desk/import.html",
         form=form,
         preview=preview,
         detected_format=dict(FORMAT_LABELS).get(fmt, fmt),
     )
-
-
-def _show_error(form: ImportForm, exc: ValidationError) -> None:
-    field = {"text": "text", "upload": "upload", "title": "title"}.get(exc.field or "")
-    if field:
-        getattr(form, field).errors = [*getattr(form, field).errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)

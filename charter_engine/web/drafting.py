@@ -14,7 +14,8 @@ from charter_engine.accounts.permissions import ensure_can
 from charter_engine.charters.models import Charter, RevisionClause
 from charter_engine.charters.queries import get_charter
 from charter_engine.context import db
-from charter_engine.text import diff_html, render_diff_html, side_by_side_html
+from charter_engine.text import diff_words
+from charter_engine.text.render import diff_sides_html
 from charter_engine.web.security import require_user
 from charter_engine.web.templating import section
 
@@ -100,28 +101,11 @@ class DiffView:
 
 
 def render_diff(old: str | None, new: str | None) -> DiffView:
-    before, after = (old or "").rstrip(), (new or "").rstrip()
-    left, right = side_by_side_html(before, after)
-    # diff_html escapes every piece of user text; only <del>/<ins> markup is added.
-    return DiffView(Markup(diff_html(before, after)), Markup(left), Markup(right))
-
-
-def render_pieces(pieces: Sequence[tuple[int, str]]) -> DiffView:
-    """:func:`render_diff` for a diff the engine already computed."""
-    pieces = list(pieces)
-    return DiffView(
-        Markup(render_diff_html(pieces)),
-        Markup(render_diff_html(p for p in pieces if p[0] != 1)),
-        Markup(render_diff_html(p for p in pieces if p[0] != -1)),
-    )
+    """The word diff of two texts (trailing blank lines aside), inline and side by side."""
+    # Every piece of user text is escaped; only <del>/<ins> markup is added.
+    inline, left, right = diff_sides_html(diff_words((old or "").rstrip(), (new or "").rstrip()))
+    return DiffView(Markup(inline), Markup(left), Markup(right))
 
 
 def view_arg(raw: str | None, allowed: Sequence[str] = VIEWS) -> str:
     return raw if raw is not None and raw in allowed else allowed[0]
-
-
-def int_arg(raw: str | None) -> int | None:
-    if raw is None or not raw.strip().isdigit():
-        return None
-    value = int(raw)
-    return value if value < 2**31 else None
