@@ -63,7 +63,7 @@ from charter_engine.web.drafting import (
     render_diff,
     view_arg,
 )
-from charter_engine.web.forms import commit_or_show, show_error
+from charter_engine.web.forms import commit_or_flash, show_error
 from charter_engine.web.pagination import paginate
 from charter_engine.web.security import current_account, require_user
 
@@ -365,20 +365,16 @@ def merge(slug: str, number: int) -> ResponseReturnValue:
     # when that failed, the secretariat merges it here once the reason is gone).
     editorial = amendment.state != "adopted"
     if request.method == "POST":
-        done = commit_or_show(
-            None,
+        kind = "as an editorial change" if editorial else "as adopted"
+        commit_or_flash(
             lambda: merge_amendment(db(), amendment, actor=user, editorial=editorial),
+            lambda revision: (
+                f"Sub-amendment #{number} is merged into its amendment."
+                if revision is None
+                else f"Amendment #{number} is merged {kind}: revision {revision.number}."
+            ),
             errors=(Conflict,),
-            on_error=lambda exc: flash(exc.message, "error"),
         )
-        if not done:
-            return redirect(url_for("amendments.show", slug=slug, number=number))
-        into = done.value.number if done.value is not None else None
-        if into is None:
-            flash(f"Sub-amendment #{number} is merged into its amendment.", "success")
-        else:
-            kind = "as an editorial change" if editorial else "as adopted"
-            flash(f"Amendment #{number} is merged {kind}: revision {into}.", "success")
         return redirect(url_for("amendments.show", slug=slug, number=number))
     rows = head_rows(charter)
     return render_template(

@@ -21,15 +21,14 @@ from charter_engine.voting import queries as q
 from charter_engine.voting.closing import settled_ballot
 from charter_engine.web.ballot_forms import KIND_LABELS, BallotRulesForm, NewBallotForm
 from charter_engine.web.ballots import (
-    FORM_REFUSALS,
     KIND_SHORT,
     STATE_LABELS,
     _crumbs,
-    ballot_crumbs,
+    ballot_page,
     bp,
     charter_of,
 )
-from charter_engine.web.forms import commit_or_show
+from charter_engine.web.forms import FORM_REFUSALS, commit_or_flash, commit_or_show
 from charter_engine.web.security import require_user
 
 
@@ -145,12 +144,12 @@ def edit(ballot_id: int) -> ResponseReturnValue:
         status = 400
     ballot = q.get_ballot(session, ballot_id)
     return (
-        render_template(
+        ballot_page(
             "ballots/edit.html",
+            ballot,
+            charter,
             title=f"Edit {ballot.title}",
-            breadcrumbs=ballot_crumbs(charter, ballot, ("Edit", None)),
-            charter=charter,
-            ballot=ballot,
+            crumb="Edit",
             form=form,
         ),
         status,
@@ -188,31 +187,28 @@ def _lifecycle(ballot_id: int, action: str) -> ResponseReturnValue:
         )
         return redirect(url_for("ballots.show", ballot_id=ballot.id))
     if request.method == "POST":
-        done = commit_or_show(
-            None,
+        done = commit_or_flash(
             lambda: LIFECYCLE_OPERATIONS[action](session, ballot, actor=user),
-            errors=FORM_REFUSALS,
-            on_error=lambda exc: flash(exc.message, "error"),
+            {
+                "open": "The ballot is open: the text is pinned and the roll is fixed.",
+                "close": "The ballot is closed and counted.",
+                "delete": f"The draft ballot “{ballot.title}” was deleted.",
+            }[action],
         )
-        if not done:
-            return redirect(url_for("ballots.show", ballot_id=ballot_id))
-        if action == "open":
-            flash("The ballot is open: the text is pinned and the roll is fixed.", "success")
+        if not done or action == "open":
             return redirect(url_for("ballots.show", ballot_id=ballot_id))
         if action == "delete":
-            flash(f"The draft ballot “{ballot.title}” was deleted.", "success")
             return redirect(url_for("ballots.index", slug=charter.slug))
-        flash("The ballot is closed and counted.", "success")
         return redirect(url_for("ballots.results", ballot_id=ballot_id))
     detail = views.ballot_detail(session, ballot)
-    return render_template(
+    return ballot_page(
         "ballots/lifecycle.html",
+        ballot,
+        charter,
         title=f"{action.title()} {ballot.title}",
-        breadcrumbs=ballot_crumbs(charter, ballot, (f"{action.title()} the ballot", None)),
+        crumb=f"{action.title()} the ballot",
         action=action,
         button=button,
-        ballot=ballot,
-        charter=charter,
         detail=detail,
         proxies_given=(
             sum(1 for p in q.proxies_for_ballot(session, ballot) if p.ballot_id)

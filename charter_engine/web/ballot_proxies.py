@@ -29,7 +29,7 @@ from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot, Proxy
 from charter_engine.web.ballot_forms import ProxyForm
 from charter_engine.web.ballots import bp
-from charter_engine.web.forms import commit_or_show
+from charter_engine.web.forms import FORM_REFUSALS, commit_or_flash, commit_or_show
 from charter_engine.web.security import require_user
 
 # --------------------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def give_proxy() -> ResponseReturnValue:
                 session, actor=user, agent_id=form.agent_id.data, ballot_id=ballot_id
             ).agent_id
         ),
-        errors=(ValidationError, Conflict, InvalidTransition, PermissionDenied),
+        errors=(*FORM_REFUSALS, PermissionDenied),
         on_error=refusals.append,
     )
     if not done:
@@ -152,13 +152,9 @@ def revoke_proxy(proxy_id: int) -> ResponseReturnValue:
         if proxy.ballot_id and request.form.get("back") == "ballot"
         else url_for("ballots.proxies")
     )
-    done = commit_or_show(
-        None,
+    commit_or_flash(
         lambda: proxy_ops.revoke_proxy(session, proxy_id, actor=user),
+        "The proxy is revoked: you vote yourself again.",
         errors=(Conflict, InvalidTransition),
-        on_error=lambda exc: flash(exc.message, "error"),
     )
-    if not done:
-        return redirect(back)
-    flash("The proxy is revoked: you vote yourself again.", "success")
     return redirect(back)

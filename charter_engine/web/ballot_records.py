@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from flask import Response, flash, make_response, redirect, render_template, request, url_for
+from flask import Response, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -25,7 +25,7 @@ from charter_engine.voting.rules import DEFAULT_OPTION, describe_quorum, fractio
 from charter_engine.web.ballot_forms import CHOICE_LABELS, THRESHOLD_LABELS, ReceiptForm
 from charter_engine.web.ballots import (
     OUTCOME_LABELS,
-    ballot_crumbs,
+    ballot_page,
     bp,
     charter_of,
     option_labels,
@@ -90,12 +90,12 @@ def results(ballot_id: int) -> ResponseReturnValue:
     quorum_needed = None
     if found is not None:
         quorum_needed = found.quorum
-    return render_template(
+    return ballot_page(
         "ballots/results.html",
+        ballot,
+        charter,
         title=f"Results: {ballot.title}",
-        breadcrumbs=ballot_crumbs(charter, ballot, ("Results", None)),
-        ballot=ballot,
-        charter=charter,
+        crumb="Results",
         found=found,
         unavailable=unavailable,
         charts=_charts(found, ballot) if found else [],
@@ -135,12 +135,12 @@ def roll_call(ballot_id: int) -> ResponseReturnValue:
     charter = charter_of(ballot)
     rows = _roll_call_rows(ballot)
     labels = option_labels(ballot)
-    return render_template(
+    return ballot_page(
         "ballots/roll_call.html",
+        ballot,
+        charter,
         title=f"Roll call: {ballot.title}",
-        breadcrumbs=ballot_crumbs(charter, ballot, ("Roll call", None)),
-        ballot=ballot,
-        charter=charter,
+        crumb="Roll call",
         rows=rows if isinstance(rows, list) else [],
         unavailable=rows if isinstance(rows, str) else None,
         ranking_words=lambda ranking: ranking_words(ranking, labels),
@@ -194,12 +194,12 @@ def receipts(ballot_id: int) -> ResponseReturnValue:
             status = 400
     labels = option_labels(ballot)
     response = make_response(
-        render_template(
+        ballot_page(
             "ballots/receipts.html",
+            ballot,
+            charter,
             title=f"Counted ballots: {ballot.title}",
-            breadcrumbs=ballot_crumbs(charter, ballot, ("Counted ballots", None)),
-            ballot=ballot,
-            charter=charter,
+            crumb="Counted ballots",
             counted=counted,
             unavailable=unavailable,
             form=form,

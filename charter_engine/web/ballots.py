@@ -35,8 +35,6 @@ from charter_engine.context import db
 from charter_engine.db import utcnow
 from charter_engine.errors import (
     CharterError,
-    Conflict,
-    InvalidTransition,
     NotFound,
     PermissionDenied,
     ValidationError,
@@ -62,7 +60,7 @@ from charter_engine.web.ballot_forms import (
     rank_field,
     read_vote,
 )
-from charter_engine.web.forms import commit_or_show
+from charter_engine.web.forms import FORM_REFUSALS, commit_or_show
 from charter_engine.web.links import object_url
 from charter_engine.web.security import require_user
 
@@ -80,8 +78,6 @@ KIND_SHORT = {
     "adoption": "Adoption of the charter",
 }
 STATE_LABELS = {"draft": "Upcoming", "open": "Open", "closed": "Closed"}
-# The refusals a form shows again with the message (anything else goes to the error pages).
-FORM_REFUSALS: tuple[type[CharterError], ...] = (ValidationError, InvalidTransition, Conflict)
 OUTCOME_LABELS = {
     "adopted": ("Adopted", "good"),
     "rejected": ("Rejected", "bad"),
@@ -130,6 +126,28 @@ def ballot_crumbs(
     if not tail:
         return _crumbs(charter, (ballot.title, None))
     return _crumbs(charter, (ballot.title, url_for("ballots.show", ballot_id=ballot.id)), *tail)
+
+
+def ballot_page(
+    template: str,
+    ballot: Ballot,
+    charter: Charter,
+    *,
+    title: str,
+    crumb: str | None = None,
+    **context: Any,
+) -> str:
+    """A page about one ballot: ``title``, the breadcrumbs down to the ballot (and ``crumb``, the
+    page's own step below it), and the ballot and its charter for the template."""
+    tail = ((crumb, None),) if crumb else ()
+    return render_template(
+        template,
+        title=title,
+        breadcrumbs=ballot_crumbs(charter, ballot, *tail),
+        ballot=ballot,
+        charter=charter,
+        **context,
+    )
 
 
 def _amendment_url(charter: Charter, number: int | None) -> str | None:
@@ -262,12 +280,11 @@ def _render_ballot(
         ]
     labels = option_labels(ballot)
     return (
-        render_template(
+        ballot_page(
             "ballots/show.html",
+            ballot,
+            charter,
             title=ballot.title,
-            breadcrumbs=ballot_crumbs(charter, ballot),
-            ballot=ballot,
-            charter=charter,
             detail=detail,
             text=text,
             changes=_change_views(text),
@@ -356,12 +373,12 @@ def _confirmation(
     voter = user if result.voter_id == user.id else db().get(User, result.voter_id)
     labels = option_labels(ballot)
     response = make_response(
-        render_template(
+        ballot_page(
             "ballots/confirmation.html",
+            ballot,
+            charter,
             title="Your vote is recorded",
-            breadcrumbs=ballot_crumbs(charter, ballot, ("Your vote", None)),
-            ballot=ballot,
-            charter=charter,
+            crumb="Your vote",
             result=result,
             voter=voter,
             for_someone_else=voter is not None and voter.id != user.id,

@@ -7,6 +7,7 @@
 * :func:`choices` — (value, label) pairs for ``SelectField``/``RadioField``;
 * :func:`commit_or_show` — the unit of work of a view that handles a form: run the operations,
   and either commit or roll back and show the domain error on the form;
+* :func:`commit_or_flash` — the same for a button: a refusal is flashed as an error;
 * :func:`show_error` — a domain error next to the field it names, or above the form.
 """
 
@@ -16,13 +17,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 from wtforms.validators import ValidationError as FieldError
 
 from charter_engine.accounts.operations import normalise_email
 from charter_engine.context import db
-from charter_engine.errors import CharterError, ValidationError
+from charter_engine.errors import CharterError, Conflict, InvalidTransition, ValidationError
 
 if TYPE_CHECKING:
 
@@ -90,6 +92,9 @@ def show_error(
 
 T = TypeVar("T")
 
+# The refusals a page shows again with the message (anything else goes to the error pages).
+FORM_REFUSALS: tuple[type[CharterError], ...] = (ValidationError, InvalidTransition, Conflict)
+
 
 @dataclass(frozen=True)
 class Done(Generic[T]):
@@ -124,3 +129,20 @@ def commit_or_show(
         return None
     db().commit()
     return Done(value)
+
+
+def commit_or_flash(
+    work: Callable[[], T],
+    success: str | Callable[[T], str],
+    *,
+    errors: tuple[type[CharterError], ...] = FORM_REFUSALS,
+) -> Done[T] | None:
+    """:func:`commit_or_show` for a button (no form to show again): a refusal is rolled back and
+    flashed as an error; otherwise the work is committed and ``success`` (or ``success(result)``)
+    flashed. The view redirects either way."""
+    done = commit_or_show(
+        None, work, errors=errors, on_error=lambda exc: flash(exc.message, "error")
+    )
+    if done:
+        flash(success if isinstance(success, str) else success(done.value), "success")
+    return done
