@@ -357,14 +357,7 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> VerifyResult:
             if ev.prev_hash != prev:
                 return broken(seq, f"event {seq} does not link to event {seq - 1}")
             digest = event_hash(
-                seq=seq,
-                occurred_at=ev.occurred_at,
-                actor_id=ev.actor_id,
-                action=ev.action,
-                object_type=ev.object_type,
-                object_id=ev.object_id,
-                payload=ev.payload,
-                prev_hash=ev.prev_hash,
+                seq=seq, prev_hash=ev.prev_hash, **{n: getattr(ev, n) for n in _MATERIAL}
             )
             if digest != ev.hash:
                 return broken(seq, f"event {seq} was altered")
