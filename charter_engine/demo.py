@@ -20,7 +20,7 @@ from charter_engine.comments.operations import AnchorSpec, create_comment
 from charter_engine.errors import Conflict
 from charter_engine.voting.demo import add_demo_ballots
 
-DEMO_PASSWORD = "charter-demo-2026"
+DEMO_PASSWORD = "charter-demo-2026"  # nosec B105  # the demo's published password
 CHARTER_FILE = Path(__file__).parent / "demo_data" / "charter.md"
 
 PEOPLE = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, union
@@ -273,3 +273,18 @@ def written_against(session: Session, changes: Sequence[AmendmentChange]) -> dic
         if base is not None:
             out[change.id] = base
     return out
+
+
+def applies_unchanged(amendment: Amendment, shown: Mapping[int, int]) -> bool:
+    """Whether ``amendment`` applies exactly as written to a revision showing ``shown`` (clause id
+    → clause version id): every clause it changes is still at the version it was written
+    against, and every clause it places a clause after is still there. A merge that left its
+    clauses alone does not rebase it (see ``merging.out_of_step_with``, the same rule in SQL)."""
+    for change in amendment.changes:
+        if change.base_version_id is not None and shown.get(change.clause_id or -1) != (
+            change.base_version_id
+        ):
+            return False
+        if change.after_clause_id is not None and change.after_clause_id not in shown:
+            return False
+    return True

@@ -77,6 +77,11 @@ def rules_of(ballot: Ballot) -> Rules:
         secrecy=ballot.secrecy,
         weighting=ballot.weighting,
         unranked=ballot.unranked,
+        roll=ballot.roll_rule,
+        # Loaded only for a chosen roll, so other ballots cost no query.
+        roll_members=(
+            tuple(v.user_id for v in ballot.chosen_voters) if ballot.roll_rule == "chosen" else ()
+        ),
     )
 
 
@@ -234,4 +239,5 @@ def count_ballot(session: Session, ballot: Ballot) -> Count:
             if o.key != DEFAULT_OPTION
         },
         unranked=rules.unranked,
+        labels={o.key: o.label for o in ballot.options},
     )

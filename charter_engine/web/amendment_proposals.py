@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from charter_engine.amendments.changes import ChangeError, ChangeSpec, derive_changes
 from charter_engine.amendments.operations import propose_amendment
+from charter_engine.amendments.queries import pending_amendments_on_clause
 from charter_engine.charters.models import Charter, RevisionClause
 from charter_engine.charters.operations import parser_format, validate_document_text
 from charter_engine.charters.queries import get_revision, revision_clauses
@@ -108,6 +109,7 @@ def propose(slug: str) -> ResponseReturnValue:
         "preview": None,
         "clause_row": None,
         "clause_options": choices,
+        "pending_here": [],
     }
     form: ProposalForm
     if kind == "edit":
@@ -123,6 +125,8 @@ def propose(slug: str) -> ResponseReturnValue:
             else None
         )
         context["clause_row"] = row
+        # Said before the member writes: others may already propose a change to this clause.
+        context["pending_here"] = pending_amendments_on_clause(db(), charter, row.clause_id)
     elif kind == "insert":
         form = InsertForm()
         form.after.choices = [("", "At the very start"), *choices]
@@ -326,5 +330,5 @@ def preview(slug: str) -> ResponseReturnValue:
         new = restate_clause_text(submitted, old)
     else:
         old, new = "", new_clause_text(submitted, document_text(rows[:1]))
-    html = Markup(diff_html(old.rstrip(), new.rstrip()))
+    html = Markup(diff_html(old.rstrip(), new.rstrip()))  # nosec B704  # diff_html escapes text
     return jsonify(html=str(html), changed=old.rstrip() != new.rstrip())

@@ -40,7 +40,8 @@ def create(slug: str) -> ResponseReturnValue:
     ensure_can(user, "ballot:create", charter)
     form = NewBallotForm()
     amendments = overview.votable_amendments(session, charter)
-    form.amendments.choices = [(a.id, f"#{a.number}: {a.title}") for a in amendments]
+    form.amendments.choices = [(a.id, f"Amendment #{a.number}: {a.title}") for a in amendments]
+    form.set_roll_choices(overview.possible_agents(session, exclude_id=0))
     if request.method == "GET" and request.args.get("amendment", "").isdigit():
         form.amendments.data = [int(request.args["amendment"])]
     if request.method == "GET" and request.args.get("kind") in KIND_LABELS:
@@ -106,6 +107,7 @@ def edit(ballot_id: int) -> ResponseReturnValue:
         flash("The rules of a ballot are frozen once it opens.", "error")
         return redirect(url_for("ballots.show", ballot_id=ballot.id))
     form = BallotRulesForm() if request.method == "POST" else BallotRulesForm.for_ballot(ballot)
+    form.set_roll_choices(overview.possible_agents(session, exclude_id=0))
     status = 200
     if form.validate_on_submit():
         rules = form.rules(ballot.kind)

@@ -46,6 +46,7 @@ from charter_engine.voting.closing import settled_ballot
 from charter_engine.voting.models import Ballot
 from charter_engine.voting.rules import (
     describe_quorum,
+    describe_roll,
     fraction_text,
     ratio_text,
 )
@@ -242,9 +243,8 @@ def _change_views(text: overview.BallotText) -> dict[str, list[dict[str, Any]]]:
         rows = []
         for change in option.changes:
             # diff_html escapes every piece of text; only <del>/<ins> markup is added.
-            rows.append(
-                {"change": change, "diff": Markup(diff_html(change.old_text, change.new_text))}
-            )
+            diff = Markup(diff_html(change.old_text, change.new_text))  # nosec B704
+            rows.append({"change": change, "diff": diff})
         views[option.option.key] = rows
     return views
 
@@ -269,7 +269,7 @@ def _render_ballot(
         and ballot.state != "closed"
         and me.proxy_given is None
         and not me.voted
-        and (ballot.state == "draft" or me.on_roll)
+        and (views.on_roll(session, ballot, user) if ballot.state == "draft" else me.on_roll)
     )
     proxy_form = None
     if may_give_proxy:
@@ -306,6 +306,8 @@ def _render_ballot(
             weighting_labels=WEIGHTING_LABELS,
             unranked_labels=UNRANKED_LABELS,
             quorum_text=describe_quorum(detail.rules.quorum_kind, detail.rules.quorum_value),
+            roll_text=describe_roll(detail.rules.roll, len(detail.rules.roll_members)),
+            chosen_names=views.chosen_names(session, detail.rules),
             ratio_text=ratio_text,
             fraction_text=fraction_text,
             outcome_labels=OUTCOME_LABELS,

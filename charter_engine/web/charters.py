@@ -5,6 +5,7 @@ clause's page with its history, the diff between any two of its versions and its
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
@@ -44,6 +45,7 @@ from charter_engine.web.drafting import (
     load_charter,
     view_arg,
 )
+from charter_engine.web.links import IdLink
 from charter_engine.web.rendering import blame_view, redline_view
 from charter_engine.web.security import require_user
 
@@ -94,6 +96,11 @@ def show(slug: str) -> ResponseReturnValue:
         cause_amendment=amendments.get(revision.amendment_id or 0),
         cause_actor=actors.get(revision.actor_id or 0),
         cause_labels=CAUSE_LABELS,
+        clause_links=SimpleNamespace(
+            history=IdLink("charters.clause", "clause_id", slug=charter.slug),
+            pending=IdLink("amendments.index", "clause", slug=charter.slug, state="pending"),
+            propose=IdLink("amendments.propose", "clause", slug=charter.slug),
+        ),
     )
 
 

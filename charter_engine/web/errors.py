@@ -22,10 +22,12 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from charter_engine.context import UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER, close_db
 from charter_engine.errors import (
     CharterError,
     ValidationError,
 )
+from charter_engine.web.extensions import login_manager
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ TITLES = {
     413: "The upload is too large",
     429: "Too many attempts",
     500: "Something went wrong on our side",
-    503: "The service is busy",
+    503: "The service is briefly unavailable",
 }
 TEMPLATES = {
     400: "errors/400.html",
@@ -82,7 +84,7 @@ _JSON_CODES = {
     413: "too_large",
     429: "too_many",
     500: "internal",
-    503: "busy",
+    503: "unavailable",
 }
 
 
@@ -184,10 +186,20 @@ def register_error_handlers(app: Flask) -> None:
         return error_page(400, "A value in this request is out of range. Nothing was changed.")
 
     @app.errorhandler(OperationalError)
-    def _busy(exc: OperationalError) -> ResponseReturnValue:
-        _rollback()
+    def _unavailable(exc: OperationalError) -> ResponseReturnValue:
+        close_db()  # not a rollback, which would reload the signed-in user from the database
         log.warning("database busy or unavailable: %s", exc.orig)
-        return error_page(503, "The service is busy. Nothing was changed; try again in a moment.")
+        headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+        if wants_json():
+            body = jsonify(error={"code": "unavailable", "message": UNAVAILABLE_MESSAGE})
+            return body, 503, headers
+        # A page of its own, without the layout: the layout asks the database who is signed in.
+        # Nor may the templates' context ask: whoever could not be loaded is anonymous here.
+        g.setdefault("_login_user", login_manager.anonymous_user())
+        page = render_template(
+            "errors/unavailable.html", title=TITLES[503], message=UNAVAILABLE_MESSAGE
+        )
+        return page, 503, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:
