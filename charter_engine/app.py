@@ -35,6 +35,7 @@ from charter_engine.web import (
     amendment_proposals,
     amendments,
     auth,
+    ballot_admin,
     ballot_proxies,
     ballot_records,
     ballots,
@@ -71,10 +72,12 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     second_factor.bp,
 )
 # Views that live beside their blueprint's main module: proposing, editing and resolving
-# amendments (on amendments.bp); closed ballots' records and proxies (on ballots.bp).
+# amendments (on amendments.bp); running ballots, closed ballots' records and proxies (on
+# ballots.bp).
 VIEW_MODULES: tuple[ModuleType, ...] = (
     amendment_proposals,
     amendment_editing,
+    ballot_admin,
     ballot_records,
     ballot_proxies,
 )

@@ -9,10 +9,11 @@ for another writer (SQLite answers "database is locked" at once), so only reads 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -117,3 +118,17 @@ def make_session_factory(
 ) -> sessionmaker[Session]:
     """Sessions on ``engine``; ``info`` is copied into each session's ``Session.info``."""
     return sessionmaker(bind=engine, expire_on_commit=False, info=info)
+
+
+RowT = TypeVar("RowT", bound=Base)
+
+
+def rows_by_id(session: Session, model: type[RowT], ids: Iterable[int | None]) -> dict[int, RowT]:
+    """The rows of ``model`` with these ids (Nones skipped), by id, in one query (none when no id
+    is given): what a page needs to name the people, amendments or versions it lists."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    id_column = model.__table__.c.id
+    rows = session.execute(select(id_column, model).where(id_column.in_(wanted)))
+    return {row_id: row for row_id, row in rows}

@@ -20,7 +20,7 @@ from charter_engine.accounts.tokens import (
     RESET_PATH,
     TokenSigner,
 )
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.errors import Conflict, ValidationError
 from charter_engine.mail.outbox import BASE_URL_MARK, queue_mail
 
@@ -85,13 +85,8 @@ def invite_member(
         actor=actor,
     )
     _queue_invitation(session, user, actor, signer)
-    record_event(
-        session,
-        "user.invited",
-        actor_id=actor.id,
-        object_type="user",
-        object_id=user.id,
-        payload={"email": user.email, "role": user.role},
+    record(
+        session, "user.invited", user, actor=actor, payload={"email": user.email, "role": user.role}
     )
     return user
 
@@ -103,12 +98,11 @@ def resend_invitation(session: Session, user: User, *, actor: User, signer: Toke
     if not user.active:
         raise Conflict(f"{user.name}'s account is deactivated; reactivate it first.")
     _queue_invitation(session, user, actor, signer)
-    record_event(
+    record(
         session,
         "user.invited",
-        actor_id=actor.id,
-        object_type="user",
-        object_id=user.id,
+        user,
+        actor=actor,
         payload={"email": user.email, "role": user.role, "again": True},
     )
 
@@ -117,14 +111,7 @@ def accept_invitation(session: Session, *, token: str, password: str, signer: To
     """Set the invited person's password; the invitation link stops working."""
     user = signer.read(session, INVITATION, token)
     set_password(user, password)
-    record_event(
-        session,
-        "user.invitation_accepted",
-        actor_id=user.id,
-        object_type="user",
-        object_id=user.id,
-        payload={},
-    )
+    record(session, "user.invitation_accepted", user, actor=user, payload={})
     return user
 
 
@@ -171,39 +158,18 @@ def request_password_reset(session: Session, *, email: object, signer: TokenSign
         kind="password_reset",
         user_id=user.id,
     )
-    record_event(
-        session,
-        "user.password_reset_requested",
-        actor_id=None,
-        object_type="user",
-        object_id=user.id,
-        payload={},
-    )
+    record(session, "user.password_reset_requested", user, actor=None, payload={})
 
 
 def reset_password(session: Session, *, token: str, password: str, signer: TokenSigner) -> User:
     """Set a new password from a reset link; every existing session of the account ends."""
     user = signer.read(session, RESET, token)
     set_password(user, password)
-    record_event(
-        session,
-        "user.password_reset",
-        actor_id=user.id,
-        object_type="user",
-        object_id=user.id,
-        payload={},
-    )
+    record(session, "user.password_reset", user, actor=user, payload={})
     return user
 
 
 def end_sessions(session: Session, user: User, *, reason: str = "logout") -> None:
     """Invalidate every session cookie issued to ``user`` (logout signs out everywhere)."""
     user.session_generation = (user.session_generation or 0) + 1
-    record_event(
-        session,
-        "user.sessions_ended",
-        actor_id=user.id,
-        object_type="user",
-        object_id=user.id,
-        payload={"reason": reason},
-    )
+    record(session, "user.sessions_ended", user, actor=user, payload={"reason": reason})

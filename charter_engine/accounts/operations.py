@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import ROLES, ApiToken, User
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.db import utcnow
 from charter_engine.errors import Conflict, ValidationError
 from charter_engine.limits import EMAIL, NAME, ORGANISATION, PASSWORD, TOKEN_NAME, check_length
@@ -73,14 +73,7 @@ def create_user(
             session.flush()
     except IntegrityError as exc:
         raise Conflict(f"There is already an account for {address}.") from exc
-    record_event(
-        session,
-        "user.created",
-        actor_id=actor.id if actor else None,
-        object_type="user",
-        object_id=user.id,
-        payload={"email": address, "role": role},
-    )
+    record(session, "user.created", user, actor=actor, payload={"email": address, "role": role})
     return user
 
 
@@ -113,14 +106,7 @@ def issue_token(session: Session, user: User, *, name: str = "api") -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), name=name))
     session.flush()
-    record_event(
-        session,
-        "token.issued",
-        actor_id=user.id,
-        object_type="user",
-        object_id=user.id,
-        payload={"name": name},
-    )
+    record(session, "token.issued", user, actor=user, payload={"name": name}, object_type="user")
     return token
 
 

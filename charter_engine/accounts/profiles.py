@@ -17,7 +17,7 @@ from charter_engine.accounts.countries import COUNTRIES
 from charter_engine.accounts.models import ROLES, User
 from charter_engine.accounts.operations import check_password, set_password
 from charter_engine.accounts.permissions import ensure_can
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.errors import Conflict, ValidationError
 
 FIELDS = {
@@ -88,14 +88,7 @@ def update_profile(
     for key, value in changes.items():
         setattr(user, key, value)
     if changed:
-        record_event(
-            session,
-            "user.profile_updated",
-            actor_id=actor.id,
-            object_type="user",
-            object_id=user.id,
-            payload={"fields": changed},
-        )
+        record(session, "user.profile_updated", user, actor=actor, payload={"fields": changed})
     return user
 
 
@@ -105,14 +98,7 @@ def change_password(session: Session, user: User, *, actor: User, current: str, 
     if not check_password(user, current):
         raise ValidationError("Your current password is not right.", field="current_password")
     set_password(user, new)
-    record_event(
-        session,
-        "user.password_changed",
-        actor_id=actor.id,
-        object_type="user",
-        object_id=user.id,
-        payload={},
-    )
+    record(session, "user.password_changed", user, actor=actor, payload={})
 
 
 def _other_active_secretariat(session: Session, user: User) -> bool:
@@ -132,14 +118,7 @@ def deactivate_user(session: Session, user: User, *, actor: User) -> None:
         return
     user.active = False
     user.session_generation = (user.session_generation or 0) + 1
-    record_event(
-        session,
-        "user.deactivated",
-        actor_id=actor.id,
-        object_type="user",
-        object_id=user.id,
-        payload={},
-    )
+    record(session, "user.deactivated", user, actor=actor, payload={})
 
 
 def reactivate_user(session: Session, user: User, *, actor: User) -> None:
@@ -147,14 +126,7 @@ def reactivate_user(session: Session, user: User, *, actor: User) -> None:
     if user.active:
         return
     user.active = True
-    record_event(
-        session,
-        "user.reactivated",
-        actor_id=actor.id,
-        object_type="user",
-        object_id=user.id,
-        payload={},
-    )
+    record(session, "user.reactivated", user, actor=actor, payload={})
 
 
 def change_role(session: Session, user: User, *, role: str, actor: User) -> None:
@@ -166,11 +138,4 @@ def change_role(session: Session, user: User, *, role: str, actor: User) -> None
     if user.role == "secretariat" and not _other_active_secretariat(session, user):
         raise Conflict("The last active secretariat account keeps its role.")
     before, user.role = user.role, role
-    record_event(
-        session,
-        "user.role_changed",
-        actor_id=actor.id,
-        object_type="user",
-        object_id=user.id,
-        payload={"from": before, "to": role},
-    )
+    record(session, "user.role_changed", user, actor=actor, payload={"from": before, "to": role})

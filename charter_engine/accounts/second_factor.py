@@ -35,7 +35,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from charter_engine.accounts.models import User
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.db import Base, utcnow
 from charter_engine.errors import Conflict, ValidationError
 
@@ -127,14 +127,7 @@ def begin_enrolment(session: Session, user: User) -> TotpFactor:
         factor.secret = pyotp.random_base32()
         factor.created_at = utcnow()
     session.flush()
-    record_event(
-        session,
-        "user.second_factor_enrolment_started",
-        actor_id=user.id,
-        object_type="user",
-        object_id=user.id,
-        payload={},
-    )
+    record(session, "user.second_factor_enrolment_started", user, actor=user, payload={})
     return factor
 
 
@@ -153,12 +146,11 @@ def confirm_enrolment(session: Session, user: User, code: object, *, now: dateti
     factor.confirmed_at = now
     factor.last_used_step = step
     codes = _new_recovery_codes(session, user, now=now)
-    record_event(
+    record(
         session,
         "user.second_factor_enabled",
-        actor_id=user.id,
-        object_type="user",
-        object_id=user.id,
+        user,
+        actor=user,
         payload={"recovery_codes": len(codes)},
     )
     return codes
@@ -189,12 +181,11 @@ def use_second_factor(session: Session, user: User, code: object, *, now: dateti
             method = RECOVERY_CODE
     if method is None:
         return None
-    record_event(
+    record(
         session,
         "user.second_factor_used",
-        actor_id=user.id,
-        object_type="user",
-        object_id=user.id,
+        user,
+        actor=user,
         payload={"method": method, "recovery_codes_left": _codes_left(session, user)},
     )
     return method
@@ -205,12 +196,11 @@ def renew_recovery_codes(session: Session, user: User, code: object, *, now: dat
     if use_second_factor(session, user, code, now=now) is None:
         raise ValidationError("That code does not match.", field="code")
     codes = _new_recovery_codes(session, user, now=now)
-    record_event(
+    record(
         session,
         "user.recovery_codes_renewed",
-        actor_id=user.id,
-        object_type="user",
-        object_id=user.id,
+        user,
+        actor=user,
         payload={"recovery_codes": len(codes)},
     )
     return codes
@@ -226,14 +216,7 @@ def turn_off_second_factor(
     if use_second_factor(session, user, code, now=now) is None:
         raise ValidationError("That code does not match.", field="code")
     _remove(session, user)
-    record_event(
-        session,
-        "user.second_factor_disabled",
-        actor_id=user.id,
-        object_type="user",
-        object_id=user.id,
-        payload={"by": "owner"},
-    )
+    record(session, "user.second_factor_disabled", user, actor=user, payload={"by": "owner"})
 
 
 def reset_second_factor(session: Session, user: User, *, reason: str) -> bool:
@@ -243,12 +226,11 @@ def reset_second_factor(session: Session, user: User, *, reason: str) -> bool:
     if factor_of(session, user) is None:
         return False
     _remove(session, user)
-    record_event(
+    record(
         session,
         "user.second_factor_disabled",
-        actor_id=None,
-        object_type="user",
-        object_id=user.id,
+        user,
+        actor=None,
         payload={"by": "operator", "reason": reason},
     )
     return True

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.models import Amendment, AmendmentBacker
 from charter_engine.amendments.workflow import PENDING_STATES
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.errors import InvalidTransition, NotFound, ValidationError
 
 if TYPE_CHECKING:
@@ -37,14 +37,7 @@ def add_backer(
         backer = AmendmentBacker(amendment_id=amendment.id, user_id=actor.id, kind=kind)
         session.add(backer)
     session.flush()
-    record_event(
-        session,
-        "amendment.backed",
-        actor_id=actor.id,
-        object_type="amendment",
-        object_id=amendment.id,
-        payload={"kind": kind},
-    )
+    record(session, "amendment.backed", amendment, actor=actor, payload={"kind": kind})
     return backer
 
 
@@ -58,11 +51,4 @@ def remove_backer(session: Session, amendment: Amendment, *, actor: User) -> Non
         raise NotFound("You are not backing this amendment.")
     session.delete(backer)
     session.flush()
-    record_event(
-        session,
-        "amendment.unbacked",
-        actor_id=actor.id,
-        object_type="amendment",
-        object_id=amendment.id,
-        payload={},
-    )
+    record(session, "amendment.unbacked", amendment, actor=actor, payload={})

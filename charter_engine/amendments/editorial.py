@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.merging import ensure_no_open_vote, rebase_pending
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.charters.models import Charter, Revision
 from charter_engine.charters.operations import (
     Entry,
@@ -76,12 +76,11 @@ def editorial_change(
         editorial=True,
     )
     carry_anchors(session, revision)
-    record_event(
+    record(
         session,
         "charter.editorial_change",
-        actor_id=actor.id,
-        object_type="charter",
-        object_id=charter.id,
+        charter,
+        actor=actor,
         payload={"clause_id": clause_id, "revision": revision.number, "reason": reason.strip()},
     )
     rebase_pending(session, charter, revision, actor=actor)

@@ -26,7 +26,7 @@ from charter_engine.amendments.models import Amendment, AmendmentChange
 from charter_engine.amendments.queries import fingerprint, get_amendment, touched_clause_ids
 from charter_engine.amendments.transitions import ensure_version, set_state
 from charter_engine.amendments.workflow import EDITABLE_STATES, next_state, permission_for
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
 from charter_engine.charters.operations import Entry, create_revision, parser_format
 from charter_engine.charters.queries import get_charter_for_update, get_revision, revision_clauses
@@ -228,12 +228,11 @@ def rebase_pending(
             outcome["rebased"].append(amendment.id)
     session.flush()
     if outcome["rebased"]:
-        record_event(
+        record(
             session,
             "charter.amendments_rebased",
-            actor_id=actor.id if actor else None,
-            object_type="charter",
-            object_id=charter.id,
+            charter,
+            actor=actor,
             payload={"revision": revision.number, "amendments": outcome["rebased"]},
         )
     return outcome
@@ -464,11 +463,10 @@ def _merge_into_parent(
         extra={"into": parent.id, "editorial": editorial},
     )
     session.flush()
-    record_event(
+    record(
         session,
         "amendment.sub_amendment_merged",
-        actor_id=actor.id if actor else None,
-        object_type="amendment",
-        object_id=parent.id,
+        parent,
+        actor=actor,
         payload={"sub_amendment": sub.id, "fingerprint": fingerprint(parent)},
     )

@@ -25,7 +25,7 @@ from charter_engine.amendments.transitions import (
     transition_amendment,
 )
 from charter_engine.amendments.workflow import EDITABLE_STATES, next_state
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.charters.models import Charter, Revision, RevisionClause
 from charter_engine.charters.operations import parser_format, validate_document_text
 from charter_engine.charters.queries import (
@@ -230,12 +230,11 @@ def propose_amendment(
                 f"changes made since. Revision {head.number} is current.",
                 details={"conflicts": conflicts, "head_revision": head.number},
             )
-    record_event(
+    record(
         session,
         "amendment.proposed",
-        actor_id=actor.id,
-        object_type="amendment",
-        object_id=amendment.id,
+        amendment,
+        actor=actor,
         payload={
             "charter": charter.slug,
             "number": amendment.number,
@@ -278,12 +277,11 @@ def update_amendment(
         _replace_changes(session, amendment, changes=changes, text=text)
     amendment.updated_at = utcnow()
     session.flush()
-    record_event(
+    record(
         session,
         "amendment.edited",
-        actor_id=actor.id,
-        object_type="amendment",
-        object_id=amendment.id,
+        amendment,
+        actor=actor,
         payload={"version": amendment.version, "fingerprint": fingerprint(amendment)},
     )
     return amendment

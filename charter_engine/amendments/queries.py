@@ -1,5 +1,6 @@
 """Reading amendments: loading one (locked when it is about to change), the fingerprint of exactly
-what it proposes, the clauses it touches and the conflicts recorded when a rebase failed.
+what it proposes, the clauses it touches and the conflicts recorded when a rebase failed; the lists
+and counts the pages show (by clause, by state, by author), each in a fixed number of queries.
 
 Nothing here changes data; the operations, the ballots, the web pages and the API share these.
 """
@@ -8,13 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, func, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
-from charter_engine.amendments.models import Amendment
+from charter_engine.accounts.models import User
+from charter_engine.amendments.models import Amendment, AmendmentBacker, AmendmentChange
+from charter_engine.amendments.workflow import PENDING_STATES, STATES
+from charter_engine.charters.models import Charter, ClauseVersion
+from charter_engine.charters.queries import versions_by_id
+from charter_engine.db import rows_by_id
 from charter_engine.errors import NotFound
 from charter_engine.ids import is_id
 
@@ -66,6 +72,207 @@ def touched_clause_ids(amendment: Amendment) -> set[int]:
 
 def amendment_conflicts(amendment: Amendment) -> list[dict[str, Any]]:
     return json.loads(amendment.conflicts) if amendment.conflicts else []
+
+
+def pending_amendment_counts(session: Session, charter: Charter) -> dict[int, int]:
+    """Clause id → number of pending (top-level) amendments that change it or insert after it."""
+    direct = (
+        select(AmendmentChange.clause_id.label("clause_id"), Amendment.id.label("amendment_id"))
+        .join(Amendment, Amendment.id == AmendmentChange.amendment_id)
+        .where(
+            Amendment.charter_id == charter.id,
+            Amendment.state.in_(PENDING_STATES),
+            Amendment.parent_id.is_(None),
+            AmendmentChange.kind != "insert",
+            AmendmentChange.clause_id.is_not(None),
+        )
+    )
+    inserts = (
+        select(
+            AmendmentChange.after_clause_id.label("clause_id"), Amendment.id.label("amendment_id")
+        )
+        .join(Amendment, Amendment.id == AmendmentChange.amendment_id)
+        .where(
+            Amendment.charter_id == charter.id,
+            Amendment.state.in_(PENDING_STATES),
+            Amendment.parent_id.is_(None),
+            AmendmentChange.kind == "insert",
+            AmendmentChange.after_clause_id.is_not(None),
+        )
+    )
+    both = union(direct, inserts).subquery()
+    rows = session.execute(
+        select(both.c.clause_id, func.count(func.distinct(both.c.amendment_id))).group_by(
+            both.c.clause_id
+        )
+    ).all()
+    return {clause_id: count for clause_id, count in rows}
+
+
+def amendments_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Amendment]:
+    return rows_by_id(session, Amendment, ids)
+
+
+def amendment_by_number(session: Session, charter: Charter, number: int) -> Amendment:
+    amendment = (
+        session.execute(
+            select(Amendment)
+            .where(Amendment.charter_id == charter.id, Amendment.number == number)
+            .options(selectinload(Amendment.changes), selectinload(Amendment.backers))
+        ).scalar_one_or_none()
+        if is_id(number)  # numbers are 32-bit columns as ids are
+        else None
+    )
+    if amendment is None:
+        raise NotFound(f"There is no amendment #{number} to this charter.")
+    return amendment
+
+
+def amendment_list_query(
+    charter: Charter, *, state: str | None, clause_id: int | None, author_id: int | None
+) -> Select[Any]:
+    stmt = (
+        select(Amendment)
+        .where(Amendment.charter_id == charter.id)
+        .order_by(Amendment.number.desc())
+    )
+    if state in STATES:
+        stmt = stmt.where(Amendment.state == state)
+    elif state == "pending":
+        stmt = stmt.where(Amendment.state.in_(PENDING_STATES))
+    if author_id is not None:
+        stmt = stmt.where(Amendment.author_id == author_id)
+    if clause_id is not None:
+        touching = select(AmendmentChange.amendment_id).where(
+            or_(
+                and_(AmendmentChange.clause_id == clause_id, AmendmentChange.kind != "insert"),
+                AmendmentChange.after_clause_id == clause_id,
+            )
+        )
+        stmt = stmt.where(Amendment.id.in_(touching))
+    return stmt
+
+
+def changes_of(session: Session, amendment_ids: Iterable[int]) -> dict[int, list[AmendmentChange]]:
+    wanted = set(amendment_ids)
+    out: dict[int, list[AmendmentChange]] = {i: [] for i in wanted}
+    if not wanted:
+        return out
+    rows = session.execute(
+        select(AmendmentChange)
+        .where(AmendmentChange.amendment_id.in_(wanted))
+        .order_by(AmendmentChange.amendment_id, AmendmentChange.position)
+    ).scalars()
+    for change in rows:
+        out[change.amendment_id].append(change)
+    return out
+
+
+def amendment_authors(session: Session, charter: Charter) -> list[User]:
+    return list(
+        session.execute(
+            select(User)
+            .where(
+                User.id.in_(select(Amendment.author_id).where(Amendment.charter_id == charter.id))
+            )
+            .order_by(User.name)
+        ).scalars()
+    )
+
+
+def sub_amendments(session: Session, parent: Amendment) -> Sequence[Amendment]:
+    return (
+        session.execute(
+            select(Amendment).where(Amendment.parent_id == parent.id).order_by(Amendment.number)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def pending_amendments_on_clause(
+    session: Session, charter: Charter, clause_id: int
+) -> Sequence[Amendment]:
+    return (
+        session.execute(
+            amendment_list_query(charter, state="pending", clause_id=clause_id, author_id=None)
+            .where(Amendment.parent_id.is_(None))
+            .order_by(None)
+            .order_by(Amendment.number)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def backer_of(amendment: Amendment, user: User | None) -> AmendmentBacker | None:
+    if user is None:
+        return None
+    for backer in amendment.backers:
+        if backer.user_id == user.id:
+            return backer
+    return None
+
+
+def state_counts(session: Session, charter: Charter) -> dict[str, int]:
+    rows = session.execute(
+        select(Amendment.state, func.count(Amendment.id))
+        .where(Amendment.charter_id == charter.id)
+        .group_by(Amendment.state)
+    ).all()
+    counts = dict.fromkeys(STATES, 0)
+    counts.update({state: count for state, count in rows})
+    return counts
+
+
+def amendments_in_states(
+    session: Session, charter: Charter, states: Iterable[str], *, limit: int = 20
+) -> Sequence[Amendment]:
+    return (
+        session.execute(
+            select(Amendment)
+            .where(Amendment.charter_id == charter.id, Amendment.state.in_(list(states)))
+            .order_by(Amendment.updated_at.desc(), Amendment.id.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def change_texts(
+    kind: str, base: str | None, proposed: str | None
+) -> tuple[str | None, str | None]:
+    """The old and new text of a change: ``old`` is the text it was written against (``base``;
+    None for an insert), ``new`` the text it proposes (None for a delete; a move keeps the old
+    text unless it proposes another). Pages, ballots and the API show a change as the diff of
+    these two, so what they show is the edit its author made — after a rebase too, since a
+    rebase moves the base along with the proposed text."""
+    if kind == "insert":
+        return None, proposed
+    if kind == "delete":
+        return base, None
+    if kind == "move":
+        return base, proposed if proposed is not None else base
+    return base, proposed
+
+
+def written_against(session: Session, changes: Sequence[AmendmentChange]) -> dict[int, str]:
+    """Change id → the text each change was written against: the clause version it is based on,
+    or for a sub-amendment the proposed text it amends (one query)."""
+    versions: dict[int, ClauseVersion] = versions_by_id(
+        session, (c.base_version_id for c in changes)
+    )
+    out = {}
+    for change in changes:
+        if change.target_change_id is not None:
+            base = change.base_text
+        else:
+            version = versions.get(change.base_version_id or -1)
+            base = version.text if version is not None else None
+        if base is not None:
+            out[change.id] = base
+    return out
 
 
 def applies_unchanged(amendment: Amendment, shown: Mapping[int, int]) -> bool:

@@ -18,7 +18,7 @@ from charter_engine.amendments.operations import (
 from charter_engine.amendments.queries import fingerprint, get_amendment
 from charter_engine.amendments.transitions import transition_amendment
 from charter_engine.amendments.workflow import EDITABLE_STATES
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.charters.queries import get_charter_for_update
 from charter_engine.errors import InvalidTransition, ValidationError
 
@@ -105,12 +105,11 @@ def propose_sub_amendment(
     charter.next_amendment_number += 1
     session.add(sub)
     session.flush()
-    record_event(
+    record(
         session,
         "amendment.proposed",
-        actor_id=actor.id,
-        object_type="amendment",
-        object_id=sub.id,
+        sub,
+        actor=actor,
         payload={
             "parent": parent.id,
             "number": sub.number,

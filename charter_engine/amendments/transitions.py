@@ -19,7 +19,7 @@ from charter_engine.amendments.workflow import (
     next_state,
     permission_for,
 )
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.db import utcnow
 from charter_engine.errors import InvalidTransition, StaleVersion, ValidationError
 
@@ -42,13 +42,13 @@ def set_state(
     amendment.updated_at = utcnow()
     if target == "submitted" and amendment.submitted_at is None:
         amendment.submitted_at = utcnow()
-    record_event(
+    record(
         session,
         f"amendment.{action}",
-        actor_id=actor.id if actor else None,
-        object_type="amendment",
-        object_id=amendment.id,
+        amendment,
+        actor=actor,
         payload={"from": before, "to": target, **(extra or {})},
+        object_type="amendment",
     )
 
 

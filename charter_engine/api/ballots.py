@@ -29,7 +29,6 @@ from charter_engine.api.openapi import error_responses, json_body, json_response
 from charter_engine.charters.queries import get_charter
 from charter_engine.context import db
 from charter_engine.db import utcnow
-from charter_engine.errors import CharterError
 from charter_engine.voting import closing, views
 from charter_engine.voting import operations as ops
 from charter_engine.voting import queries as q
@@ -46,19 +45,7 @@ UPDATE_FIELDS = frozenset({"title", "majority", "majorities", "version", *RULE_F
 
 def settled_ballot(ballot_id: int) -> Ballot:
     """The ballot, opened or closed first if its schedule says so (see the module docstring)."""
-    session = db()
-    ballot = q.get_ballot(session, ballot_id)
-    if closing.ballot_due(ballot):
-        # Leave the (possibly read-only) transaction and do the change in a write transaction.
-        session.rollback()
-        try:
-            closing.settle_ballot(session, ballot_id)
-            session.commit()
-        except CharterError:
-            # A scheduled opening that cannot happen (the amendment moved on): show it as it is.
-            session.rollback()
-        ballot = q.get_ballot(session, ballot_id)
-    return ballot
+    return closing.settled_ballot(db(), ballot_id)
 
 
 def ballot_json(ballot: Ballot, *, full: bool = False) -> dict[str, Any]:

@@ -21,7 +21,7 @@ Measured on the vote benchmark, chaining each vote in its own transaction made c
 queue for the head lock (each holder waits for its COMMIT, and for Python's GIL between round trips)
 and cut the votes per second tenfold (``docs/benchmarks.md``); hence the second place, for votes
 only. Whoever chains also chains every committed event that waits, so events reach the chain
-however they were written. ``docs/architecture.md`` ("The audit chain") says what the window
+however they were written. ``docs/internals.md`` ("The audit chain") says what the window
 between a vote's commit and its chaining means.
 """
 
@@ -32,7 +32,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import (
     Table,
@@ -43,7 +43,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from charter_engine.audit.models import AuditEvent, AuditHead
 from charter_engine.db import utcnow
@@ -139,6 +139,35 @@ def record_event(
     session.info.setdefault(_PENDING, []).append(_Queued(row, chain_later=chain_later))
 
 
+class _Row(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+def record(
+    session: Session,
+    action: str,
+    subject: _Row | int,
+    *,
+    actor: _Row | None,
+    payload: dict[str, Any] | None = None,
+    object_type: str | None = None,
+    chain_later: bool = False,
+) -> None:
+    """:func:`record_event` as the operations call it: ``action`` ("amendment.edited") done to
+    ``subject`` (a row, or its id) by ``actor`` (None: the system). The object's type is the
+    action's first word unless ``object_type`` says otherwise ("vote.cast" is about a ballot)."""
+    record_event(
+        session,
+        action,
+        actor_id=None if actor is None else actor.id,
+        object_type=object_type or action.partition(".")[0],
+        object_id=subject if isinstance(subject, int) else subject.id,
+        payload=payload,
+        chain_later=chain_later,
+    )
+
+
 # Chaining uses Core statements on the tables, not ORM entities: the chainer's thread may start
 # while the app's models are still being imported, before the ORM's mappers can be configured.
 _EVENTS = cast(Table, AuditEvent.__table__)
@@ -146,19 +175,25 @@ _HEAD = cast(Table, AuditHead.__table__)
 
 
 Subscriber = Callable[[Session, list[dict[str, Any]]], None]
-_SUBSCRIBERS: list[Subscriber] = []
+# ``sessionmaker.kw["info"]`` key of the subscribers installed on a session factory.
+AUDIT_SUBSCRIBERS = "charter_engine.audit_subscribers"
 
 
-def subscribe(callback: Subscriber) -> Subscriber:
-    """Call ``callback(session, events)`` with a transaction's events just before they are written.
+def subscribe(sessions: sessionmaker[Session], callback: Subscriber) -> None:
+    """In the sessions ``sessions`` makes, and only those, call ``callback(session, events)`` with
+    each transaction's events just before they are written.
 
     This is how side effects that follow from changes (notifications, mail in the outbox) are
     added to the same transaction without the operations knowing about them. Events chained later
-    are passed too, before they are written.
+    are passed too, before they are written. The app factory and the command line install theirs
+    (:mod:`charter_engine.subscribers`); a session made any other way has none, so what a domain
+    test sees never depends on what ran before it in the process.
     """
-    if callback not in _SUBSCRIBERS:
-        _SUBSCRIBERS.append(callback)
-    return callback
+    info = dict(sessions.kw.get("info") or {})
+    installed: tuple[Subscriber, ...] = info.get(AUDIT_SUBSCRIBERS, ())
+    if callback not in installed:
+        info[AUDIT_SUBSCRIBERS] = (*installed, callback)
+        sessions.configure(info=info)
 
 
 def _append_pending(session: Session) -> None:
@@ -166,7 +201,7 @@ def _append_pending(session: Session) -> None:
     if not pending:
         return
     events = [queued.row for queued in pending]
-    for callback in _SUBSCRIBERS:
+    for callback in session.info.get(AUDIT_SUBSCRIBERS, ()):
         callback(session, events)
     # Everything else first: the head lock, when taken, is the last lock of this transaction.
     session.flush()
@@ -266,6 +301,10 @@ def _poke_chainer(session: Session) -> None:
             chainer.poke()
 
 
+# The audit log's own listeners act on every session, because every session must write the events
+# recorded in it: they only act on what ``record_event`` queued, so a session in which nothing
+# was recorded is untouched, whatever was imported or created before. Subscribers, which add
+# behaviour, are installed per session factory instead (``subscribe``).
 event.listen(Session, "before_commit", _append_pending)
 event.listen(Session, "after_commit", _poke_chainer)
 event.listen(Session, "after_transaction_create", _mark_savepoint)
@@ -371,14 +410,7 @@ def verify_chain(session: Session, *, batch_size: int = 5000) -> VerifyResult:
             if ev.prev_hash != prev:
                 return broken(seq, f"event {seq} does not link to event {seq - 1}")
             digest = event_hash(
-                seq=seq,
-                occurred_at=ev.occurred_at,
-                actor_id=ev.actor_id,
-                action=ev.action,
-                object_type=ev.object_type,
-                object_id=ev.object_id,
-                payload=ev.payload,
-                prev_hash=ev.prev_hash,
+                seq=seq, prev_hash=ev.prev_hash, **{n: getattr(ev, n) for n in _MATERIAL}
             )
             if digest != ev.hash:
                 return broken(seq, f"event {seq} was altered")

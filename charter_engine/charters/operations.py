@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.permissions import ensure_can
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.charters.models import Charter, Clause, ClauseVersion, Revision, RevisionClause
 from charter_engine.errors import ValidationError
 from charter_engine.limits import CHARTER_TITLE, DOCUMENT, FILENAME, check_length
@@ -140,12 +140,11 @@ def import_charter(
         actor=actor,
         note=f"Imported from {filename}" if filename else "Imported",
     )
-    record_event(
+    record(
         session,
         "charter.imported",
-        actor_id=actor.id,
-        object_type="charter",
-        object_id=charter.id,
+        charter,
+        actor=actor,
         payload={
             "slug": charter.slug,
             "title": title,

@@ -3,7 +3,7 @@ clause through its versions. Each function issues a fixed number of queries."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -17,6 +17,7 @@ from charter_engine.charters.models import (
     Revision,
     RevisionClause,
 )
+from charter_engine.db import rows_by_id
 from charter_engine.errors import NotFound
 from charter_engine.ids import is_id
 from charter_engine.text import diff_words
@@ -235,3 +236,25 @@ def clause_history(session: Session, charter: Charter, clause_id: int) -> list[C
         out.append(ClauseHistoryEntry(version, revision, pieces))
         previous = version
     return out
+
+
+def clause_in_revision(
+    session: Session, revision: Revision, clause_id: int
+) -> RevisionClause | None:
+    return session.execute(
+        select(RevisionClause).where(
+            RevisionClause.revision_id == revision.id, RevisionClause.clause_id == clause_id
+        )
+    ).scalar_one_or_none()
+
+
+def revision_numbers(session: Session, ids: Iterable[int | None]) -> dict[int, int]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Revision.id, Revision.number).where(Revision.id.in_(wanted)))
+    return {rid: number for rid, number in rows}
+
+
+def versions_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, ClauseVersion]:
+    return rows_by_id(session, ClauseVersion, ids)

@@ -11,12 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from charter_engine.accounts.permissions import ensure_can
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
 from charter_engine.comments.models import Comment, CommentAnchor
 from charter_engine.errors import NotFound, ValidationError
 from charter_engine.limits import COMMENT, QUOTE, check_length
 from charter_engine.text import map_anchors
+from charter_engine.text.submitted import normalise_newlines
 
 if TYPE_CHECKING:
     from charter_engine.accounts.models import User
@@ -52,6 +53,27 @@ def parse_anchor(raw: object) -> AnchorSpec | None:
     if quote is not None and not isinstance(quote, str):
         raise ValidationError("The anchor quote must be text.", field="anchor")
     return AnchorSpec(start, end, quote)
+
+
+def locate_passage(text: str, passage: str) -> AnchorSpec:
+    """The anchor of a pasted passage: it must occur exactly once in the clause's text."""
+    wanted = normalise_newlines(passage, text).strip()
+    if not wanted:
+        raise ValidationError("Paste the passage you comment on.", field="passage")
+    found = text.count(wanted)
+    if found == 0:
+        raise ValidationError(
+            "This passage is not in the clause's current text. Copy it exactly from the clause.",
+            field="passage",
+        )
+    if found > 1:
+        raise ValidationError(
+            f"This passage occurs {found} times in the clause; quote a few more words so that "
+            "it is clear which one you mean.",
+            field="passage",
+        )
+    start = text.index(wanted)
+    return AnchorSpec(start, start + len(wanted), wanted)
 
 
 def _current_version(session: Session, charter: Charter, clause_id: int) -> ClauseVersion:
@@ -140,12 +162,11 @@ def create_comment(
         comment.anchors.append(anchor_row)
     session.add(comment)
     session.flush()
-    record_event(
+    record(
         session,
         "comment.created",
-        actor_id=actor.id,
-        object_type="comment",
-        object_id=comment.id,
+        comment,
+        actor=actor,
         payload={
             "clause_id": clause_id,
             "amendment_id": amendment_id,

@@ -381,18 +381,6 @@ def action_items(session: Session, user: User, *, limit: int = 5) -> Sequence[No
     )
 
 
-# Set in the ``info`` of the session factories given to :func:`install`.
-NOTIFY = "charter_engine.notify_from_events"
-
-
 def install(sessions: sessionmaker[Session]) -> None:
     """Make the sessions of ``sessions``, and only those, notify from their audit events."""
-    sessions.configure(info={**sessions.kw.get("info", {}), NOTIFY: True})
-    # The audit log has one list of subscribers for the whole process; the mark above is what
-    # keeps sessions made any other way (domain tests, scripts) from notifying.
-    subscribe(_notify_if_installed)
-
-
-def _notify_if_installed(session: Session, events: list[dict[str, Any]]) -> None:
-    if session.info.get(NOTIFY):
-        notify_from_events(session, events)
+    subscribe(sessions, notify_from_events)

@@ -330,11 +330,20 @@ def diff_html(old: str, new: str) -> str:
     return render_diff_html(diff_words(old, new))
 
 
+def diff_sides_html(pieces: Iterable[tuple[int, str]]) -> tuple[str, str, str]:
+    """A word diff as ``(inline_html, old_html, new_html)``: inline, and the two sides of a
+    side-by-side view (the old text with deletions marked, the new with insertions)."""
+    pieces = list(pieces)
+    return (
+        render_diff_html(pieces),
+        render_diff_html((op, text) for op, text in pieces if op != INSERT),
+        render_diff_html((op, text) for op, text in pieces if op != DELETE),
+    )
+
+
 def side_by_side_html(old: str, new: str) -> tuple[str, str]:
     """``(old_html, new_html)``: the old text with deletions marked, the new with insertions."""
-    pieces = diff_words(old, new)
-    left = render_diff_html((op, text) for op, text in pieces if op != INSERT)
-    right = render_diff_html((op, text) for op, text in pieces if op != DELETE)
+    _inline, left, right = diff_sides_html(diff_words(old, new))
     return left, right
 
 
@@ -349,6 +358,7 @@ __all__ = [
     "RenderedBlock",
     "SourceBlock",
     "diff_html",
+    "diff_sides_html",
     "link_references",
     "render_blocks",
     "render_diff_html",

@@ -1,7 +1,7 @@
 """Casting and changing votes.
 
-A vote is one short transaction, the same on both databases (the locks are explained once, in
-:mod:`.operations`):
+A vote is one short transaction, the same on both databases (the lock protocol is described once,
+in ``docs/architecture.md``, "Locks"):
 
 1. the ballot row ``FOR SHARE``; its state and closing time are checked under that lock, so a close
    (which takes the row ``FOR UPDATE``) waits for the votes in flight and counts them, and a vote
@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import Actor, ensure_can
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.db import utcnow
 from charter_engine.errors import Conflict, PermissionDenied, ValidationError
 from charter_engine.voting.models import Ballot, Participation, SecretBallot, Vote
@@ -140,16 +140,13 @@ def cast_vote(
     else:
         payload["choice"] = parsed_choice
         payload["ranking"] = parsed_ranking
-    record_event(
+    record(
         session,
         "vote.changed" if result.changed else "vote.cast",
-        actor_id=actor.id,
-        object_type="ballot",
-        object_id=target.id,
+        target,
+        actor=actor,
         payload=payload,
-        # Chained moments after the commit (see audit.operations): chaining every vote in its
-        # own transaction made concurrent voters queue for the chain's head lock, far below the
-        # vote benchmark's goal (docs/benchmarks.md).
+        object_type="ballot",
         chain_later=True,
     )
     return result

@@ -4,8 +4,11 @@ open or close every ballot whose time has come (``charter-engine ballots tick``,
 that reads a ballot past its time settles it first).
 
 Like every operation these check permission and state, change rows, queue the audit event and
-never commit; the caller is the unit of work. Closing takes the ballot row ``FOR UPDATE`` (see
-:mod:`.operations` for the locks), so it waits for every cast in flight and counts them all.
+never commit; the caller is the unit of work. The one exception is :func:`settled_ballot`, which
+the web pages and the API call *before* their own work: settling a ballot that is due is a unit
+of work of its own, committed before the request reads or votes, so that it holds whatever the
+request does next. Closing takes the ballot row ``FOR UPDATE`` (the locks:
+``docs/architecture.md``, "Locks"), so it waits for every cast in flight and counts them all.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.queries import fingerprint, get_amendment
 from charter_engine.amendments.transitions import transition_amendment
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.charters.queries import get_charter_for_update
 from charter_engine.errors import CharterError, InvalidTransition
 from charter_engine.voting.models import Ballot
@@ -82,12 +85,11 @@ def close_ballot(
     ballot.outcome = outcome
     ballot.result = json.dumps(body, sort_keys=True, ensure_ascii=False)
     session.flush()
-    record_event(
+    record(
         session,
         "ballot.closed",
-        actor_id=actor.id if actor else None,
-        object_type="ballot",
-        object_id=ballot.id,
+        ballot,
+        actor=actor,
         payload={
             "outcome": outcome,
             "reason": body["reason"],
@@ -128,12 +130,11 @@ def _decide_adoption(
     charter.adopted_revision_number = ballot.revision_number
     charter.adopted_at = now
     body["adopted_revision"] = ballot.revision_number
-    record_event(
+    record(
         session,
         "charter.adopted",
-        actor_id=actor.id if actor else None,
-        object_type="charter",
-        object_id=charter.id,
+        charter,
+        actor=actor,
         payload={
             "ballot": ballot.id,
             "revision": ballot.revision_number,
@@ -219,6 +220,25 @@ def settle_ballot(session: Session, ballot_id: int, *, now: datetime | None = No
         close_ballot(session, ballot, actor=None, now=now, system=True)
         return "closed"
     return None
+
+
+def settled_ballot(session: Session, ballot_id: object) -> Ballot:
+    """The ballot, opened or closed first (and committed) if its schedule says so.
+
+    Leaves the session's current transaction (which may be a read-only one), settles the ballot
+    in a write transaction of its own and commits it; a scheduled opening that cannot happen (the
+    amendment moved on) is left undone and the ballot shown as it is. Unknown ids raise NotFound.
+    """
+    ballot = get_ballot(session, ballot_id)
+    if ballot_due(ballot):
+        session.rollback()
+        try:
+            settle_ballot(session, ballot.id)
+            session.commit()
+        except CharterError:
+            session.rollback()
+        ballot = get_ballot(session, ballot.id)
+    return ballot
 
 
 def ballot_due(ballot: Ballot, now: datetime | None = None) -> bool:

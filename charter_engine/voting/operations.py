@@ -5,18 +5,8 @@ roll). Closing and counting, and the scheduler's tick, are in :mod:`.closing`; p
 Like every operation these check permission and state, change rows, queue the audit event and
 never commit; the caller is the unit of work.
 
-Locks (the design's "row lock between casting and closing"), explained here once:
-
-- casting takes the ballot row ``FOR SHARE`` and checks state and closing time under it; many
-  voters cast at once, none can cast while the ballot is being closed;
-- opening, closing and editing take the ballot row ``FOR UPDATE``; closing therefore waits for
-  every cast in flight to commit, and counts them all, and a cast that waited for a close sees the
-  ballot closed and is refused. (PostgreSQL lets a new share lock join the ones held while an
-  update waits, so under an unbroken stream of votes a close waits for a gap between them; votes
-  are milliseconds long, and a Core Group's votes leave many gaps);
-- more than one row is locked in primary-key order;
-- SQLite has no row locks, but every write transaction begins ``IMMEDIATE`` (see ``db.py``), which
-  serialises writers the same way.
+Opening and editing take the ballot row ``FOR UPDATE``, as closing does; the lock protocol (who
+locks what, and why) is described once, in ``docs/architecture.md`` ("Locks").
 
 One vote per voter is the unique constraint on ``votes`` / ``ballot_participations`` (see
 :mod:`.casting`).
@@ -39,7 +29,7 @@ from charter_engine.amendments.models import Amendment
 from charter_engine.amendments.queries import fingerprint, get_amendment, touched_clause_ids
 from charter_engine.amendments.transitions import transition_amendment
 from charter_engine.amendments.workflow import next_state
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.charters.models import Charter
 from charter_engine.charters.queries import get_charter_for_update, get_revision, revision_clauses
 from charter_engine.db import utcnow
@@ -322,12 +312,11 @@ def create_ballot(
         )
     session.add(ballot)
     session.flush()
-    record_event(
+    record(
         session,
         "ballot.created",
-        actor_id=actor.id,
-        object_type="ballot",
-        object_id=ballot.id,
+        ballot,
+        actor=actor,
         payload={
             "charter": charter.slug,
             "kind": kind,
@@ -382,12 +371,11 @@ def update_ballot(
             ratio = ratios[option.amendment_id]
             option.majority_num, option.majority_den = ratio.numerator, ratio.denominator
     session.flush()
-    record_event(
+    record(
         session,
         "ballot.rules_changed",
-        actor_id=actor.id,
-        object_type="ballot",
-        object_id=ballot.id,
+        ballot,
+        actor=actor,
         payload={"changed": sorted(set(data) - {"version"}), "rules": rules_payload(rules)},
     )
     return ballot
@@ -438,14 +426,7 @@ def delete_ballot(
     if deleted != 1:  # pragma: no cover - the lock above makes this unreachable
         raise Conflict("The ballot changed while it was being deleted; nothing was deleted.")
     session.expunge(ballot)
-    record_event(
-        session,
-        "ballot.deleted",
-        actor_id=actor.id,
-        object_type="ballot",
-        object_id=ballot_id,
-        payload=payload,
-    )
+    record(session, "ballot.deleted", ballot_id, actor=actor, payload=payload)
 
 
 # --------------------------------------------------------------------------------------------
@@ -534,12 +515,11 @@ def open_ballot(
     ballot.text_sha256 = head.text_sha256
     ballot.roll_count = len(weights)
     session.flush()
-    record_event(
+    record(
         session,
         "ballot.opened",
-        actor_id=actor.id if actor else None,
-        object_type="ballot",
-        object_id=ballot.id,
+        ballot,
+        actor=actor,
         payload={
             "revision": head.number,
             "text_sha256": head.text_sha256,

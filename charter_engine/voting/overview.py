@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
 from charter_engine.amendments.models import Amendment
+from charter_engine.amendments.queries import change_texts
 from charter_engine.charters.models import Charter, Revision, RevisionClause
 from charter_engine.charters.queries import get_revision, revision_clauses
 from charter_engine.voting.models import Ballot, Participation, Vote
@@ -81,14 +82,9 @@ def ballot_text(session: Session, charter: Charter, detail: BallotDetail) -> Bal
         for change in option.changes:
             clause = by_id.get(change.clause_id or -1) if change.kind != "insert" else None
             after = by_id.get(change.after_clause_id or -1)
-            old = clause.text if clause else ""
-            if change.kind == "delete":
-                new = ""
-            elif change.kind == "move":
-                new = old
-            else:
-                new = change.text or ""
-            changes.append(ChangeText(change.kind, clause, after, old, new))
+            # The pinned revision is the text the options were written against (rebased onto).
+            old, new = change_texts(change.kind, clause.text if clause else None, change.text)
+            changes.append(ChangeText(change.kind, clause, after, old or "", new or ""))
         options.append(OptionText(option, tuple(changes)))
     return BallotText(revision, pinned, clauses, tuple(options))
 

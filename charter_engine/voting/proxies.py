@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import can, ensure_can
-from charter_engine.audit.operations import record_event
+from charter_engine.audit.operations import record
 from charter_engine.errors import (
     Conflict,
     InvalidTransition,
@@ -98,12 +98,11 @@ def give_proxy(
             session.flush()
     except IntegrityError:
         raise Conflict("You already gave a proxy for this; revoke it first.") from None
-    record_event(
+    record(
         session,
         "proxy.given",
-        actor_id=actor.id,
-        object_type="proxy",
-        object_id=proxy.id,
+        proxy,
+        actor=actor,
         payload={"agent": agent.id, "ballot": proxy.ballot_id},
     )
     return proxy
@@ -144,12 +143,11 @@ def revoke_proxy(
             )
     proxy.revoked_at = current_time(now)
     session.flush()
-    record_event(
+    record(
         session,
         "proxy.revoked",
-        actor_id=actor.id,
-        object_type="proxy",
-        object_id=proxy.id,
+        proxy,
+        actor=actor,
         payload={"agent": proxy.agent_id, "ballot": proxy.ballot_id},
     )
     return proxy

@@ -37,8 +37,8 @@ Lock = Literal["share", "update"] | None
 
 
 def get_ballot(session: Session, ballot_id: object, *, lock: Lock = None) -> Ballot:
-    """The ballot, optionally locked: ``"share"`` while casting, ``"update"`` to change it (see
-    :mod:`.operations` for the locks)."""
+    """The ballot, optionally locked: ``"share"`` while casting, ``"update"`` to change it
+    (the locks: ``docs/architecture.md``, "Locks")."""
     if not is_id(ballot_id):
         raise NotFound(f"There is no ballot {ballot_id!r}.")
     stmt = select(Ballot).where(Ballot.id == ballot_id)

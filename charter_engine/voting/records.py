@@ -1,11 +1,14 @@
 """The published records of a ballot: results (final after the close; running for the secretariat
 on open named ballots), the roll call of a closed named ballot, and the list of counted ballots of
-a closed secret ballot with the receipt check. Results are recounted from the stored votes with
+a closed secret ballot with the receipt check. :func:`roll_call_csv` is the one CSV form of a roll
+call, which the ballot page and the API both offer. Results are recounted from the stored votes with
 the function that decided the ballot at close, so callers get the tally's own result objects.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +25,7 @@ from charter_engine.voting.models import Ballot, RollEntry, SecretBallot, Vote
 from charter_engine.voting.queries import count_ballot
 from charter_engine.voting.receipts import is_receipt_shaped, receipt_hash
 from charter_engine.voting.results import count_to_json
+from charter_engine.voting.rules import fraction_text
 
 if TYPE_CHECKING:
     from charter_engine.voting.tally import RankedResult, SimpleResult
@@ -138,6 +142,57 @@ def roll_call(session: Session, ballot: Ballot) -> list[RollCallRow]:
             )
         )
     return out
+
+
+ROLL_CALL_COLUMNS = (
+    "voter_id",
+    "name",
+    "organisation",
+    "weight",
+    "voted",
+    "choice",
+    "ranking",
+    "cast_by_proxy",
+    "cast_at",
+)
+
+
+def csv_cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (names and organisations are typed
+    by members)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def ranking_text(ranking: dict[str, int] | None) -> str:
+    """A ranking as ``key=rank`` pairs, best first (``"a=1;keep=2"``)."""
+    if not ranking:
+        return ""
+    ordered = sorted(ranking.items(), key=lambda kv: (kv[1], kv[0]))
+    return ";".join(f"{key}={rank}" for key, rank in ordered)
+
+
+def roll_call_csv(rows: list[RollCallRow]) -> str:
+    """The roll call as CSV (:data:`ROLL_CALL_COLUMNS`; choices and option keys as stored, times
+    in ISO 8601 UTC), every cell typed by a person guarded against running as a formula."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ROLL_CALL_COLUMNS)
+    for r in rows:
+        writer.writerow(
+            [
+                r.voter_id,
+                csv_cell(r.name),
+                csv_cell(r.organisation),
+                fraction_text(r.weight),
+                "yes" if r.voted else "no",
+                r.choice or "",
+                ranking_text(r.ranking),
+                csv_cell(r.cast_by_name) if r.cast_by_id not in (None, r.voter_id) else "",
+                r.cast_at.isoformat() if r.cast_at else "",
+            ]
+        )
+    return out.getvalue()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ every paper is deleted and written again as a fresh row with a new random key, a
 ``INSERT`` in the order of those new keys — a random order. Afterwards every paper carries the
 closing transaction's ``xmin``, its place in the table and its key say nothing about when it was
 cast, and its fingerprint (published with the counted ballots) can only be matched by its
-receipt. What this does not cover is said in ``docs/architecture.md`` ("Secret ballots").
+receipt. What this does not cover is said in ``docs/internals.md`` ("Voting", secret ballots).
 """
 
 from __future__ import annotations

@@ -14,14 +14,16 @@ from markupsafe import Markup
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.models import Amendment, AmendmentChange
 from charter_engine.amendments.operations import resolve_amendment, update_amendment
-from charter_engine.amendments.queries import amendment_conflicts
+from charter_engine.amendments.queries import amendment_by_number, amendment_conflicts
 from charter_engine.amendments.sub_amendments import propose_sub_amendment
 from charter_engine.amendments.workflow import EDITABLE_STATES
 from charter_engine.charters.models import Charter, RevisionClause
+from charter_engine.charters.queries import versions_by_id
 from charter_engine.context import db
 from charter_engine.errors import StaleVersion, ValidationError
+from charter_engine.ids import whole_number
 from charter_engine.text import diff_html, merge3
-from charter_engine.web import reading
+from charter_engine.text.submitted import new_clause_text, normalise_newlines, restate_clause_text
 from charter_engine.web.amendments import (
     bp,
     change_views_of,
@@ -32,13 +34,8 @@ from charter_engine.web.amendments import (
     place_label,
     show_form_error,
 )
-from charter_engine.web.drafting import (
-    STATE_LABELS,
-    int_arg,
-    new_clause_text,
-    normalise_newlines,
-    restate_clause_text,
-)
+from charter_engine.web.drafting import STATE_LABELS
+from charter_engine.web.forms import commit_or_show
 from charter_engine.web.forms_amendments import (
     EditAmendmentForm,
     ResolveForm,
@@ -99,25 +96,23 @@ def edit(slug: str, number: int) -> ResponseReturnValue:
     )
     change_views = {v.position: v for v in change_views_of(amendment, by_id)}
     if form.validate_on_submit():
-        expected = int_arg(form.version.data)
         try:
-            specs = _edited_specs(amendment, texts, by_id)
-            update_amendment(
-                db(),
-                amendment,
-                actor=user,
-                expected_version=expected,
-                title=form.title.data,
-                rationale=normalise_newlines(form.rationale.data, document_text(rows)),
-                changes=specs,
+            done = commit_or_show(
+                form,
+                lambda: update_amendment(
+                    db(),
+                    amendment,
+                    actor=user,
+                    expected_version=whole_number(form.version.data),
+                    title=form.title.data,
+                    rationale=normalise_newlines(form.rationale.data, document_text(rows)),
+                    changes=_edited_specs(amendment, texts, by_id),
+                ),
+                on_error=lambda exc: show_form_error(form, exc, text_field=""),
             )
         except StaleVersion:
             return _stale_page(charter, slug, number, form, texts)
-        except ValidationError as exc:
-            db().rollback()
-            show_form_error(form, exc, text_field="")
-        else:
-            db().commit()
+        if done:
             flash(f"Amendment #{number} is saved.", "success")
             return redirect(url_for("amendments.show", slug=slug, number=number))
     return render_template(
@@ -170,7 +165,7 @@ def _stale_page(
     """Someone changed the amendment since the author opened it: 409 with the text as it is now
     and everything the author typed, ready to send again against the new version."""
     db().rollback()
-    fresh = reading.amendment_by_number(db(), charter, number)
+    fresh = amendment_by_number(db(), charter, number)
     rows = head_rows(charter)
     by_id = {rc.clause_id: rc for rc in rows}
     body = render_template(
@@ -202,7 +197,7 @@ def resolve(slug: str, number: int) -> ResponseReturnValue:
     by_id = {rc.clause_id: rc for rc in rows}
     conflicts = amendment_conflicts(amendment)
     conflicting = {int(c["change"]) - 1: c for c in conflicts}
-    versions = reading.versions_by_id(db(), (c.base_version_id for c in amendment.changes))
+    versions = versions_by_id(db(), (c.base_version_id for c in amendment.changes))
     items: list[ResolveItem] = []
     for change in amendment.changes:
         current = by_id.get(change.clause_id or -1) if change.kind != "insert" else None
@@ -258,7 +253,8 @@ def resolve(slug: str, number: int) -> ResponseReturnValue:
                     "text": text,
                 }
             )
-        try:
+
+        def resolved() -> str:
             if not specs:
                 raise ValidationError(
                     "Keep at least one change, or withdraw the amendment instead.",
@@ -268,8 +264,14 @@ def resolve(slug: str, number: int) -> ResponseReturnValue:
                 db(),
                 amendment,
                 actor=user,
-                expected_version=int_arg(form.version.data),
+                expected_version=whole_number(form.version.data),
                 changes=specs,
+            )
+            return amendment.state
+
+        try:
+            done = commit_or_show(
+                form, resolved, on_error=lambda exc: form.form_errors.append(exc.message)
             )
         except StaleVersion:
             db().rollback()
@@ -278,15 +280,10 @@ def resolve(slug: str, number: int) -> ResponseReturnValue:
                 "warning",
             )
             return redirect(url_for("amendments.resolve", slug=slug, number=number))
-        except ValidationError as exc:
-            db().rollback()
-            form.form_errors.append(exc.message)
-        else:
-            state = amendment.state
-            db().commit()
+        if done:
             flash(
                 f"The conflict is resolved: amendment #{number} is "
-                f"{STATE_LABELS[state].lower()} again, against the current text.",
+                f"{STATE_LABELS[done.value].lower()} again, against the current text.",
                 "success",
             )
             return redirect(url_for("amendments.show", slug=slug, number=number))
@@ -337,10 +334,11 @@ def propose_sub(slug: str, number: int) -> ResponseReturnValue:
             text = restate_clause_text(texts[change.id], change.new_text or "")
             if text and text != change.new_text:
                 changes.append({"change_id": change.id, "text": text})
-        try:
+
+        def proposed() -> int:
             if not changes:
                 raise ValidationError("Change the proposed text somewhere first.", field="changes")
-            sub = propose_sub_amendment(
+            return propose_sub_amendment(
                 db(),
                 parent,
                 actor=user,
@@ -348,15 +346,14 @@ def propose_sub(slug: str, number: int) -> ResponseReturnValue:
                 rationale=normalise_newlines(form.rationale.data, document_text(rows[:1])),
                 changes=changes,
                 submit=form_intent() == "submit",
-            )
-        except ValidationError as exc:
-            db().rollback()
-            show_form_error(form, exc, text_field="")
-        else:
-            sub_number = sub.number
-            db().commit()
-            flash(f"Sub-amendment #{sub_number} to amendment #{number} is saved.", "success")
-            return redirect(url_for("amendments.show", slug=slug, number=sub_number))
+            ).number
+
+        done = commit_or_show(
+            form, proposed, on_error=lambda exc: show_form_error(form, exc, text_field="")
+        )
+        if done:
+            flash(f"Sub-amendment #{done.value} to amendment #{number} is saved.", "success")
+            return redirect(url_for("amendments.show", slug=slug, number=done.value))
     return render_template(
         "amendments/sub_new.html",
         charter=charter,

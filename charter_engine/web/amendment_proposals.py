@@ -18,31 +18,29 @@ from markupsafe import Markup
 
 from charter_engine.amendments.changes import ChangeError, ChangeSpec, derive_changes
 from charter_engine.amendments.operations import propose_amendment
+from charter_engine.amendments.queries import pending_amendments_on_clause
 from charter_engine.charters.models import Charter, RevisionClause
 from charter_engine.charters.operations import parser_format, validate_document_text
 from charter_engine.charters.queries import get_revision, revision_clauses
 from charter_engine.context import db
 from charter_engine.errors import Conflict, ValidationError
+from charter_engine.ids import whole_number
 from charter_engine.text import diff_html
+from charter_engine.text.submitted import new_clause_text, normalise_newlines, restate_clause_text
 from charter_engine.web.amendments import (
     ChangeView,
     bp,
+    change_title,
+    change_view,
     document_text,
     form_intent,
     head_rows,
     place_label,
     show_form_error,
 )
-from charter_engine.web.drafting import (
-    clause_choices,
-    int_arg,
-    load_charter,
-    new_clause_text,
-    normalise_newlines,
-    render_diff,
-    restate_clause_text,
-)
+from charter_engine.web.drafting import clause_choices, load_charter
 from charter_engine.web.errors import render_conflict
+from charter_engine.web.forms import commit_or_show
 from charter_engine.web.forms_amendments import (
     DeleteForm,
     DocumentForm,
@@ -51,7 +49,6 @@ from charter_engine.web.forms_amendments import (
     MoveForm,
     ProposalForm,
 )
-from charter_engine.web.reading import pending_amendments_on_clause
 from charter_engine.web.security import require_user
 
 KINDS = (
@@ -71,28 +68,18 @@ def _spec_views(specs: Sequence[ChangeSpec], rows: Sequence[RevisionClause]) -> 
     for position, spec in enumerate(specs):
         clause_id = spec.clause if isinstance(spec.clause, int) else None
         after_id = spec.after if isinstance(spec.after, int) else None
+        # A new proposal is written against the current text.
         current = by_id.get(clause_id) if clause_id is not None else None
-        old = current.version.text if current is not None else None
-        if spec.kind == "replace":
-            title, new = f"Change the text of {place_label(by_id, clause_id)}", spec.text
-        elif spec.kind == "insert":
-            title, old, new = (
-                f"Insert a new clause after {place_label(by_id, after_id)}",
-                None,
-                spec.text,
-            )
-        elif spec.kind == "delete":
-            title, new = f"Delete {place_label(by_id, clause_id)}", None
-        else:
-            title = f"Move {place_label(by_id, clause_id)} to after {place_label(by_id, after_id)}"
-            if (
-                after_id is not None
-                and order.get(clause_id or -1, -1) == order.get(after_id, -9) + 1
-            ):
-                # The engine expresses a change of trailing blank lines at the end as a move.
-                title = f"Adjust the blank lines after {place_label(by_id, clause_id)}"
-            new = spec.text if spec.text is not None else old
-        out.append(ChangeView(position, spec.kind, title, old, new, render_diff(old, new)))
+        title = change_title(spec.kind, by_id, clause_id, after_id)
+        if (
+            spec.kind == "move"
+            and after_id is not None
+            and order.get(clause_id or -1, -1) == order.get(after_id, -9) + 1
+        ):
+            # The engine expresses a change of trailing blank lines at the end as a move.
+            title = f"Adjust the blank lines after {place_label(by_id, clause_id)}"
+        base = current.version.text if current is not None else None
+        out.append(change_view(position, spec.kind, title, base, spec.text))
     return out
 
 
@@ -126,7 +113,7 @@ def propose(slug: str) -> ResponseReturnValue:
     }
     form: ProposalForm
     if kind == "edit":
-        clause_id = int_arg(request.values.get("clause"))
+        clause_id = whole_number(request.values.get("clause"))
         row = by_id.get(clause_id) if clause_id is not None else None
         if row is None:
             if clause_id is not None:
@@ -158,7 +145,7 @@ def propose(slug: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_template("amendments/propose.html", **context)
 
-    base_number = int_arg(form.base_revision.data) or charter.head_revision_number
+    base_number = whole_number(form.base_revision.data) or charter.head_revision_number
     try:
         specs, raw_text = _proposal_from_form(
             kind, form, by_id, document, parser_format(charter.source_format)
@@ -178,25 +165,28 @@ def propose(slug: str) -> ResponseReturnValue:
         context["preview"] = _spec_views(specs, rows)
         return render_template("amendments/propose.html", **context)
     try:
-        amendment = propose_amendment(
-            db(),
-            charter,
-            actor=user,
-            title=form.title.data,
-            rationale=normalise_newlines(form.rationale.data, document),
-            base_revision=base_number,
-            changes=None if kind == "document" else [_spec_json(s) for s in specs],
-            text=raw_text if kind == "document" else None,
-            submit=intent == "submit",
+        done = commit_or_show(
+            form,
+            lambda: (
+                propose_amendment(
+                    db(),
+                    charter,
+                    actor=user,
+                    title=form.title.data,
+                    rationale=normalise_newlines(form.rationale.data, document),
+                    base_revision=base_number,
+                    changes=None if kind == "document" else [_spec_json(s) for s in specs],
+                    text=raw_text if kind == "document" else None,
+                    submit=intent == "submit",
+                ).number
+            ),
+            on_error=lambda exc: show_form_error(form, exc),
         )
-    except ValidationError as exc:
-        db().rollback()
-        show_form_error(form, exc)
-        return render_template("amendments/propose.html", **context)
     except Conflict as exc:
         return _proposal_conflict(charter, kind, form, exc, by_id, document)
-    number = amendment.number
-    db().commit()
+    if not done:
+        return render_template("amendments/propose.html", **context)
+    number = done.value
     flash(
         f"Amendment #{number} is "
         + ("submitted." if intent == "submit" else "saved as a draft. Submit it when it is ready."),
@@ -215,7 +205,7 @@ def _spec_json(spec: ChangeSpec) -> dict[str, Any]:
 
 
 def _chosen_clause(field: Any, by_id: dict[int, RevisionClause], message: str) -> int:
-    clause_id = int_arg(field.data)
+    clause_id = whole_number(field.data)
     if clause_id is None or clause_id not in by_id:
         raise ValidationError(message, field=field.name)
     return clause_id
@@ -298,7 +288,7 @@ def _proposal_conflict(
         "intent": "preview",
     }
     if kind == "edit":
-        clause_id = int_arg(form.clause.data)
+        clause_id = whole_number(form.clause.data)
         row = now_by_id.get(clause_id or -1)
         hidden["clause"] = str(clause_id or "")
         current = row.version.text if row is not None else ""
@@ -333,7 +323,7 @@ def preview(slug: str) -> ResponseReturnValue:
     charter = load_charter(slug, "amendment:propose")
     rows = head_rows(charter)
     by_id = {rc.clause_id: rc for rc in rows}
-    clause_id = int_arg(request.form.get("clause"))
+    clause_id = whole_number(request.form.get("clause"))
     submitted = request.form.get("text", "")
     if clause_id is not None and clause_id in by_id:
         old = by_id[clause_id].version.text

@@ -21,10 +21,22 @@ from sqlalchemy import select
 
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import can, ensure_can
+from charter_engine.accounts.queries import users_by_id
 from charter_engine.amendments.backers import add_backer, remove_backer
 from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.models import Amendment, AmendmentChange
-from charter_engine.amendments.queries import amendment_conflicts, applies_unchanged
+from charter_engine.amendments.queries import (
+    amendment_authors,
+    amendment_by_number,
+    amendment_conflicts,
+    amendment_list_query,
+    applies_unchanged,
+    backer_of,
+    change_texts,
+    changes_of,
+    sub_amendments,
+    written_against,
+)
 from charter_engine.amendments.transitions import actions_for, transition_amendment
 from charter_engine.amendments.workflow import (
     EDITABLE_STATES,
@@ -35,13 +47,19 @@ from charter_engine.amendments.workflow import (
 )
 from charter_engine.audit.models import AuditEvent
 from charter_engine.charters.models import Charter, RevisionClause
-from charter_engine.charters.queries import get_revision, revision_clauses
+from charter_engine.charters.queries import (
+    get_revision,
+    revision_clauses,
+    revision_numbers,
+)
+from charter_engine.comments.queries import thread_context
 from charter_engine.context import db
-from charter_engine.errors import Conflict, NotFound, ValidationError
+from charter_engine.errors import CharterError, Conflict, NotFound
+from charter_engine.ids import whole_number
+from charter_engine.voting.desk import merge_failure
 from charter_engine.voting.models import Ballot
 from charter_engine.voting.overview import VOTABLE_STATES
 from charter_engine.voting.queries import ballots_on_amendment
-from charter_engine.web import reading
 from charter_engine.web.drafting import (
     ACTION_LABELS,
     CONFIRM_ACTIONS,
@@ -49,11 +67,11 @@ from charter_engine.web.drafting import (
     DiffView,
     clause_choices,
     clause_label,
-    int_arg,
     load_charter,
     render_diff,
     view_arg,
 )
+from charter_engine.web.forms import commit_or_flash, show_error
 from charter_engine.web.pagination import paginate
 from charter_engine.web.security import current_account, require_user
 from charter_engine.web.templating import format_datetime
@@ -113,45 +131,53 @@ def place_label(rows_by_id: dict[int, RevisionClause], clause_id: int | None) ->
     return clause_label(rows_by_id.get(clause_id))
 
 
+def change_title(
+    kind: str, rows_by_id: dict[int, RevisionClause], clause_id: int | None, after_id: int | None
+) -> str:
+    """What a change does, in words ("Change the text of § 2 Members")."""
+    where = place_label(rows_by_id, clause_id)
+    if kind == "replace":
+        return f"Change the text of {where}"
+    if kind == "insert":
+        return f"Insert a new clause after {place_label(rows_by_id, after_id)}"
+    if kind == "delete":
+        return f"Delete {where}"
+    return f"Move {where} to after {place_label(rows_by_id, after_id)}"
+
+
+def change_view(
+    position: int, kind: str, title: str, base: str | None, proposed: str | None, **extra: Any
+) -> ChangeView:
+    """A change as the pages show it: its old and new text (:func:`change_texts`) and their diff."""
+    old, new = change_texts(kind, base, proposed)
+    return ChangeView(position, kind, title, old, new, render_diff(old, new), **extra)
+
+
 def change_views_of(
     amendment: Amendment, rows_by_id: dict[int, RevisionClause]
 ) -> list[ChangeView]:
-    versions = reading.versions_by_id(db(), (c.base_version_id for c in amendment.changes))
+    bases = written_against(db(), amendment.changes)
     out = []
     for change in amendment.changes:
-        base = versions.get(change.base_version_id or -1)
-        old: str | None = base.text if base is not None else None
-        if change.target_change_id is not None:
-            old = change.base_text
-        new = change.new_text
-        where = place_label(rows_by_id, change.clause_id)
-        if change.kind == "replace":
-            title = f"Change the text of {where}"
-            if change.target_change_id is not None:
-                title = f"Change the proposed text for {where}"
-        elif change.kind == "insert":
-            title = f"Insert a new clause after {place_label(rows_by_id, change.after_clause_id)}"
-            old = None
-        elif change.kind == "delete":
-            title = f"Delete {where}"
-            new = None
-        else:
-            title = f"Move {where} to after {place_label(rows_by_id, change.after_clause_id)}"
-            new = change.new_text if change.new_text is not None else old
+        title = change_title(change.kind, rows_by_id, change.clause_id, change.after_clause_id)
+        if change.target_change_id is not None and change.kind == "replace":
+            title = f"Change the proposed text for {place_label(rows_by_id, change.clause_id)}"
         out.append(
-            ChangeView(change.position, change.kind, title, old, new, render_diff(old, new), change)
+            change_view(
+                change.position,
+                change.kind,
+                title,
+                bases.get(change.id),
+                change.new_text,
+                change=change,
+            )
         )
     return out
 
 
-def show_form_error(form: Any, exc: ValidationError, text_field: str = "text") -> None:
+def show_form_error(form: Any, exc: CharterError, text_field: str = "text") -> None:
     """Show a domain error next to its field (or above the form when it has none)."""
-    name = {"changes": text_field, "text": text_field}.get(exc.field or "", exc.field or "")
-    target = getattr(form, name, None) if name else None
-    if target is not None and hasattr(target, "errors") and name != "csrf_token":
-        target.errors = [*list(target.errors or []), exc.message]
-    else:
-        form.form_errors.append(exc.message)
+    show_error(form, exc, aliases={"changes": text_field, "text": text_field})
 
 
 def form_intent() -> str:
@@ -164,7 +190,7 @@ def load_amendment(
 ) -> tuple[Charter, Amendment]:
     user = require_user()
     charter = load_charter(slug)
-    amendment = reading.amendment_by_number(db(), charter, number)
+    amendment = amendment_by_number(db(), charter, number)
     ensure_can(user, permission, amendment)
     return charter, amendment
 
@@ -180,15 +206,15 @@ def index(slug: str) -> ResponseReturnValue:
     state = request.args.get("state") or ""
     if state not in STATES and state != "pending":
         state = ""
-    clause_id = int_arg(request.args.get("clause"))
-    author_id = int_arg(request.args.get("author"))
-    stmt = reading.amendment_list_query(
+    clause_id = whole_number(request.args.get("clause"))
+    author_id = whole_number(request.args.get("author"))
+    stmt = amendment_list_query(
         charter, state=state or None, clause_id=clause_id, author_id=author_id
     )
     page = paginate(session, stmt, page=request.args.get("page"), per_page=PER_PAGE)
     rows = head_rows(charter)
     by_id = {rc.clause_id: rc for rc in rows}
-    changes = reading.changes_of(session, (a.id for a in page.items))
+    changes = changes_of(session, (a.id for a in page.items))
     touched = {
         a.id: sorted(
             {
@@ -198,7 +224,7 @@ def index(slug: str) -> ResponseReturnValue:
         )
         for a in page.items
     }
-    authors = reading.amendment_authors(session, charter)
+    authors = amendment_authors(session, charter)
     filters = {
         key: value
         for key, value in (("state", state), ("clause", clause_id), ("author", author_id))
@@ -222,7 +248,7 @@ def index(slug: str) -> ResponseReturnValue:
 
 @bp.get("/<slug>/amendments/<int:number>")
 def show(slug: str, number: int) -> ResponseReturnValue:
-    from charter_engine.web.comments import ReplyForm, thread_context
+    from charter_engine.web.comments import ReplyForm
 
     charter, amendment = load_amendment(slug, number)
     session = db()
@@ -230,12 +256,12 @@ def show(slug: str, number: int) -> ResponseReturnValue:
     rows = head_rows(charter)
     by_id = {rc.clause_id: rc for rc in rows}
     view = view_arg(request.args.get("view"), [key for key, _label in REVIEW_VIEWS])
-    subs = reading.sub_amendments(session, amendment) if amendment.parent_id is None else []
+    subs = sub_amendments(session, amendment) if amendment.parent_id is None else []
     parent = (
         session.get(Amendment, amendment.parent_id) if amendment.parent_id is not None else None
     )
-    thread = thread_context(charter, amendment_id=amendment.id)
-    people = reading.users_by_id(
+    thread = thread_context(db(), charter, amendment_id=amendment.id)
+    people = users_by_id(
         session,
         [
             amendment.author_id,
@@ -244,13 +270,13 @@ def show(slug: str, number: int) -> ResponseReturnValue:
         ],
     )
     people.update(thread.authors)
-    base_numbers = reading.revision_numbers(
+    base_numbers = revision_numbers(
         session, [amendment.base_revision_id, amendment.merged_revision_id]
     )
     comment_form = ReplyForm() if can(user, "comment:create", charter) else None
     if comment_form is not None:
         comment_form.body.label.text = "Your comment"
-    backer = reading.backer_of(amendment, user)
+    backer = backer_of(amendment, user)
     ballots = ballots_on_amendment(session, amendment.id)
     return render_template(
         "amendments/show.html",
@@ -388,19 +414,16 @@ def merge(slug: str, number: int) -> ResponseReturnValue:
     # when that failed, the secretariat merges it here once the reason is gone).
     editorial = amendment.state != "adopted"
     if request.method == "POST":
-        try:
-            revision = merge_amendment(db(), amendment, actor=user, editorial=editorial)
-        except Conflict as exc:
-            db().rollback()
-            flash(exc.message, "error")
-            return redirect(url_for("amendments.show", slug=slug, number=number))
-        into = revision.number if revision is not None else None
-        db().commit()
-        if into is None:
-            flash(f"Sub-amendment #{number} is merged into its amendment.", "success")
-        else:
-            kind = "as an editorial change" if editorial else "as adopted"
-            flash(f"Amendment #{number} is merged {kind}: revision {into}.", "success")
+        kind = "as an editorial change" if editorial else "as adopted"
+        commit_or_flash(
+            lambda: merge_amendment(db(), amendment, actor=user, editorial=editorial),
+            lambda revision: (
+                f"Sub-amendment #{number} is merged into its amendment."
+                if revision is None
+                else f"Amendment #{number} is merged {kind}: revision {revision.number}."
+            ),
+            errors=(Conflict,),
+        )
         return redirect(url_for("amendments.show", slug=slug, number=number))
     rows = head_rows(charter)
     return render_template(
@@ -410,6 +433,6 @@ def merge(slug: str, number: int) -> ResponseReturnValue:
         changes=change_views_of(amendment, {rc.clause_id: rc for rc in rows}),
         mergeable=amendment.state in ("submitted", "discussion", "adopted"),
         editorial=editorial,
-        merge_error=None if editorial else reading.merge_failure(db(), amendment),
-        people=reading.users_by_id(db(), [amendment.author_id]),
+        merge_error=None if editorial else merge_failure(db(), amendment),
+        people=users_by_id(db(), [amendment.author_id]),
     )

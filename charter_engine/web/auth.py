@@ -22,7 +22,9 @@ import contextlib
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from argon2 import PasswordHasher
 from flask import (
@@ -70,7 +72,7 @@ from charter_engine.context import AppState, db, settings, state
 from charter_engine.db import utcnow
 from charter_engine.errors import ValidationError
 from charter_engine.limits import PASSWORD
-from charter_engine.web.forms import EmailAddress, Form
+from charter_engine.web.forms import EmailAddress, Form, commit_or_show, show_error
 from charter_engine.web.mailer import deliver_now
 from charter_engine.web.security import current_account, public, require_user, safe_next
 
@@ -322,6 +324,19 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("home.index"))
 
 
+def _password_set(form: Any, set_password: Callable[[str], User]) -> bool:
+    """Set the password of ``form`` through an invitation or reset link and sign its owner in;
+    False, with the reason next to the password field, when the link or password is refused."""
+    done = commit_or_show(
+        form,
+        lambda: set_password(form.password.data or ""),
+        on_error=lambda exc: show_error(form, exc, field="password"),
+    )
+    if done:
+        _start_session(done.value)
+    return done is not None
+
+
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @public
 def accept(token: str) -> ResponseReturnValue:
@@ -331,15 +346,13 @@ def accept(token: str) -> ResponseReturnValue:
         return render_template("auth/link_invalid.html", message=exc.message), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
-            user = accept_invitation(
-                db(), token=token, password=form.password.data or "", signer=signer()
-            )
-        except ValidationError as exc:
-            form.password.errors = [exc.message]
-        else:
-            db().commit()
-            _start_session(user)
+        done = _password_set(
+            form,
+            lambda password: accept_invitation(
+                db(), token=token, password=password, signer=signer()
+            ),
+        )
+        if done:
             flash(
                 "Welcome to the Core Group. Your password is set and you are signed in.", "success"
             )
@@ -393,15 +406,11 @@ def reset(token: str) -> ResponseReturnValue:
         return render_template("auth/link_invalid.html", message=exc.message), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
-            user = reset_password(
-                db(), token=token, password=form.password.data or "", signer=signer()
-            )
-        except ValidationError as exc:
-            form.password.errors = [exc.message]
-        else:
-            db().commit()
-            _start_session(user)
+        done = _password_set(
+            form,
+            lambda password: reset_password(db(), token=token, password=password, signer=signer()),
+        )
+        if done:
             flash(
                 "Your new password is set. Every other session of your account has ended.",
                 "success",

@@ -15,6 +15,7 @@ from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import can, ensure_can
 from charter_engine.context import db
 from charter_engine.errors import (
+    CharterError,
     Conflict,
     InvalidTransition,
     NotFound,
@@ -28,6 +29,7 @@ from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot, Proxy
 from charter_engine.web.ballot_forms import ProxyForm
 from charter_engine.web.ballots import bp
+from charter_engine.web.forms import FORM_REFUSALS, commit_or_flash, commit_or_show
 from charter_engine.web.security import require_user
 
 # --------------------------------------------------------------------------------------------
@@ -114,23 +116,25 @@ def give_proxy() -> ResponseReturnValue:
             flash("Choose the member who will vote for you.", "error")
             return redirect(back)
         return _render_proxies(form, 400)
-    try:
-        proxy = proxy_ops.give_proxy(
-            session, actor=user, agent_id=form.agent_id.data, ballot_id=ballot_id
-        )
-    except ValidationError as exc:
-        session.rollback()
-        if ballot_id:
-            flash(exc.message, "error")
-            return redirect(back)
-        form.agent_id.errors = [exc.message]
-        return _render_proxies(form, 400)
-    except (Conflict, InvalidTransition, PermissionDenied) as exc:
-        session.rollback()
+    refusals: list[CharterError] = []
+    done = commit_or_show(
+        form,
+        lambda: (
+            proxy_ops.give_proxy(
+                session, actor=user, agent_id=form.agent_id.data, ballot_id=ballot_id
+            ).agent_id
+        ),
+        errors=(*FORM_REFUSALS, PermissionDenied),
+        on_error=refusals.append,
+    )
+    if not done:
+        (exc,) = refusals
+        if isinstance(exc, ValidationError) and not ballot_id:
+            form.agent_id.errors = [exc.message]
+            return _render_proxies(form, 400)
         flash(exc.message, "error")
         return redirect(back)
-    agent = session.get(User, proxy.agent_id)
-    session.commit()
+    agent = session.get(User, done.value)
     what = "on this ballot" if ballot_id else "on every ballot until you revoke it"
     flash(f"{agent.name if agent else 'The member'} now votes for you {what}.", "success")
     return redirect(back)
@@ -148,12 +152,9 @@ def revoke_proxy(proxy_id: int) -> ResponseReturnValue:
         if proxy.ballot_id and request.form.get("back") == "ballot"
         else url_for("ballots.proxies")
     )
-    try:
-        proxy_ops.revoke_proxy(session, proxy_id, actor=user)
-    except (Conflict, InvalidTransition) as exc:
-        session.rollback()
-        flash(exc.message, "error")
-        return redirect(back)
-    session.commit()
-    flash("The proxy is revoked: you vote yourself again.", "success")
+    commit_or_flash(
+        lambda: proxy_ops.revoke_proxy(session, proxy_id, actor=user),
+        "The proxy is revoked: you vote yourself again.",
+        errors=(Conflict, InvalidTransition),
+    )
     return redirect(back)

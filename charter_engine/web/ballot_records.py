@@ -8,11 +8,9 @@ and never for secret ballots (see :func:`charter_engine.voting.records.ballot_re
 
 from __future__ import annotations
 
-import csv
-import io
 from fractions import Fraction
 
-from flask import Response, flash, make_response, redirect, render_template, request, url_for
+from flask import Response, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -22,18 +20,18 @@ from charter_engine.context import db
 from charter_engine.errors import Conflict, NotFound
 from charter_engine.voting import charts, records
 from charter_engine.voting import queries as q
+from charter_engine.voting.closing import settled_ballot
 from charter_engine.voting.models import Ballot
 from charter_engine.voting.results import dropped_reason
 from charter_engine.voting.rules import DEFAULT_OPTION, describe_quorum_outcome, fraction_text
 from charter_engine.web.ballot_forms import CHOICE_LABELS, THRESHOLD_LABELS, ReceiptForm
 from charter_engine.web.ballots import (
     OUTCOME_LABELS,
-    ballot_crumbs,
+    ballot_page,
     bp,
     charter_of,
     option_labels,
     ranking_words,
-    settled_ballot,
 )
 from charter_engine.web.security import require_user
 
@@ -85,7 +83,7 @@ def results(ballot_id: int) -> ResponseReturnValue:
     user = require_user()
     ensure_can(user, "ballot:read")
     session = db()
-    ballot = settled_ballot(ballot_id)
+    ballot = settled_ballot(db(), ballot_id)
     charter = charter_of(ballot)
     found: records.BallotResults | None = None
     unavailable = None
@@ -97,12 +95,12 @@ def results(ballot_id: int) -> ResponseReturnValue:
     quorum_needed = None
     if found is not None:
         quorum_needed = found.quorum
-    return render_template(
+    return ballot_page(
         "ballots/results.html",
+        ballot,
+        charter,
         title=f"Results: {ballot.title}",
-        breadcrumbs=ballot_crumbs(charter, ballot, ("Results", None)),
-        ballot=ballot,
-        charter=charter,
+        crumb="Results",
         found=found,
         unavailable=unavailable,
         charts=_charts(found, ballot) if found else [],
@@ -142,16 +140,16 @@ def _roll_call_rows(ballot: Ballot) -> list[records.RollCallRow] | str:
 def roll_call(ballot_id: int) -> ResponseReturnValue:
     user = require_user()
     ensure_can(user, "ballot:read")
-    ballot = settled_ballot(ballot_id)
+    ballot = settled_ballot(db(), ballot_id)
     charter = charter_of(ballot)
     rows = _roll_call_rows(ballot)
     labels = option_labels(ballot)
-    return render_template(
+    return ballot_page(
         "ballots/roll_call.html",
+        ballot,
+        charter,
         title=f"Roll call: {ballot.title}",
-        breadcrumbs=ballot_crumbs(charter, ballot, ("Roll call", None)),
-        ballot=ballot,
-        charter=charter,
+        crumb="Roll call",
         rows=rows if isinstance(rows, list) else [],
         unavailable=rows if isinstance(rows, str) else None,
         ranking_words=lambda ranking: ranking_words(ranking, labels),
@@ -160,41 +158,17 @@ def roll_call(ballot_id: int) -> ResponseReturnValue:
     )
 
 
-def _cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/ballots/<int:ballot_id>/roll-call.csv")
 def roll_call_csv(ballot_id: int) -> ResponseReturnValue:
     user = require_user()
     ensure_can(user, "ballot:read")
-    ballot = settled_ballot(ballot_id)
+    ballot = settled_ballot(db(), ballot_id)
     rows = _roll_call_rows(ballot)
     if isinstance(rows, str):
         flash(rows, "error")
         return redirect(url_for("ballots.roll_call", ballot_id=ballot_id))
-    labels = option_labels(ballot)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        ["name", "organisation", "weight", "voted", "vote", "cast by proxy", "cast at (UTC)"]
-    )
-    for r in rows:
-        writer.writerow(
-            [
-                _cell(r.name),
-                _cell(r.organisation),
-                fraction_text(r.weight),
-                "yes" if r.voted else "no",
-                _cell(CHOICE_LABELS.get(r.choice or "", "") or ranking_words(r.ranking, labels)),
-                _cell(r.cast_by_name) if r.cast_by_id not in (None, r.voter_id) else "",
-                r.cast_at.isoformat() if r.cast_at else "",
-            ]
-        )
     return Response(
-        out.getvalue(),
+        records.roll_call_csv(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="ballot-{ballot.id}-roll-call.csv"'},
     )
@@ -207,7 +181,7 @@ def receipts(ballot_id: int) -> ResponseReturnValue:
     user = require_user()
     ensure_can(user, "ballot:read")
     session = db()
-    ballot = settled_ballot(ballot_id)
+    ballot = settled_ballot(db(), ballot_id)
     charter = charter_of(ballot)
     form = ReceiptForm()
     unavailable = None
@@ -229,12 +203,12 @@ def receipts(ballot_id: int) -> ResponseReturnValue:
             status = 400
     labels = option_labels(ballot)
     response = make_response(
-        render_template(
+        ballot_page(
             "ballots/receipts.html",
+            ballot,
+            charter,
             title=f"Counted ballots: {ballot.title}",
-            breadcrumbs=ballot_crumbs(charter, ballot, ("Counted ballots", None)),
-            ballot=ballot,
-            charter=charter,
+            crumb="Counted ballots",
             counted=counted,
             unavailable=unavailable,
             form=form,

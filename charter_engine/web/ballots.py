@@ -1,8 +1,9 @@
-"""Voting pages: the ballots (all, and per charter), creating, editing, opening and closing a ballot
-(the secretariat), the ballot page with the exact text voted on and the vote forms (one's own and
-those cast as a proxy), and the page that answers a vote — with a secret vote's receipt, shown there
-once and kept nowhere, neither in the session cookie nor in a URL. Results, roll calls
-and receipts are in :mod:`.ballot_records`, proxies in :mod:`.ballot_proxies` (same blueprint).
+"""Voting pages: the ballots (all, and per charter), the ballot page with the exact text voted on
+and the vote forms (one's own and those cast as a proxy), and the page that answers a vote — with
+a secret vote's receipt, shown there once and kept nowhere, neither in the session cookie nor in a
+URL. On the same blueprint: creating and running ballots (the secretariat) in
+:mod:`.ballot_admin`, results, roll calls and receipts in :mod:`.ballot_records`, proxies in
+:mod:`.ballot_proxies`.
 
 Every view loads its ballot and checks the permission first, calls the voting operations and
 commits once. A ballot whose opening or closing time has passed is opened or closed before it is
@@ -17,9 +18,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    flash,
     make_response,
-    redirect,
     render_template,
     request,
     url_for,
@@ -36,17 +35,14 @@ from charter_engine.context import db
 from charter_engine.db import utcnow
 from charter_engine.errors import (
     CharterError,
-    Conflict,
-    InvalidTransition,
     NotFound,
     PermissionDenied,
-    StaleVersion,
     ValidationError,
 )
 from charter_engine.text.render import diff_html
 from charter_engine.voting import casting, closing, overview, views
-from charter_engine.voting import operations as ops
 from charter_engine.voting import queries as q
+from charter_engine.voting.closing import settled_ballot
 from charter_engine.voting.models import Ballot
 from charter_engine.voting.rules import (
     describe_quorum,
@@ -56,18 +52,16 @@ from charter_engine.voting.rules import (
 )
 from charter_engine.web.ballot_forms import (
     CHOICE_LABELS,
-    KIND_LABELS,
     SECRECY_LABELS,
     THRESHOLD_LABELS,
     UNRANKED_LABELS,
     WEIGHTING_LABELS,
-    BallotRulesForm,
-    NewBallotForm,
     ProxyForm,
     VoteInput,
     rank_field,
     read_vote,
 )
+from charter_engine.web.forms import FORM_REFUSALS, commit_or_show
 from charter_engine.web.links import object_url
 from charter_engine.web.security import require_user
 
@@ -98,26 +92,11 @@ OUTCOME_LABELS = {
 # helpers
 
 
-def settled_ballot(ballot_id: int) -> Ballot:
-    """The ballot, opened or closed first if its schedule says so (see the module docstring)."""
-    session = db()
-    ballot = q.get_ballot(session, ballot_id)
-    if closing.ballot_due(ballot):
-        session.rollback()  # leave the read transaction; settle in a write transaction
-        try:
-            closing.settle_ballot(session, ballot_id)
-            session.commit()
-        except CharterError:
-            session.rollback()  # a scheduled opening that cannot happen: show it as it is
-        ballot = q.get_ballot(session, ballot_id)
-    return ballot
-
-
 def _settle_listed(ballots: list[Ballot]) -> bool:
     """Settle the listed ballots that are due; True when any was."""
     due = [b.id for b in ballots if closing.ballot_due(b)]
     for ballot_id in due:
-        settled_ballot(ballot_id)
+        settled_ballot(db(), ballot_id)
     return bool(due)
 
 
@@ -148,6 +127,28 @@ def ballot_crumbs(
     if not tail:
         return _crumbs(charter, (ballot.title, None))
     return _crumbs(charter, (ballot.title, url_for("ballots.show", ballot_id=ballot.id)), *tail)
+
+
+def ballot_page(
+    template: str,
+    ballot: Ballot,
+    charter: Charter,
+    *,
+    title: str,
+    crumb: str | None = None,
+    **context: Any,
+) -> str:
+    """A page about one ballot: ``title``, the breadcrumbs down to the ballot (and ``crumb``, the
+    page's own step below it), and the ballot and its charter for the template."""
+    tail = ((crumb, None),) if crumb else ()
+    return render_template(
+        template,
+        title=title,
+        breadcrumbs=ballot_crumbs(charter, ballot, *tail),
+        ballot=ballot,
+        charter=charter,
+        **context,
+    )
 
 
 def _amendment_url(charter: Charter, number: int | None) -> str | None:
@@ -233,214 +234,6 @@ def index(slug: str) -> ResponseReturnValue:
 
 
 # --------------------------------------------------------------------------------------------
-# creating, editing, opening and closing (the secretariat)
-
-
-@bp.route("/charters/<slug>/ballots/new", methods=["GET", "POST"])
-def create(slug: str) -> ResponseReturnValue:
-    user = require_user()
-    session = db()
-    charter = get_charter(session, slug)
-    ensure_can(user, "ballot:create", charter)
-    form = NewBallotForm()
-    amendments = overview.votable_amendments(session, charter)
-    form.amendments.choices = [(a.id, f"Amendment #{a.number}: {a.title}") for a in amendments]
-    form.set_roll_choices(overview.possible_agents(session, exclude_id=0))
-    if request.method == "GET" and request.args.get("amendment", "").isdigit():
-        form.amendments.data = [int(request.args["amendment"])]
-    if request.method == "GET" and request.args.get("kind") in KIND_LABELS:
-        form.kind.data = request.args["kind"]
-    status = 200
-    if form.validate_on_submit():
-        kind = form.kind.data or "amendment"
-        rules = form.rules(kind)
-        if rules is not None:
-            try:
-                ballot = ops.create_ballot(
-                    session,
-                    charter,
-                    actor=user,
-                    kind=kind,
-                    amendments=None if kind == "adoption" else list(form.amendments.data or []),
-                    title=(form.title.data or "").strip() or None,
-                    rules=rules,
-                )
-            except ValidationError as exc:
-                session.rollback()
-                form.show_error(exc.field, exc.message)
-            except (InvalidTransition, Conflict) as exc:
-                session.rollback()
-                form.show_error("amendments" if kind != "adoption" else None, exc.message)
-            else:
-                session.commit()
-                flash(
-                    "The ballot is created as a draft. Check it, then open it when voting should "
-                    "begin.",
-                    "success",
-                )
-                return redirect(url_for("ballots.show", ballot_id=ballot.id))
-        status = 400
-    elif request.method == "POST":
-        status = 400
-    return (
-        render_template(
-            "ballots/new.html",
-            title="New ballot",
-            breadcrumbs=_crumbs(charter, ("New ballot", None)),
-            charter=charter,
-            form=form,
-            has_amendments=bool(amendments),
-        ),
-        status,
-    )
-
-
-@bp.route("/ballots/<int:ballot_id>/edit", methods=["GET", "POST"])
-def edit(ballot_id: int) -> ResponseReturnValue:
-    user = require_user()
-    session = db()
-    ballot = settled_ballot(ballot_id)
-    ensure_can(user, "ballot:edit", ballot)
-    charter = charter_of(ballot)
-    if ballot.state != "draft":
-        flash("The rules of a ballot are frozen once it opens.", "error")
-        return redirect(url_for("ballots.show", ballot_id=ballot.id))
-    form = BallotRulesForm() if request.method == "POST" else BallotRulesForm.for_ballot(ballot)
-    form.set_roll_choices(overview.possible_agents(session, exclude_id=0))
-    status = 200
-    if form.validate_on_submit():
-        rules = form.rules(ballot.kind)
-        if rules is not None:
-            version = form.version.data
-            data = {**rules, "title": (form.title.data or "").strip() or ballot.title}
-            try:
-                ops.update_ballot(
-                    session,
-                    ballot,
-                    actor=user,
-                    data=data,
-                    expected_version=int(version) if (version or "").isdigit() else None,
-                )
-            except StaleVersion as exc:
-                session.rollback()
-                ballot = q.get_ballot(session, ballot_id)
-                form.version.data = str(ballot.version)
-                form.form_errors.append(
-                    "Someone changed this ballot while you were editing it. Your input is kept "
-                    "below; check it against the ballot page and save again to overwrite. "
-                    f"({exc.message})"
-                )
-            except ValidationError as exc:
-                session.rollback()
-                form.show_error(exc.field, exc.message)
-            except (InvalidTransition, Conflict) as exc:
-                session.rollback()
-                form.show_error(None, exc.message)
-            else:
-                session.commit()
-                flash("The ballot's rules are saved.", "success")
-                return redirect(url_for("ballots.show", ballot_id=ballot.id))
-        status = 400
-    elif request.method == "POST":
-        status = 400
-    ballot = q.get_ballot(session, ballot_id)
-    return (
-        render_template(
-            "ballots/edit.html",
-            title=f"Edit {ballot.title}",
-            breadcrumbs=ballot_crumbs(charter, ballot, ("Edit", None)),
-            charter=charter,
-            ballot=ballot,
-            form=form,
-        ),
-        status,
-    )
-
-
-# What each lifecycle action needs the ballot to be, and the button that confirms it.
-LIFECYCLE = {
-    "open": ("draft", "Open the ballot now"),
-    "close": ("open", "Close and count now"),
-    "delete": ("draft", "Delete the draft ballot"),
-}
-
-
-def _lifecycle(ballot_id: int, action: str) -> ResponseReturnValue:
-    """GET: what opening/closing/deleting will do, and the button. POST: do it."""
-    user = require_user()
-    session = db()
-    ballot = settled_ballot(ballot_id)
-    ensure_can(user, f"ballot:{action}", ballot)
-    charter = charter_of(ballot)
-    wanted, button = LIFECYCLE[action]
-    if ballot.state != wanted:
-        flash(
-            "This ballot is already open."
-            if action == "open" and ballot.state == "open"
-            else f"This ballot is {STATE_LABELS[ballot.state].lower()}; it cannot be "
-            f"{action.rstrip('e')}ed now.",
-            "error",
-        )
-        return redirect(url_for("ballots.show", ballot_id=ballot.id))
-    if request.method == "POST":
-        try:
-            if action == "open":
-                ops.open_ballot(session, ballot, actor=user)
-            elif action == "close":
-                closing.close_ballot(session, ballot, actor=user)
-            else:
-                ops.delete_ballot(session, ballot, actor=user)
-        except (InvalidTransition, Conflict, ValidationError) as exc:
-            session.rollback()
-            flash(exc.message, "error")
-            return redirect(url_for("ballots.show", ballot_id=ballot_id))
-        session.commit()
-        if action == "open":
-            flash("The ballot is open: the text is pinned and the roll is fixed.", "success")
-            return redirect(url_for("ballots.show", ballot_id=ballot_id))
-        if action == "delete":
-            flash(f"The draft ballot “{ballot.title}” was deleted.", "success")
-            return redirect(url_for("ballots.index", slug=charter.slug))
-        flash("The ballot is closed and counted.", "success")
-        return redirect(url_for("ballots.results", ballot_id=ballot_id))
-    detail = views.ballot_detail(session, ballot)
-    return render_template(
-        "ballots/lifecycle.html",
-        title=f"{action.title()} {ballot.title}",
-        breadcrumbs=ballot_crumbs(charter, ballot, (f"{action.title()} the ballot", None)),
-        action=action,
-        button=button,
-        ballot=ballot,
-        charter=charter,
-        detail=detail,
-        proxies_given=(
-            sum(1 for p in q.proxies_for_ballot(session, ballot) if p.ballot_id)
-            if action == "delete"
-            else 0
-        ),
-        possible_voters=(
-            len(overview.possible_agents(session, exclude_id=0)) if action == "open" else 0
-        ),
-        kind_short=KIND_SHORT,
-    )
-
-
-@bp.route("/ballots/<int:ballot_id>/open", methods=["GET", "POST"])
-def open_ballot(ballot_id: int) -> ResponseReturnValue:
-    return _lifecycle(ballot_id, "open")
-
-
-@bp.route("/ballots/<int:ballot_id>/close", methods=["GET", "POST"])
-def close_ballot(ballot_id: int) -> ResponseReturnValue:
-    return _lifecycle(ballot_id, "close")
-
-
-@bp.route("/ballots/<int:ballot_id>/delete", methods=["GET", "POST"])
-def delete_ballot(ballot_id: int) -> ResponseReturnValue:
-    return _lifecycle(ballot_id, "delete")
-
-
-# --------------------------------------------------------------------------------------------
 # the ballot page and voting
 
 
@@ -449,16 +242,9 @@ def _change_views(text: overview.BallotText) -> dict[str, list[dict[str, Any]]]:
     for option in text.options:
         rows = []
         for change in option.changes:
-            html = (
-                diff_html(change.old_text, change.new_text)
-                if change.kind == "replace"
-                else diff_html("", change.new_text)
-                if change.kind == "insert"
-                else diff_html(change.old_text, "")
-                if change.kind == "delete"
-                else diff_html(change.old_text, change.old_text)
-            )
-            rows.append({"change": change, "diff": Markup(html)})  # nosec B704  # diff_html escapes
+            # diff_html escapes every piece of text; only <del>/<ins> markup is added.
+            diff = Markup(diff_html(change.old_text, change.new_text))  # nosec B704
+            rows.append({"change": change, "diff": diff})
         views[option.option.key] = rows
     return views
 
@@ -494,12 +280,11 @@ def _render_ballot(
         ]
     labels = option_labels(ballot)
     return (
-        render_template(
+        ballot_page(
             "ballots/show.html",
+            ballot,
+            charter,
             title=ballot.title,
-            breadcrumbs=ballot_crumbs(charter, ballot),
-            ballot=ballot,
-            charter=charter,
             detail=detail,
             text=text,
             changes=_change_views(text),
@@ -536,7 +321,7 @@ def _render_ballot(
 def show(ballot_id: int) -> ResponseReturnValue:
     user = require_user()
     ensure_can(user, "ballot:read")
-    return _render_ballot(settled_ballot(ballot_id))
+    return _render_ballot(settled_ballot(db(), ballot_id))
 
 
 @bp.post("/ballots/<int:ballot_id>/vote")
@@ -544,12 +329,14 @@ def vote(ballot_id: int) -> ResponseReturnValue:
     user = require_user()
     ensure_can(user, "vote:cast")
     session = db()
-    ballot = settled_ballot(ballot_id)
+    ballot = settled_ballot(db(), ballot_id)
     given = read_vote(ballot, request.form)
     if not given.ok:
         return _render_ballot(ballot, vote=given, status=400)
-    try:
-        result = casting.cast_vote(
+    refusals: list[CharterError] = []
+    done = commit_or_show(
+        None,
+        lambda: casting.cast_vote(
             session,
             ballot.id,
             actor=user,
@@ -557,24 +344,24 @@ def vote(ballot_id: int) -> ResponseReturnValue:
             ranking=given.ranking,
             on_behalf_of=given.on_behalf_of,
             receipt=given.receipt,
-        )
-    except ValidationError as exc:
-        session.rollback()
+        ),
+        errors=(*FORM_REFUSALS, PermissionDenied),
+        on_error=refusals.append,
+    )
+    if not done:
+        (exc,) = refusals
+        if not isinstance(exc, ValidationError):  # 409 (not open, closed meanwhile) or 403
+            return _render_ballot(
+                q.get_ballot(session, ballot_id),
+                vote=given,
+                vote_error=exc.message,
+                status=exc.status,
+            )
         # A receipt error goes next to the receipt field, which only secret ballots have.
         field = "receipt" if exc.field == "receipt" and ballot.secrecy == "secret" else "form"
         given.errors[field] = exc.message
         return _render_ballot(q.get_ballot(session, ballot_id), vote=given, status=400)
-    except (Conflict, InvalidTransition) as exc:
-        session.rollback()
-        return _render_ballot(
-            q.get_ballot(session, ballot_id), vote=given, vote_error=exc.message, status=409
-        )
-    except PermissionDenied as exc:
-        session.rollback()
-        return _render_ballot(
-            q.get_ballot(session, ballot_id), vote=given, vote_error=exc.message, status=403
-        )
-    session.commit()
+    result = done.value
     return _confirmation(ballot, user, result, given)
 
 
@@ -588,12 +375,12 @@ def _confirmation(
     voter = user if result.voter_id == user.id else db().get(User, result.voter_id)
     labels = option_labels(ballot)
     response = make_response(
-        render_template(
+        ballot_page(
             "ballots/confirmation.html",
+            ballot,
+            charter,
             title="Your vote is recorded",
-            breadcrumbs=ballot_crumbs(charter, ballot, ("Your vote", None)),
-            ballot=ballot,
-            charter=charter,
+            crumb="Your vote",
             result=result,
             voter=voter,
             for_someone_else=voter is not None and voter.id != user.id,

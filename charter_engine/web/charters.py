@@ -11,6 +11,12 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from charter_engine.accounts.queries import users_by_id
+from charter_engine.amendments.queries import (
+    amendments_by_id,
+    pending_amendment_counts,
+    pending_amendments_on_clause,
+)
 from charter_engine.charters.display import (
     clause_number,
     clause_title,
@@ -20,21 +26,22 @@ from charter_engine.charters.display import (
 from charter_engine.charters.models import Charter
 from charter_engine.charters.queries import (
     clause_history,
+    clause_in_revision,
     get_revision,
     list_charters,
     list_revisions,
     revision_clauses,
 )
+from charter_engine.comments.queries import comment_counts, thread_context
 from charter_engine.context import db
+from charter_engine.ids import whole_number
 from charter_engine.publication.provenance import changelog, clause_provenance
 from charter_engine.text import diff_words
 from charter_engine.text.redline import RedlineEntry
-from charter_engine.web import reading
 from charter_engine.web.drafting import (
     CAUSE_LABELS,
     STATE_KINDS,
     STATE_LABELS,
-    int_arg,
     load_charter,
     view_arg,
 )
@@ -55,8 +62,8 @@ def charter_url(obj: Any) -> str | None:
 
 def _revision_causes(revisions: Any) -> tuple[dict[int, Any], dict[int, Any]]:
     session = db()
-    amendments = reading.amendments_by_id(session, (r.amendment_id for r in revisions))
-    actors = reading.users_by_id(session, (r.actor_id for r in revisions))
+    amendments = amendments_by_id(session, (r.amendment_id for r in revisions))
+    actors = users_by_id(session, (r.actor_id for r in revisions))
     return amendments, actors
 
 
@@ -70,7 +77,7 @@ def index() -> ResponseReturnValue:
 def show(slug: str) -> ResponseReturnValue:
     charter = load_charter(slug)
     session = db()
-    number = int_arg(request.args.get("revision"))
+    number = whole_number(request.args.get("revision"))
     revision = get_revision(session, charter, number)
     clauses = display_rows(charter, revision_clauses(session, revision))
     is_head = revision.number == charter.head_revision_number
@@ -84,8 +91,8 @@ def show(slug: str) -> ResponseReturnValue:
         outline=[c for c in clauses if c.kind == "heading"],
         is_head=is_head,
         revisions=revisions,
-        amendment_counts=reading.pending_amendment_counts(session, charter) if is_head else {},
-        comment_counts=reading.comment_counts(session, charter) if is_head else {},
+        amendment_counts=pending_amendment_counts(session, charter) if is_head else {},
+        comment_counts=comment_counts(session, charter) if is_head else {},
         cause_amendment=amendments.get(revision.amendment_id or 0),
         cause_actor=actors.get(revision.actor_id or 0),
         cause_labels=CAUSE_LABELS,
@@ -117,8 +124,8 @@ def compare(slug: str) -> ResponseReturnValue:
     charter = load_charter(slug)
     session = db()
     head = charter.head_revision_number
-    to_number = int_arg(request.args.get("to")) or head
-    from_number = int_arg(request.args.get("from"))
+    to_number = whole_number(request.args.get("to")) or head
+    from_number = whole_number(request.args.get("from"))
     if from_number is None:
         from_number = max(1, to_number - 1)
     view = view_arg(request.args.get("view"))
@@ -149,17 +156,17 @@ def compare(slug: str) -> ResponseReturnValue:
 
 @bp.get("/<slug>/clauses/<int:clause_id>")
 def clause(slug: str, clause_id: int) -> ResponseReturnValue:
-    from charter_engine.web.comments import CommentForm, quoted_source, thread_context
+    from charter_engine.web.comments import CommentForm, quoted_source
 
     charter = load_charter(slug)
     session = db()
     history = clause_history(session, charter, clause_id)
     head = get_revision(session, charter)
-    current = reading.clause_in_revision(session, head, clause_id)
+    current = clause_in_revision(session, head, clause_id)
     by_id = {entry.version.id: entry for entry in history}
     ids = [entry.version.id for entry in history]
-    to_id = int_arg(request.args.get("to"))
-    from_id = int_arg(request.args.get("from"))
+    to_id = whole_number(request.args.get("to"))
+    from_id = whole_number(request.args.get("from"))
     if to_id not in by_id:
         to_id = ids[-1]
     if from_id not in by_id:
@@ -174,7 +181,7 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
         level=shown.level,
     )
     version_id = current.clause_version_id if current is not None else None
-    thread = thread_context(charter, clause_id=clause_id, version_id=version_id)
+    thread = thread_context(db(), charter, clause_id=clause_id, version_id=version_id)
     quoted = quoted_source(current.version.text.rstrip(), thread) if current else None
     provenance = clause_provenance(session, charter, clause_id)
     title = "Clause no longer in the text"
@@ -208,7 +215,7 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
         to_entry=by_id[to_id],
         chosen_diff=chosen_diff,
         view=view,
-        amendments=reading.pending_amendments_on_clause(session, charter, clause_id),
+        amendments=pending_amendments_on_clause(session, charter, clause_id),
         thread=thread,
         quoted=quoted,
         quoted_any=any(a.start is not None for a in thread.anchors.values()),

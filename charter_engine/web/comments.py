@@ -9,34 +9,35 @@ changed is shown as outdated. Bodies are Markdown, rendered with raw HTML off an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup, escape
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import ensure_can
+from charter_engine.accounts.queries import users_by_id
 from charter_engine.amendments.models import Amendment
+from charter_engine.amendments.queries import amendment_by_number
 from charter_engine.charters.models import Charter, RevisionClause
-from charter_engine.charters.queries import get_revision
+from charter_engine.charters.queries import clause_in_revision, get_revision
 from charter_engine.comments.models import Comment
 from charter_engine.comments.operations import (
     AnchorSpec,
-    anchor_for_version,
     create_comment,
-    list_comments,
+    locate_passage,
 )
+from charter_engine.comments.queries import ThreadContext
 from charter_engine.context import db
-from charter_engine.errors import NotFound, ValidationError
-from charter_engine.ids import is_id
+from charter_engine.errors import NotFound
+from charter_engine.ids import is_id, whole_number
 from charter_engine.limits import COMMENT, QUOTE
-from charter_engine.web import reading
-from charter_engine.web.drafting import int_arg, load_charter, normalise_newlines
-from charter_engine.web.forms import Form, TextLength
+from charter_engine.text.submitted import normalise_newlines
+from charter_engine.web.drafting import load_charter
+from charter_engine.web.forms import Form, TextLength, commit_or_show
 from charter_engine.web.security import require_user
 
 bp = Blueprint("comments", __name__)
@@ -78,29 +79,6 @@ class ReplyForm(Form):
 # threads for display
 
 
-@dataclass(frozen=True)
-class AnchorView:
-    quote: str
-    outdated: bool
-    # Where the quote stands in the clause's current text (None when outdated).
-    start: int | None = None
-    end: int | None = None
-
-
-@dataclass
-class ThreadItem:
-    comment: Comment
-    replies: list[Comment] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ThreadContext:
-    threads: list[ThreadItem]
-    authors: dict[int, User]
-    anchors: dict[int, AnchorView]
-    count: int
-
-
 def quoted_source(text: str, thread: ThreadContext) -> Markup:
     """A clause's exact text with the passages its comments quote marked (``<mark>``), each
     naming the comment; overlapping quotes are merged into one mark. Everything is escaped."""
@@ -130,76 +108,12 @@ def quoted_source(text: str, thread: ThreadContext) -> Markup:
     return Markup("".join(out))
 
 
-def thread_context(
-    charter: Charter,
-    *,
-    clause_id: int | None = None,
-    amendment_id: int | None = None,
-    version_id: int | None = None,
-) -> ThreadContext:
-    """The comments of a clause or an amendment as threads, with their authors and how each
-    anchor stands on ``version_id`` (the clause's current version). Three queries."""
-    session = db()
-    comments = list_comments(session, charter, clause_id=clause_id, amendment_id=amendment_id)
-    if clause_id is not None and amendment_id is None:
-        comments = [c for c in comments if c.amendment_id is None]
-    by_id = {c.id: c for c in comments}
-    threads: dict[int, ThreadItem] = {}
-    order: list[ThreadItem] = []
-    for comment in comments:
-        root = comment
-        while root.parent_id is not None and root.parent_id in by_id:
-            root = by_id[root.parent_id]
-        if root is comment:
-            item = ThreadItem(comment)
-            threads[comment.id] = item
-            order.append(item)
-        elif root.id in threads:
-            threads[root.id].replies.append(comment)
-    anchors: dict[int, AnchorView] = {}
-    for comment in comments:
-        anchor = anchor_for_version(comment, version_id) if version_id is not None else None
-        if anchor is None and comment.anchors:
-            anchor = comment.anchors[-1]
-        if anchor is not None:
-            outdated = anchor.outdated or anchor.clause_version_id != version_id
-            anchors[comment.id] = AnchorView(
-                anchor.quote,
-                outdated,
-                None if outdated else anchor.start_offset,
-                None if outdated else anchor.end_offset,
-            )
-    authors = reading.users_by_id(session, (c.author_id for c in comments))
-    return ThreadContext(order, authors, anchors, len(comments))
-
-
 # --------------------------------------------------------------------------------------------
 # anchoring
 
 
-def locate_passage(text: str, passage: str) -> AnchorSpec:
-    """The anchor of a pasted passage: it must occur exactly once in the clause's text."""
-    wanted = normalise_newlines(passage, text).strip()
-    if not wanted:
-        raise ValidationError("Paste the passage you comment on.", field="passage")
-    found = text.count(wanted)
-    if found == 0:
-        raise ValidationError(
-            "This passage is not in the clause's current text. Copy it exactly from the clause.",
-            field="passage",
-        )
-    if found > 1:
-        raise ValidationError(
-            f"This passage occurs {found} times in the clause; quote a few more words so that "
-            "it is clear which one you mean.",
-            field="passage",
-        )
-    start = text.index(wanted)
-    return AnchorSpec(start, start + len(wanted), wanted)
-
-
 def anchor_from_form(form: CommentForm, clause_text: str) -> AnchorSpec | None:
-    start, end = int_arg(form.start.data), int_arg(form.end.data)
+    start, end = whole_number(form.start.data), whole_number(form.end.data)
     if start is not None and end is not None and end > start:
         quote = normalise_newlines(form.quote.data, clause_text) if form.quote.data else None
         return AnchorSpec(start, end, quote)
@@ -208,17 +122,12 @@ def anchor_from_form(form: CommentForm, clause_text: str) -> AnchorSpec | None:
     return None
 
 
-def _show_error(form: Any, exc: ValidationError) -> None:
-    target = {"anchor": "passage", "passage": "passage", "body": "body"}.get(exc.field or "")
-    if target is not None and hasattr(form, target):
-        getattr(form, target).errors = [exc.message]
-    else:
-        form.form_errors.append(exc.message)
+_ERROR_FIELDS = {"anchor": "passage"}
 
 
 def _current_row(charter: Charter, clause_id: int) -> RevisionClause:
     head = get_revision(db(), charter)
-    row = reading.clause_in_revision(db(), head, clause_id) if is_id(clause_id) else None
+    row = clause_in_revision(db(), head, clause_id) if is_id(clause_id) else None
     if row is None:
         raise NotFound("That clause is not in the current text of the charter.")
     return row
@@ -228,81 +137,84 @@ def _current_row(charter: Charter, clause_id: int) -> RevisionClause:
 # routes
 
 
-@bp.route("/charters/<slug>/clauses/<int:clause_id>/comments", methods=["GET", "POST"])
-def on_clause(slug: str, clause_id: int) -> ResponseReturnValue:
-    user = require_user()
-    charter = load_charter(slug, "comment:create")
-    row = _current_row(charter, clause_id)
-    form = CommentForm()
-    if form.validate_on_submit():
-        text = row.version.text
-        try:
-            anchor = anchor_from_form(form, text)
-            comment = create_comment(
+def _post(
+    form: Any,
+    charter: Charter,
+    *,
+    text: str = "",
+    anchor: Callable[[], AnchorSpec | None] = lambda: None,
+    **where: Any,
+) -> int | None:
+    """Post the comment of ``form`` on ``where`` (a clause, an amendment, a parent comment), its
+    body with the line ends of ``text``; the new comment's id once committed, or None with the
+    error shown on the form."""
+    done = commit_or_show(
+        form,
+        lambda: (
+            create_comment(
                 db(),
                 charter,
-                actor=user,
+                actor=require_user(),
                 body=normalise_newlines(form.body.data, text),
-                clause_id=clause_id,
-                anchor=anchor,
-            )
-        except ValidationError as exc:
-            db().rollback()
-            _show_error(form, exc)
-        else:
-            comment_id = comment.id
-            db().commit()
-            flash("Your comment is posted.", "success")
-            return redirect(
-                url_for("charters.clause", slug=slug, clause_id=clause_id)
-                + f"#comment-{comment_id}"
-            )
+                anchor=anchor(),
+                **where,
+            ).id
+        ),
+        aliases=_ERROR_FIELDS,
+    )
+    return done.value if done else None
+
+
+def _new_comment_page(
+    charter: Charter, form: Any, back_url: str, row: Any = None, amendment: Any = None
+) -> ResponseReturnValue:
     return render_template(
         "comments/new.html",
         charter=charter,
         form=form,
         row=row,
-        amendment=None,
-        action=url_for("comments.on_clause", slug=slug, clause_id=clause_id),
-        back_url=url_for("charters.clause", slug=slug, clause_id=clause_id),
+        amendment=amendment,
+        action=request.path,
+        back_url=back_url,
     )
+
+
+@bp.route("/charters/<slug>/clauses/<int:clause_id>/comments", methods=["GET", "POST"])
+def on_clause(slug: str, clause_id: int) -> ResponseReturnValue:
+    require_user()
+    charter = load_charter(slug, "comment:create")
+    row = _current_row(charter, clause_id)
+    back_url = url_for("charters.clause", slug=slug, clause_id=clause_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        text = row.version.text
+        new_id = _post(
+            form,
+            charter,
+            text=text,
+            anchor=lambda: anchor_from_form(form, text),
+            clause_id=clause_id,
+        )
+        if new_id is not None:
+            flash("Your comment is posted.", "success")
+            return redirect(f"{back_url}#comment-{new_id}")
+    return _new_comment_page(charter, form, back_url, row=row)
 
 
 @bp.route("/charters/<slug>/amendments/<int:number>/comments", methods=["GET", "POST"])
 def on_amendment(slug: str, number: int) -> ResponseReturnValue:
-    user = require_user()
+    require_user()
     charter = load_charter(slug, "comment:create")
-    amendment = reading.amendment_by_number(db(), charter, number)
+    amendment = amendment_by_number(db(), charter, number)
+    back_url = url_for("amendments.show", slug=slug, number=number)
     form = ReplyForm()
     form.body.label.text = "Your comment"
     if form.validate_on_submit():
-        try:
-            comment = create_comment(
-                db(),
-                charter,
-                actor=user,
-                body=normalise_newlines(form.body.data, ""),
-                amendment=amendment,
-            )
-        except ValidationError as exc:
-            db().rollback()
-            _show_error(form, exc)
-        else:
-            comment_id = comment.id
-            db().commit()
+        new_id = _post(form, charter, amendment=amendment)
+        if new_id is not None:
             flash("Your comment is posted.", "success")
-            return redirect(
-                url_for("amendments.show", slug=slug, number=number) + f"#comment-{comment_id}"
-            )
-    return render_template(
-        "comments/new.html",
-        charter=charter,
-        form=form,
-        row=None,
-        amendment=amendment,
-        action=url_for("comments.on_amendment", slug=slug, number=number),
-        back_url=url_for("amendments.show", slug=slug, number=number),
-    )
+            return redirect(f"{back_url}#comment-{new_id}")
+    return _new_comment_page(charter, form, back_url, amendment=amendment)
 
 
 def _comment_or_404(charter: Charter, comment_id: int) -> Comment:
@@ -314,28 +226,16 @@ def _comment_or_404(charter: Charter, comment_id: int) -> Comment:
 
 @bp.route("/charters/<slug>/comments/<int:comment_id>/reply", methods=["GET", "POST"])
 def reply(slug: str, comment_id: int) -> ResponseReturnValue:
-    user = require_user()
+    require_user()
     charter = load_charter(slug, "comment:create")
     parent = _comment_or_404(charter, comment_id)
     form = ReplyForm()
     if form.validate_on_submit():
-        try:
-            comment = create_comment(
-                db(),
-                charter,
-                actor=user,
-                body=normalise_newlines(form.body.data, ""),
-                parent_id=parent.id,
-            )
-        except ValidationError as exc:
-            db().rollback()
-            _show_error(form, exc)
-        else:
-            new_id = comment.id
-            db().commit()
+        new_id = _post(form, charter, parent_id=parent.id)
+        if new_id is not None:
             flash("Your reply is posted.", "success")
             return redirect(url_for("comments.show", comment_id=new_id))
-    authors = reading.users_by_id(db(), [parent.author_id])
+    authors = users_by_id(db(), [parent.author_id])
     return render_template(
         "comments/reply.html",
         charter=charter,

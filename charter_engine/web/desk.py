@@ -22,6 +22,8 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from charter_engine.accounts.permissions import ensure_can
+from charter_engine.accounts.queries import users_by_id
+from charter_engine.amendments.queries import amendments_in_states, state_counts
 from charter_engine.amendments.workflow import STATES
 from charter_engine.charters.models import Charter, ClauseVersion
 from charter_engine.charters.operations import (
@@ -37,9 +39,10 @@ from charter_engine.db import utcnow as now
 from charter_engine.errors import ValidationError
 from charter_engine.limits import CHARTER_TITLE, DOCUMENT, FILENAME
 from charter_engine.text import split_document
-from charter_engine.web import reading
-from charter_engine.web.drafting import STATE_LABELS, clause_excerpt, normalise_newlines
-from charter_engine.web.forms import Form, TextLength, choices
+from charter_engine.text.submitted import normalise_newlines
+from charter_engine.voting.desk import ballots_to_handle, participation
+from charter_engine.web.drafting import STATE_LABELS, clause_excerpt
+from charter_engine.web.forms import Form, TextLength, choices, commit_or_show, show_error
 from charter_engine.web.links import object_url
 from charter_engine.web.security import require_user
 
@@ -116,12 +119,12 @@ def index() -> ResponseReturnValue:
         charter = (drafting or list(charters))[-1]
     context: dict[str, Any] = {"charters": charters, "charter": charter}
     if charter is not None:
-        counts = reading.state_counts(session, charter)
-        waiting = reading.amendments_in_states(session, charter, DESK_STATES, limit=100)
+        counts = state_counts(session, charter)
+        waiting = amendments_in_states(session, charter, DESK_STATES, limit=100)
         by_state: dict[str, list[Any]] = {state: [] for state in DESK_STATES}
         for amendment in waiting:
             by_state[amendment.state].append(amendment)
-        ballots = reading.ballots_to_handle(session, charter)
+        ballots = ballots_to_handle(session, charter)
         context.update(
             counts=[(state, STATE_LABELS[state], counts[state]) for state in STATES],
             total=sum(counts.values()),
@@ -133,8 +136,8 @@ def index() -> ResponseReturnValue:
                 (b for b in ballots if b.state == "open" and b.closes_at is not None),
                 key=lambda b: (b.closes_at is None, b.closes_at or now()),
             ),
-            participation=reading.participation(session, charter),
-            authors=reading.users_by_id(session, (a.author_id for a in waiting)),
+            participation=participation(session, charter),
+            authors=users_by_id(session, (a.author_id for a in waiting)),
             ballot_url=_ballot_url,
             state_labels=STATE_LABELS,
         )
@@ -198,41 +201,34 @@ def import_page() -> ResponseReturnValue:
             fmt = form.source_format.data or guess_format(form.filename.data or None, text)
             preview = split_preview(text, fmt)
         except ValidationError as exc:
-            _show_error(form, exc)
+            show_error(form, exc)
             text = None
         if text is not None and valid:
             digest = _sha(text + "\0" + fmt)
             confirmed = request.form.get("intent") == "save" and form.previewed.data == digest
             form.previewed.data = digest
             if confirmed:
-                try:
-                    charter = import_charter(
+                done = commit_or_show(
+                    form,
+                    lambda: import_charter(
                         db(),
                         title=form.title.data,
                         text=text,
                         actor=user,
                         filename=form.filename.data or None,
                         source_format=fmt,
+                    ),
+                )
+                if done:
+                    imported = done.value
+                    flash(
+                        f"“{imported.title}” is imported with {len(preview or [])} clauses.",
+                        "success",
                     )
-                except ValidationError as exc:
-                    db().rollback()
-                    _show_error(form, exc)
-                else:
-                    slug, title = charter.slug, charter.title
-                    db().commit()
-                    flash(f"“{title}” is imported with {len(preview or [])} clauses.", "success")
-                    return redirect(url_for("charters.show", slug=slug))
+                    return redirect(url_for("charters.show", slug=imported.slug))
     return render_template(
         "desk/import.html",
         form=form,
         preview=preview,
         detected_format=dict(FORMAT_LABELS).get(fmt, fmt),
     )
-
-
-def _show_error(form: ImportForm, exc: ValidationError) -> None:
-    field = {"text": "text", "upload": "upload", "title": "title"}.get(exc.field or "")
-    if field:
-        getattr(form, field).errors = [*getattr(form, field).errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)

@@ -1,10 +1,10 @@
-"""Helpers shared by the drafting pages: loading a charter for a request, normalising text from
-textareas, labels for clauses and amendment states, and the diff renderings the pages show.
+"""Helpers shared by the drafting pages: loading a charter for a request, labels for clauses and
+amendment states, and the diff renderings the pages show. Text from textareas is restated as the
+engine stores it by :mod:`charter_engine.text.submitted`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,7 +14,8 @@ from charter_engine.accounts.permissions import ensure_can
 from charter_engine.charters.models import Charter, RevisionClause
 from charter_engine.charters.queries import get_charter
 from charter_engine.context import db
-from charter_engine.text import diff_html, render_diff_html, side_by_side_html
+from charter_engine.text import diff_words
+from charter_engine.text.render import diff_sides_html
 from charter_engine.web.security import require_user
 from charter_engine.web.templating import section
 
@@ -65,42 +66,6 @@ def load_charter(slug: str, permission: str = "charter:read") -> Charter:
     return charter
 
 
-def normalise_newlines(submitted: str | None, reference: str) -> str:
-    """Text from a textarea, with the line ends of the charter it belongs to.
-
-    Browsers submit every line end of a textarea as CRLF; a charter written with LF line ends
-    would otherwise see every line of an edited clause change. A charter that uses CRLF keeps them.
-    """
-    text = submitted or ""
-    if "\r\n" in reference:
-        return text
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-_TRAILING_SPACE = re.compile(r"\s*\Z")
-
-
-def restate_clause_text(submitted: str | None, original: str) -> str:
-    """An edited clause as the engine stores it: the charter's line ends, and the blank lines
-    that separated the clause from the next one kept as they were (a textarea easily loses them,
-    and without them two clauses would run together)."""
-    text = normalise_newlines(submitted, original)
-    if not text.strip():
-        return ""
-    trailing = _TRAILING_SPACE.search(original)
-    ending = trailing.group(0) if trailing else ""
-    return text.rstrip() + ending
-
-
-def new_clause_text(submitted: str | None, reference: str) -> str:
-    """A new clause (an insert): line ends of the charter, and a blank line after it."""
-    text = normalise_newlines(submitted, reference)
-    if not text.strip():
-        return ""
-    newline = "\r\n" if "\r\n" in reference else "\n"
-    return text.rstrip() + newline * 2
-
-
 def clause_label(rc: RevisionClause | None) -> str:
     if rc is None:
         return "a clause no longer in the text"
@@ -136,29 +101,11 @@ class DiffView:
 
 
 def render_diff(old: str | None, new: str | None) -> DiffView:
-    before, after = (old or "").rstrip(), (new or "").rstrip()
-    left, right = side_by_side_html(before, after)
-    # diff_html escapes every piece of user text; only <del>/<ins> markup is added.
-    return DiffView(Markup(diff_html(before, after)), Markup(left), Markup(right))  # nosec B704
-
-
-def render_pieces(pieces: Sequence[tuple[int, str]]) -> DiffView:
-    """:func:`render_diff` for a diff the engine already computed."""
-    pieces = list(pieces)
-    # render_diff_html escapes every piece of user text.
-    return DiffView(
-        Markup(render_diff_html(pieces)),  # nosec B704
-        Markup(render_diff_html(p for p in pieces if p[0] != 1)),  # nosec B704
-        Markup(render_diff_html(p for p in pieces if p[0] != -1)),  # nosec B704
-    )
+    """The word diff of two texts (trailing blank lines aside), inline and side by side."""
+    # Every piece of user text is escaped; only <del>/<ins> markup is added.
+    inline, left, right = diff_sides_html(diff_words((old or "").rstrip(), (new or "").rstrip()))
+    return DiffView(Markup(inline), Markup(left), Markup(right))  # nosec B704
 
 
 def view_arg(raw: str | None, allowed: Sequence[str] = VIEWS) -> str:
     return raw if raw is not None and raw in allowed else allowed[0]
-
-
-def int_arg(raw: str | None) -> int | None:
-    if raw is None or not raw.strip().isdigit():
-        return None
-    value = int(raw)
-    return value if value < 2**31 else None

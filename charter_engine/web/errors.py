@@ -25,10 +25,6 @@ from werkzeug.exceptions import HTTPException
 from charter_engine.context import UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER, close_db
 from charter_engine.errors import (
     CharterError,
-    Conflict,
-    InvalidTransition,
-    NotFound,
-    PermissionDenied,
     ValidationError,
 )
 from charter_engine.web.extensions import login_manager
@@ -155,31 +151,13 @@ def register_error_handlers(app: Flask) -> None:
         message = exc.description if wants_json() else None
         return error_page(status, message)
 
-    @app.errorhandler(PermissionDenied)
-    def _denied(exc: PermissionDenied) -> ResponseReturnValue:
-        _rollback()
-        return error_page(403, exc.message)
-
-    @app.errorhandler(NotFound)
-    def _not_found(exc: NotFound) -> ResponseReturnValue:
-        _rollback()
-        return error_page(404, exc.message)
-
-    @app.errorhandler(Conflict)
-    @app.errorhandler(InvalidTransition)
-    def _conflict(exc: CharterError) -> ResponseReturnValue:
-        _rollback()
-        return error_page(409, exc.message)
-
-    @app.errorhandler(ValidationError)
-    def _invalid(exc: ValidationError) -> ResponseReturnValue:
-        _rollback()
-        return error_page(400, exc.message)
-
     @app.errorhandler(CharterError)
     def _domain(exc: CharterError) -> ResponseReturnValue:
+        """A domain error the view did not handle: its page, with its kind's status (403, 404,
+        409), except that a refused input is a 400 page in the browser (the API answers 422)."""
         _rollback()
-        return error_page(exc.status if exc.status in TITLES else 400, exc.message)
+        status = 400 if isinstance(exc, ValidationError) else exc.status
+        return error_page(status if status in TITLES else 400, exc.message)
 
     @app.errorhandler(StaleDataError)
     def _stale(exc: StaleDataError) -> ResponseReturnValue:

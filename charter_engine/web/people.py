@@ -35,7 +35,7 @@ from charter_engine.errors import Conflict, NotFound, ValidationError
 from charter_engine.ids import is_id
 from charter_engine.web.auth import signer
 from charter_engine.web.country_map import LEGEND, render_map
-from charter_engine.web.forms import EmailAddress, Form, TextLength, choices
+from charter_engine.web.forms import EmailAddress, Form, TextLength, choices, commit_or_flash
 from charter_engine.web.pagination import paginate
 from charter_engine.web.security import require_user
 
@@ -239,22 +239,20 @@ def _person_for_action(user_id: int, permission: str) -> tuple[User, User]:
 @bp.post("/<int:user_id>/deactivate")
 def deactivate(user_id: int) -> ResponseReturnValue:
     actor, person = _person_for_action(user_id, "user:deactivate")
-    try:
-        deactivate_user(db(), person, actor=actor)
-    except Conflict as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("people.profile", user_id=person.id))
-    db().commit()
-    flash(f"{person.name}'s account is deactivated and signed out everywhere.", "success")
+    commit_or_flash(
+        lambda: deactivate_user(db(), person, actor=actor),
+        f"{person.name}'s account is deactivated and signed out everywhere.",
+    )
     return redirect(url_for("people.profile", user_id=person.id))
 
 
 @bp.post("/<int:user_id>/reactivate")
 def reactivate(user_id: int) -> ResponseReturnValue:
     actor, person = _person_for_action(user_id, "user:deactivate")
-    reactivate_user(db(), person, actor=actor)
-    db().commit()
-    flash(f"{person.name}'s account is active again.", "success")
+    commit_or_flash(
+        lambda: reactivate_user(db(), person, actor=actor),
+        f"{person.name}'s account is active again.",
+    )
     return redirect(url_for("people.profile", user_id=person.id))
 
 
@@ -265,20 +263,18 @@ def set_role(user_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("Choose one of the roles.", "error")
         return redirect(url_for("people.profile", user_id=person.id))
-    try:
-        change_role(db(), person, role=form.role.data or "", actor=actor)
-    except Conflict as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("people.profile", user_id=person.id))
-    db().commit()
-    flash(f"{person.name} is now {ROLE_LABELS[person.role].lower()}.", "success")
+    commit_or_flash(
+        lambda: change_role(db(), person, role=form.role.data or "", actor=actor),
+        lambda _result: f"{person.name} is now {ROLE_LABELS[person.role].lower()}.",
+    )
     return redirect(url_for("people.profile", user_id=person.id))
 
 
 @bp.post("/<int:user_id>/invitation")
 def resend(user_id: int) -> ResponseReturnValue:
     actor, person = _person_for_action(user_id, "user:invite")
-    resend_invitation(db(), person, actor=actor, signer=signer())
-    db().commit()
-    flash(f"A new invitation is on its way to {person.email}.", "success")
+    commit_or_flash(
+        lambda: resend_invitation(db(), person, actor=actor, signer=signer()),
+        f"A new invitation is on its way to {person.email}.",
+    )
     return redirect(url_for("people.profile", user_id=person.id))

@@ -49,7 +49,7 @@ from charter_engine.charters.queries import (
 from charter_engine.context import db
 from charter_engine.downloads import file_response
 from charter_engine.errors import Conflict, NotFound, ValidationError
-from charter_engine.ids import is_id
+from charter_engine.ids import is_id, whole_number
 from charter_engine.publication.exports import export_file, redline_file
 from charter_engine.publication.formats import EXPORT_FORMATS, REDLINE_FORMATS
 from charter_engine.publication.models import Release
@@ -68,7 +68,7 @@ from charter_engine.publication.queries import (
 from charter_engine.publication.source import ExportOptions
 from charter_engine.text.numbering import citation
 from charter_engine.web.drafting import STATE_LABELS, load_charter
-from charter_engine.web.forms import Form
+from charter_engine.web.forms import Form, commit_or_show, show_error
 from charter_engine.web.security import current_account, public, require_user
 from charter_engine.web.templating import format_date
 
@@ -345,29 +345,27 @@ def releases(slug: str) -> ResponseReturnValue:
     if request.method == "POST":
         ensure_can(user, "release:publish", charter)
         if form.validate():
-            try:
-                release = publish_release(
-                    db(),
-                    charter,
-                    label=form.label.data,
-                    notes=form.notes.data or "",
-                    revision_number=form.revision.data,
-                    actor=user,
-                )
-            except (ValidationError, Conflict) as exc:
-                db().rollback()
+            done = commit_or_show(
+                form,
+                lambda: (
+                    publish_release(
+                        db(),
+                        charter,
+                        label=form.label.data,
+                        notes=form.notes.data or "",
+                        revision_number=form.revision.data,
+                        actor=user,
+                    ).label
+                ),
+                errors=(ValidationError, Conflict),
                 # A taken label is a Conflict; it belongs next to the label all the same.
-                name = getattr(exc, "field", None) or ("label" if isinstance(exc, Conflict) else "")
-                if name in ("label", "revision", "notes"):
-                    field = getattr(form, name)
-                    field.errors = [*field.errors, exc.message]
-                else:
-                    form.form_errors.append(exc.message)
-            else:
-                label = release.label
-                db().commit()
-                flash(f"Release {label} is published.", "success")
-                return redirect(release_url(slug, label))
+                on_error=lambda exc: show_error(
+                    form, exc, field=None if isinstance(exc, ValidationError) else "label"
+                ),
+            )
+            if done:
+                flash(f"Release {done.value} is published.", "success")
+                return redirect(release_url(slug, done.value))
     session = db()
     charter = get_charter(session, slug)
     return render_template(
@@ -388,9 +386,8 @@ def _export_choice(name: str, allowed: tuple[str, ...], default: str) -> str:
 
 
 def _number_arg(name: str) -> int | None:
-    from charter_engine.web.drafting import int_arg
 
-    return int_arg(request.args.get(name))
+    return whole_number(request.args.get(name))
 
 
 @bp.get("/charters/<slug>/export")

@@ -15,10 +15,9 @@ from sqlalchemy import Engine, event, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from charter_engine.audit import operations
 from charter_engine.audit.chainer import AUDIT_CHAINER, AuditChainer
 from charter_engine.audit.models import AuditEvent, AuditHead
-from charter_engine.audit.operations import chain_pending, record_event, verify_chain
+from charter_engine.audit.operations import chain_pending, record_event, subscribe, verify_chain
 from charter_engine.db import make_session_factory
 
 
@@ -215,19 +214,21 @@ def test_a_savepoint_rollback_discards_only_the_deferred_events_inside_it(
 
 
 def test_subscribers_see_deferred_events_in_the_same_transaction(
-    deferring_session: Session, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, fake_chainer: CountingChainer
 ) -> None:
     seen: list[tuple[str, bool]] = []
 
     def subscriber(session: Session, events: list[dict[str, Any]]) -> None:
         seen.extend((e["action"], session.in_transaction()) for e in events)
 
-    monkeypatch.setattr(operations, "_SUBSCRIBERS", [subscriber])
-    _record(deferring_session, "vote.cast", n=2)
-    deferring_session.commit()
-    _record(deferring_session, "vote.cast")
-    _record(deferring_session, "ballot.closed", chain_later=False)
-    deferring_session.commit()
+    sessions = make_session_factory(engine, info={AUDIT_CHAINER: fake_chainer})
+    subscribe(sessions, subscriber)
+    with sessions() as deferring_session:
+        _record(deferring_session, "vote.cast", n=2)
+        deferring_session.commit()
+        _record(deferring_session, "vote.cast")
+        _record(deferring_session, "ballot.closed", chain_later=False)
+        deferring_session.commit()
     assert seen == [("vote.cast", True)] * 3 + [("ballot.closed", True)]
 
 

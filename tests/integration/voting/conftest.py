@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from charter_engine.amendments.models import Amendment
 from charter_engine.amendments.operations import propose_amendment
-from charter_engine.audit import operations as audit
+from charter_engine.audit.operations import subscribe
 from charter_engine.charters.queries import current_entries
 from charter_engine.voting.models import Ballot
 from charter_engine.voting.operations import create_ballot, open_ballot
@@ -106,10 +106,9 @@ def make_ballot(session: Session, charter: Any, secretariat: Any) -> Callable[..
 
 
 @pytest.fixture
-def subscribed_events(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """The audit events that subscribers are given, as a subscriber sees them, in order."""
+def subscribed_events(session_factory: sessionmaker[Session]) -> list[dict[str, Any]]:
+    """The audit events that subscribers of ``session_factory`` are given, in order (sessions made
+    by the factory from now on)."""
     seen: list[dict[str, Any]] = []
-    monkeypatch.setattr(
-        audit, "_SUBSCRIBERS", [*audit._SUBSCRIBERS, lambda s, events: seen.extend(events)]
-    )
+    subscribe(session_factory, lambda s, events: seen.extend(events))
     return seen

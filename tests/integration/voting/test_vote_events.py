@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from charter_engine.audit.chainer import AUDIT_CHAINER, AuditChainer
 from charter_engine.audit.models import AuditEvent
@@ -92,12 +92,16 @@ def test_with_a_chainer_votes_wait_unchained_until_it_runs(
 
 
 def test_subscribers_see_the_vote_event(
-    session: Session, voters: Any, make_ballot: Any, subscribed_events: list[dict[str, Any]]
+    session_factory: sessionmaker[Session],
+    voters: Any,
+    make_ballot: Any,
+    subscribed_events: list[dict[str, Any]],
 ) -> None:
     (alice,) = voters(1)
     ballot = make_ballot("adoption")
-    cast_vote(session, ballot.id, actor=alice, choice="no")
-    session.commit()
+    with session_factory() as subscribed:
+        cast_vote(subscribed, ballot.id, actor=alice, choice="no")
+        subscribed.commit()
     votes = [
         (e["action"], e["actor_id"]) for e in subscribed_events if e["action"].startswith("vote.")
     ]
