@@ -5,7 +5,7 @@ The directory searches ``users.search_text`` (name, organisation, role, areas an
 only, so "Élise" or "Зоя" would never match there. This revision fills them for existing people
 the way ``charter_engine.accounts.models.search_keys`` does; the model keeps them up to date.
 
-Revision ID: 0015_directory_search_keys
+Revision ID: 0018_directory_search_keys
 Revises: 0017_audit_published_links
 Create Date: 2026-12-06 05:30:00.000000
 """
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0015_directory_search_keys'
+revision = '0018_directory_search_keys'
 down_revision = '0017_audit_published_links'
 branch_labels = None
 depends_on = None
