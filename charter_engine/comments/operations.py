@@ -75,7 +75,7 @@ def create_comment(
     charter: Charter,
     *,
     actor: User,
-    body: object,
+    body: str,
     clause_id: int | None = None,
     amendment: Amendment | None = None,
     parent_id: int | None = None,
