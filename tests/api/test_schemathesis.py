@@ -1,12 +1,13 @@
 """Schemathesis against the served OpenAPI document: a bounded, reproducible run over real HTTP,
 once with a secretariat token and once with a member token.
 
-Every operation gets schema-valid and schema-breaking requests (25 of each per phase, a fixed seed,
-deterministic generation), and four checks must hold for every answer: no 5xx, every answer matches
-the schema declared for its status, every schema-valid request is accepted, every schema-breaking
-request is refused. A schema-valid request may still break a rule of the charter process and get
-the declared 422; the configuration (``schemathesis/schemathesis.toml``) allows that, and a fifth
-check (``schemathesis/hooks.py``) makes sure such a 422 never comes from the schema validator.
+Every operation gets schema-valid and schema-breaking requests (at most 25 of each per operation
+and phase, generated deterministically), and four checks must hold for every answer: no 5xx, every
+answer matches the schema declared for its status, every schema-valid request is accepted, every
+schema-breaking request is refused. A schema-valid request may still break a rule of the charter
+process and get the declared 422, and Schemathesis labels some mixed cases positive; the
+configuration (``schemathesis/schemathesis.toml``) lets those answers through, and a fifth check
+(``schemathesis/hooks.py``) fails the run where they would hide a fault.
 
 The data the run meets is made here through the API: a charter, an amendment, a draft and an open
 ballot, a proxy. Publishing releases and rendering files are left out (each renders PDF and DOCX
@@ -17,6 +18,7 @@ covers them.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,7 +70,7 @@ def _run(port: int, token: str, workdir: Path) -> subprocess.CompletedProcess[st
     base = f"http://127.0.0.1:{port}/api/v1"
     command = [sys.executable, "-m", "schemathesis.cli", "--no-color"]
     command += ["--config-file", str(HERE / "schemathesis.toml"), "run", f"{base}/openapi.json"]
-    command += ["--url", base, "-w", "1", "-n", "25", "--seed", "20261206"]
+    command += ["--url", base, "-w", "1", "-n", "25"]
     command += ["--generation-deterministic", "--phases", "examples,coverage,fuzzing"]
     command += ["--checks", CHECKS]
     command += ["-H", f"Authorization: Bearer {token}"]
@@ -94,4 +96,5 @@ def test_the_served_api_keeps_its_document(
     Path(os.environ.get("CHARTER_SCHEMATHESIS_REPORT", os.devnull)).write_text(report)
     report = report[-30000:]
     assert result.returncode == 0, report
-    assert "No issues found" in result.stdout or " 0 failures" in result.stdout, report
+    # Every generated case passed every check (the closing summary: "N generated, N passed").
+    assert re.search(r"\b(\d+) generated, \1 passed\b", result.stdout), report
