@@ -9,8 +9,8 @@ sub-amendments in :mod:`charter_engine.amendments.sub_amendments`.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,9 @@ if TYPE_CHECKING:
     from charter_engine.accounts.models import User
 
 MAX_CHANGES = 500
+# One change as a caller gives it: {"kind", "clause_id"?, "after_clause_id"?, "text"?}. Its shape is
+# checked here too (:func:`parse_change_specs`), whoever the caller.
+ChangeInput = Mapping[str, Any]
 
 
 def validate_meta(title: object, rationale: object) -> tuple[str, str]:
@@ -177,11 +180,11 @@ def propose_amendment(
     charter: Charter,
     *,
     actor: User,
-    title: object,
-    rationale: object = "",
-    base_revision: object = None,
-    changes: object = None,
-    text: object = None,
+    title: str,
+    rationale: str = "",
+    base_revision: int | None = None,
+    changes: Sequence[ChangeInput] | None = None,
+    text: str | None = None,
     submit: bool = False,
 ) -> Amendment:
     """Propose an amendment against ``base_revision`` (the head when None).
@@ -254,10 +257,10 @@ def update_amendment(
     *,
     actor: User,
     expected_version: int | None,
-    title: object = None,
-    rationale: object = None,
-    changes: object = None,
-    text: object = None,
+    title: str | None = None,
+    rationale: str | None = None,
+    changes: Sequence[ChangeInput] | None = None,
+    text: str | None = None,
 ) -> Amendment:
     """The author edits title, rationale or changes (against the current head)."""
     ensure_can(actor, "amendment:edit", amendment)
@@ -288,7 +291,11 @@ def update_amendment(
 
 
 def _replace_changes(
-    session: Session, amendment: Amendment, *, changes: object, text: object
+    session: Session,
+    amendment: Amendment,
+    *,
+    changes: Sequence[ChangeInput] | None,
+    text: str | None,
 ) -> None:
     charter = get_charter_for_update(session, amendment.charter_id)
     head = get_revision(session, charter)
@@ -309,8 +316,8 @@ def resolve_amendment(
     *,
     actor: User,
     expected_version: int | None = None,
-    changes: object = None,
-    text: object = None,
+    changes: Sequence[ChangeInput] | None = None,
+    text: str | None = None,
 ) -> Amendment:
     """The author settles a conflict by restating the amendment against the current text."""
     ensure_can(actor, "amendment:resolve", amendment)

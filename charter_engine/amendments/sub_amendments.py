@@ -4,7 +4,8 @@ amendment and merged into the amendment they amend (see :mod:`charter_engine.ame
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -31,9 +32,9 @@ def propose_sub_amendment(
     parent: Amendment,
     *,
     actor: User,
-    title: object,
-    rationale: object = "",
-    changes: object = None,
+    title: str,
+    rationale: str = "",
+    changes: Sequence[Mapping[str, Any]] | None = None,
     submit: bool = False,
 ) -> Amendment:
     """Propose changes to a pending amendment's proposed text.

@@ -1,12 +1,14 @@
 """The JSON API under ``/api/v1``: bearer-token authentication, one error format, OpenAPI.
 
 The API is one blueprint, :data:`api_bp` (made in :mod:`.core`, with authentication and the error
-answers). Each endpoint module declares its routes on it and their paths in the OpenAPI document;
-the modules are the ones imported below, in the order their paths appear in the document. A new
-endpoint module is added there and to :data:`ENDPOINT_MODULES`.
+answers). Each endpoint module declares its routes on it, each with :func:`.spec.endpoint`: the
+pydantic models of its body, query and answers, which validate the request and make the OpenAPI
+document (:mod:`.spec`). The endpoint modules are the ones imported below; a new one is added there
+and to :data:`ENDPOINT_MODULES`.
 :func:`charter_engine.app.create_app` registers the blueprint.
 
-Every handler is a unit of work: it validates the body, calls operations, commits once and answers.
+Every handler is a unit of work: it reads the validated body, calls operations, commits once and
+answers.
 Any error answers ``{"error": {"code", "message"}}`` with a 4xx status and changes nothing.
 """
 

@@ -1,13 +1,14 @@
 """How an amendment looks in the API: the full representation with each change's diff against the
-current text, the summary the lists show, and the OpenAPI schemas that describe them.
+current text, the summary the lists show, and the models that declare them.
 
 The endpoint modules (:mod:`.amendments`, :mod:`.amendment_workflow`) answer with these.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field
 from sqlalchemy import select
 
 from charter_engine.accounts.models import User
@@ -15,17 +16,97 @@ from charter_engine.amendments.models import Amendment, AmendmentChange
 from charter_engine.amendments.queries import amendment_conflicts, fingerprint, get_amendment
 from charter_engine.amendments.transitions import actions_for
 from charter_engine.amendments.workflow import STATES
-from charter_engine.api.charters import pieces_json, user_json
-from charter_engine.api.core import actor, known_id
-from charter_engine.api.openapi import json_response, register_paths
+from charter_engine.api.charters import DiffPiece, UserRef, pieces_json, user_json
+from charter_engine.api.core import actor
+from charter_engine.api.spec import Answer
 from charter_engine.charters.models import Charter, Revision, RevisionClause
 from charter_engine.charters.queries import get_revision, revision_clauses
 from charter_engine.context import db
 from charter_engine.text import diff_words
 
+State = Literal[
+    "draft",
+    "submitted",
+    "discussion",
+    "voting",
+    "adopted",
+    "merged",
+    "withdrawn",
+    "rejected",
+    "superseded",
+    "needs_rebase",
+]
+assert set(State.__args__) == set(STATES)  # type: ignore[attr-defined]
+ChangeKind = Literal["replace", "insert", "delete", "move"]
+
+
+class Backer(Answer):
+    user: UserRef | None
+    kind: Literal["cosponsor", "supporter"]
+
+
+class AmendmentSummary(Answer):
+    id: int
+    number: int
+    title: str
+    state: State
+    author: UserRef | None
+    base_revision: int | None
+    editorial: bool
+    parent_id: int | None
+    version: int
+    created_at: str
+    updated_at: str
+    clause_ids: list[int]
+    change_count: int
+
+
+class Change(Answer):
+    id: int
+    position: int
+    kind: ChangeKind
+    target_change_id: int | None = Field(description="Sub-amendments: the parent's change amended")
+    clause_id: int | None
+    clause_number: str | None
+    after_clause_id: int | None
+    after_clause_number: str | None
+    base_version_id: int | None
+    text: str | None
+    current_text: str | None
+    diff: list[DiffPiece] | None = Field(
+        description="Against the current text of the clause (for a sub-amendment, against the "
+        "proposal it amends); null when the clause is no longer in the text"
+    )
+
+
+class AmendmentDetail(Answer):
+    id: int
+    number: int
+    charter: str
+    title: str
+    rationale: str
+    state: State
+    author: UserRef | None
+    base_revision: int | None
+    head_revision: int
+    merged_revision: int | None
+    editorial: bool
+    parent_id: int | None
+    version: int = Field(description="Send it back when editing")
+    fingerprint: str = Field(description="SHA-256 of what it proposes")
+    created_at: str
+    updated_at: str
+    submitted_at: str | None
+    changes: list[Change]
+    backers: list[Backer]
+    conflicts: list[dict[str, Any]] = Field(
+        description="While needs_rebase: what collides with the current text"
+    )
+    actions: list[str] = Field(description="Workflow actions the caller may take now")
+
 
 def amendment_or_404(amendment_id: int) -> Amendment:
-    return get_amendment(db(), known_id(amendment_id, "amendment"))
+    return get_amendment(db(), amendment_id)
 
 
 def users_by_id(ids: set[int]) -> dict[int, User]:
@@ -140,112 +221,3 @@ def summary_json(
         "clause_ids": sorted({c.clause_id for c in amendment.changes if c.clause_id is not None}),
         "change_count": len(amendment.changes),
     }
-
-
-# ---------------------------------------------------------------------------------------------
-# OpenAPI
-
-AMENDMENT_RESPONSES = {
-    "200": json_response("The amendment", "Amendment"),
-}
-
-register_paths(
-    {},
-    schemas={
-        "Backer": {
-            "type": "object",
-            "properties": {
-                "user": {"$ref": "#/components/schemas/UserRef"},
-                "kind": {"type": "string", "enum": ["cosponsor", "supporter"]},
-            },
-        },
-        "AmendmentSummary": {
-            "type": "object",
-            "required": ["id", "number", "title", "state"],
-            "properties": {
-                "id": {"type": "integer"},
-                "number": {"type": "integer"},
-                "title": {"type": "string"},
-                "state": {"type": "string", "enum": list(STATES)},
-                "author": {"$ref": "#/components/schemas/UserRef"},
-                "base_revision": {"type": ["integer", "null"]},
-                "editorial": {"type": "boolean"},
-                "parent_id": {"type": ["integer", "null"]},
-                "version": {"type": "integer"},
-                "created_at": {"type": "string", "format": "date-time"},
-                "updated_at": {"type": "string", "format": "date-time"},
-                "clause_ids": {"type": "array", "items": {"type": "integer"}},
-                "change_count": {"type": "integer"},
-            },
-        },
-        "Amendment": {
-            "type": "object",
-            "required": ["id", "number", "state", "changes", "version", "fingerprint", "actions"],
-            "properties": {
-                "id": {"type": "integer"},
-                "number": {"type": "integer"},
-                "charter": {"type": "string"},
-                "title": {"type": "string"},
-                "rationale": {"type": "string"},
-                "state": {"type": "string", "enum": list(STATES)},
-                "author": {"$ref": "#/components/schemas/UserRef"},
-                "base_revision": {"type": ["integer", "null"]},
-                "head_revision": {"type": "integer"},
-                "merged_revision": {"type": ["integer", "null"]},
-                "editorial": {"type": "boolean"},
-                "parent_id": {"type": ["integer", "null"]},
-                "version": {"type": "integer", "description": "Send it back when editing"},
-                "fingerprint": {"type": "string", "description": "SHA-256 of what it proposes"},
-                "created_at": {"type": "string", "format": "date-time"},
-                "updated_at": {"type": "string", "format": "date-time"},
-                "submitted_at": {"type": ["string", "null"], "format": "date-time"},
-                "changes": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["id", "position", "kind", "diff"],
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "target_change_id": {
-                                "type": ["integer", "null"],
-                                "description": "Sub-amendments: the parent's change amended",
-                            },
-                            "position": {"type": "integer"},
-                            "kind": {
-                                "type": "string",
-                                "enum": ["replace", "insert", "delete", "move"],
-                            },
-                            "clause_id": {"type": ["integer", "null"]},
-                            "clause_number": {"type": ["string", "null"]},
-                            "after_clause_id": {"type": ["integer", "null"]},
-                            "after_clause_number": {"type": ["string", "null"]},
-                            "base_version_id": {"type": ["integer", "null"]},
-                            "text": {"type": ["string", "null"]},
-                            "current_text": {"type": ["string", "null"]},
-                            "diff": {
-                                "description": "Against the current text of the clause (for a "
-                                "sub-amendment, against the proposal it amends); null when the "
-                                "clause is no longer in the text",
-                                "oneOf": [
-                                    {"$ref": "#/components/schemas/DiffPieces"},
-                                    {"type": "null"},
-                                ],
-                            },
-                        },
-                    },
-                },
-                "backers": {"type": "array", "items": {"$ref": "#/components/schemas/Backer"}},
-                "conflicts": {
-                    "type": "array",
-                    "description": "While needs_rebase: what collides with the current text",
-                    "items": {"type": "object"},
-                },
-                "actions": {
-                    "type": "array",
-                    "description": "Workflow actions the caller may take now",
-                    "items": {"type": "string"},
-                },
-            },
-        },
-    },
-)

@@ -9,23 +9,27 @@ and a late reader sees the result.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from flask import jsonify, url_for
 from flask.typing import ResponseReturnValue
+from pydantic import Field
 
-from charter_engine import limits
-from charter_engine.api.core import (
-    abort_json,
-    actor,
-    api_bp,
-    commit,
-    iso_time,
-    json_object,
-    optional_json_object,
-    refuse_unknown_fields,
+from charter_engine.api.core import actor, api_bp, commit, iso_time
+from charter_engine.api.spec import (
+    ID,
+    Answer,
+    Body,
+    IdValue,
+    Number,
+    Paged,
+    PageQuery,
+    PlainText,
+    Title,
+    endpoint,
+    request_body,
+    request_query,
 )
-from charter_engine.api.openapi import error_responses, json_body, json_response, register_paths
 from charter_engine.charters.queries import get_charter
 from charter_engine.context import db
 from charter_engine.db import utcnow
@@ -33,10 +37,138 @@ from charter_engine.voting import closing, views
 from charter_engine.voting import operations as ops
 from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot
-from charter_engine.voting.rules import RULE_FIELDS, ratio_text
+from charter_engine.voting.rules import MAX_CHOSEN, ratio_text
 
-CREATE_FIELDS = frozenset({"kind", "amendments", "title", "majority", "majorities", *RULE_FIELDS})
-UPDATE_FIELDS = frozenset({"title", "majority", "majorities", "version", *RULE_FIELDS})
+# --------------------------------------------------------------------------------------------
+# what the endpoints take and give
+
+Share = int | float | PlainText
+DateTime = PlainText  # ISO 8601 with a time zone; "format": "date-time" below
+_DATE_TIME: Any = {"format": "date-time"}
+
+
+class QuorumShare(Body):
+    share: Share = Field(description='Share of the roll: "1/3", 0.25 or "25%"')
+
+
+class QuorumVotes(Body):
+    votes: IdValue
+
+
+class RuleFields(Body):
+    """The rules a ballot is created with; fixed once it opens."""
+
+    NULLABLE = frozenset({"quorum", "opens_at", "closes_at"})
+
+    threshold: Literal["simple", "two_thirds", "three_quarters", "consensus"] | None = None
+    abstentions_count: bool | None = None
+    quorum: QuorumShare | QuorumVotes | None = Field(None, description="null: no quorum")
+    opens_at: DateTime | None = Field(None, json_schema_extra=_DATE_TIME)
+    closes_at: DateTime | None = Field(None, json_schema_extra=_DATE_TIME)
+    allow_change: bool | None = None
+    secrecy: Literal["named", "secret"] | None = None
+    weighting: Literal["member", "organisation"] | None = Field(
+        None,
+        description="organisation: each organisation weighs 1, split equally among its eligible "
+        "members. Secret ballots use member.",
+    )
+    unranked: Literal["below", "ignore"] | None = None
+    # Who is on the roll, frozen when the ballot opens (parsed in voting.rules.parse_rules).
+    roll: Literal["members", "members_and_secretariat", "chosen"] | None = Field(
+        None,
+        description="members (the default): active members only, the secretariat does not vote; "
+        "members_and_secretariat; chosen: the people named in roll_members.",
+    )
+    roll_members: list[IdValue] | None = Field(
+        None,
+        max_length=MAX_CHOSEN,
+        json_schema_extra={"uniqueItems": True},
+        description='With roll "chosen" (and only then, at least one): the ids of the voters, '
+        "each an active member or secretariat.",
+    )
+    majority: Share | None = Field(
+        None, description='Ranked ballots: ratio every option needs against "keep", e.g. "3:1"'
+    )
+    majorities: dict[PlainText, Share] | None = Field(
+        None, description="Ranked ballots: ratio per amendment id"
+    )
+
+
+class BallotCreate(RuleFields):
+    kind: Literal["amendment", "ranked", "adoption"]
+    amendments: list[IdValue] | None = None
+    title: Title | None = None
+
+
+class BallotUpdate(RuleFields):
+    title: Title | None = None
+    version: Number | None = Field(None, description="The ballot version you saw; else 409")
+
+
+class BallotDelete(Body):
+    version: Number | None = Field(None, description="The ballot version you saw; else 409")
+
+
+class RulesOut(Answer):
+    threshold: str
+    abstentions_count: bool
+    quorum: dict[str, str | int] | None
+    opens_at: str | None
+    closes_at: str | None
+    allow_change: bool
+    secrecy: Literal["named", "secret"]
+    weighting: Literal["member", "organisation"]
+    unranked: Literal["below", "ignore"]
+    roll: Literal["members", "members_and_secretariat", "chosen"]
+    roll_members: list[int]
+
+
+class OptionChange(Answer):
+    kind: str
+    clause_id: int | None
+    after_clause_id: int | None
+    text: str | None
+
+
+class BallotOption(Answer):
+    key: str
+    label: str
+    default: bool
+    amendment_id: int | None
+    amendment_number: int | None
+    amendment_state: str | None
+    fingerprint: str | None
+    majority: str | None
+    changes: list[OptionChange]
+
+
+class BallotSummary(Answer):
+    id: int
+    kind: Literal["amendment", "ranked", "adoption"]
+    title: str
+    state: Literal["draft", "open", "closed"]
+    accepting_votes: bool
+    rules: RulesOut
+    revision: int | None
+    text_sha256: str | None
+    roll_count: int | None
+    outcome: Literal["adopted", "rejected", "kept", "tie", "void"] | None
+    created_at: str | None
+    opened_at: str | None
+    closed_at: str | None
+    version: int
+    url: str
+    options: list[str] = Field(description="The options' keys")
+
+
+class BallotDetail(BallotSummary):
+    charter: str
+    votes_cast: int
+    options: list[BallotOption]  # type: ignore[assignment]
+
+
+class BallotList(Paged):
+    ballots: list[BallotSummary]
 
 
 # --------------------------------------------------------------------------------------------
@@ -104,20 +236,26 @@ def ballot_json(ballot: Ballot, *, full: bool = False) -> dict[str, Any]:
 
 
 @api_bp.post("/charters/<slug>/ballots")
+@endpoint(
+    operation_id="createBallot",
+    tags="ballots",
+    body=BallotCreate,
+    ok={201: BallotDetail},
+    errors=(403, 404, 409),
+)
 def create_ballot(slug: str) -> ResponseReturnValue:
-    body = json_object()
-    refuse_unknown_fields(body, CREATE_FIELDS)
+    """Create a draft ballot with its rules (secretariat)"""
+    data = request_body(BallotCreate)
     session = db()
     charter = get_charter(session, slug)
-    rules = {k: v for k, v in body.items() if k not in ("kind", "amendments", "title")}
     ballot = ops.create_ballot(
         session,
         charter,
         actor=actor(),
-        kind=body.get("kind"),
-        amendments=body.get("amendments"),
-        title=body.get("title"),
-        rules=rules,
+        kind=data.kind,
+        amendments=data.amendments,
+        title=data.title,
+        rules=data.model_dump(exclude_unset=True, exclude={"kind", "amendments", "title"}),
     )
     commit()
     response = jsonify(ballot_json(ballot, full=True))
@@ -127,286 +265,99 @@ def create_ballot(slug: str) -> ResponseReturnValue:
 
 
 @api_bp.get("/charters/<slug>/ballots")
+@endpoint(
+    operation_id="listBallots",
+    tags="ballots",
+    query=PageQuery,
+    ok={200: BallotList},
+    errors=(404,),
+)
 def list_ballots(slug: str) -> ResponseReturnValue:
+    """The charter's ballots, newest first"""
     session = db()
     charter = get_charter(session, slug)
-    now = utcnow()
-    due = [b.id for b in q.list_ballots(session, charter) if closing.ballot_due(b, now)]
-    for ballot_id in due:
-        settled_ballot(ballot_id)
-    return jsonify(ballots=[ballot_json(b) for b in q.list_ballots(session, charter)])
+    page = request_query(PageQuery)
+    ballots = q.list_ballots(session, charter, limit=page.limit, offset=page.offset)
+    due = [b.id for b in ballots if closing.ballot_due(b, utcnow())]
+    if due:  # read again what opening or closing them changed
+        for ballot_id in due:
+            settled_ballot(ballot_id)
+        ballots = q.list_ballots(session, charter, limit=page.limit, offset=page.offset)
+    rows, next_page = page.cut(ballots)
+    return jsonify(ballots=[ballot_json(b) for b in rows], next=next_page)
 
 
-@api_bp.get("/ballots/<int:ballot_id>")
+@api_bp.get(f"/ballots/<{ID}:ballot_id>")
+@endpoint(operation_id="getBallot", tags="ballots", ok={200: BallotDetail}, errors=(404,))
 def get_ballot(ballot_id: int) -> ResponseReturnValue:
+    """A ballot with its rules, options and the text they pin"""
     return jsonify(ballot_json(settled_ballot(ballot_id), full=True))
 
 
-def _version(body: dict[str, Any]) -> int | None:
-    """The ballot version the client saw, if it sent one."""
-    version = body.get("version")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        abort_json(422, "invalid", "version must be the ballot version you saw.", field="version")
-    return version
-
-
-@api_bp.patch("/ballots/<int:ballot_id>")
+@api_bp.patch(f"/ballots/<{ID}:ballot_id>")
+@endpoint(
+    operation_id="updateBallot",
+    tags="ballots",
+    body=BallotUpdate,
+    ok={200: BallotDetail},
+    errors=(403, 404, 409),
+)
 def update_ballot(ballot_id: int) -> ResponseReturnValue:
-    body = json_object()
-    refuse_unknown_fields(body, UPDATE_FIELDS)
-    version = _version(body)
+    """Change the title or rules of a draft ballot (frozen once open)"""
+    data = request_body(BallotUpdate)
     session = db()
     ballot = q.get_ballot(session, ballot_id)
-    ballot = ops.update_ballot(session, ballot, actor=actor(), data=body, expected_version=version)
+    ballot = ops.update_ballot(
+        session,
+        ballot,
+        actor=actor(),
+        data=data.model_dump(exclude_unset=True, exclude={"version"}),
+        expected_version=data.version,
+    )
     commit()
     return jsonify(ballot_json(ballot, full=True))
 
 
-@api_bp.delete("/ballots/<int:ballot_id>")
+@api_bp.delete(f"/ballots/<{ID}:ballot_id>")
+@endpoint(
+    operation_id="deleteBallot",
+    tags="ballots",
+    body=BallotDelete,
+    body_optional=True,
+    ok={204: None},
+    errors=(403, 404, 409),
+)
 def delete_ballot(ballot_id: int) -> ResponseReturnValue:
-    body = optional_json_object(allowed={"version"})
-    version = _version(body)
+    """Delete a draft ballot, with its options and the proxies given for it
+
+    Secretariat; refused once it has opened.
+    """
+    data = request_body(BallotDelete)
     session = db()
     ops.delete_ballot(
-        session, q.get_ballot(session, ballot_id), actor=actor(), expected_version=version
+        session, q.get_ballot(session, ballot_id), actor=actor(), expected_version=data.version
     )
     commit()
     return "", 204
 
 
-@api_bp.post("/ballots/<int:ballot_id>/open")
+@api_bp.post(f"/ballots/<{ID}:ballot_id>/open")
+@endpoint(operation_id="openBallot", tags="ballots", ok={200: BallotDetail}, errors=(403, 404, 409))
 def open_ballot(ballot_id: int) -> ResponseReturnValue:
+    """Open: pin the text, freeze the roll (secretariat)"""
     session = db()
     ballot = ops.open_ballot(session, q.get_ballot(session, ballot_id), actor=actor())
     commit()
     return jsonify(ballot_json(ballot, full=True))
 
 
-@api_bp.post("/ballots/<int:ballot_id>/close")
+@api_bp.post(f"/ballots/<{ID}:ballot_id>/close")
+@endpoint(
+    operation_id="closeBallot", tags="ballots", ok={200: BallotDetail}, errors=(403, 404, 409)
+)
 def close_ballot(ballot_id: int) -> ResponseReturnValue:
+    """Close, count and carry out the decision (secretariat)"""
     session = db()
     ballot = closing.close_ballot(session, q.get_ballot(session, ballot_id), actor=actor())
     commit()
     return jsonify(ballot_json(ballot, full=True))
-
-
-# --------------------------------------------------------------------------------------------
-# OpenAPI
-
-# The ballot id in the path; the vote endpoints (:mod:`.votes`) use it too.
-BALLOT_ID = {"name": "ballot_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-_SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
-_RULES = {
-    "threshold": {
-        "type": "string",
-        "enum": ["simple", "two_thirds", "three_quarters", "consensus"],
-    },
-    "abstentions_count": {"type": "boolean"},
-    "quorum": {
-        "oneOf": [
-            {"type": "null"},
-            {
-                "type": "object",
-                "required": ["share"],
-                "properties": {
-                    "share": {
-                        "type": ["string", "number"],
-                        "description": 'Share of the roll: "1/3", 0.25 or "25%"',
-                    }
-                },
-            },
-            {
-                "type": "object",
-                "required": ["votes"],
-                "properties": {"votes": {"type": "integer", "minimum": 1}},
-            },
-        ]
-    },
-    "opens_at": {"type": ["string", "null"], "format": "date-time"},
-    "closes_at": {"type": ["string", "null"], "format": "date-time"},
-    "allow_change": {"type": "boolean"},
-    "secrecy": {"type": "string", "enum": ["named", "secret"]},
-    "weighting": {
-        "type": "string",
-        "enum": ["member", "organisation"],
-        "description": "organisation: each organisation weighs 1, split equally among "
-        "its eligible members. Secret ballots use member.",
-    },
-    "unranked": {"type": "string", "enum": ["below", "ignore"]},
-    # Who is on the roll, frozen when the ballot opens (parsed in voting.rules.parse_rules).
-    "roll": {
-        "type": "string",
-        "enum": ["members", "members_and_secretariat", "chosen"],
-        "default": "members",
-        "description": "members: active members only (the secretariat does not vote); "
-        "members_and_secretariat; chosen: the people named in roll_members.",
-    },
-    "roll_members": {
-        "type": "array",
-        "items": {"type": "integer", "minimum": 1},
-        "uniqueItems": True,
-        "description": 'With roll "chosen" (and only then, at least one): the ids of the voters, '
-        "each an active member or secretariat.",
-    },
-    "majority": {
-        "type": ["string", "number"],
-        "description": 'Ranked ballots: ratio every option needs against "keep", e.g. "3:1"',
-    },
-    "majorities": {
-        "type": "object",
-        "additionalProperties": {"type": ["string", "number"]},
-        "description": "Ranked ballots: ratio per amendment id",
-    },
-}
-_SCHEMAS = {
-    "BallotCreate": {
-        "type": "object",
-        "required": ["kind"],
-        "additionalProperties": False,
-        "properties": {
-            "kind": {"type": "string", "enum": ["amendment", "ranked", "adoption"]},
-            "amendments": {"type": "array", "items": {"type": "integer"}},
-            "title": {"type": "string", "maxLength": limits.TITLE},
-            **_RULES,
-        },
-    },
-    "BallotUpdate": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "title": {"type": "string", "maxLength": limits.TITLE},
-            "version": {"type": "integer"},
-            **_RULES,
-        },
-    },
-    "Ballot": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "kind": {"type": "string"},
-            "title": {"type": "string"},
-            "state": {"type": "string", "enum": ["draft", "open", "closed"]},
-            "accepting_votes": {"type": "boolean"},
-            "rules": {"type": "object"},
-            "revision": {"type": ["integer", "null"]},
-            "text_sha256": {"type": ["string", "null"]},
-            "roll_count": {"type": ["integer", "null"]},
-            "outcome": {
-                "type": ["string", "null"],
-                "enum": ["adopted", "rejected", "kept", "tie", "void", None],
-            },
-            "options": {"type": "array"},
-            "votes_cast": {"type": "integer"},
-            "version": {"type": "integer"},
-        },
-    },
-}
-
-register_paths(
-    {
-        "/charters/{slug}/ballots": {
-            "post": {
-                "summary": "Create a draft ballot with its rules (secretariat)",
-                "tags": ["ballots"],
-                "parameters": [_SLUG],
-                "requestBody": json_body("BallotCreate"),
-                "responses": {
-                    "201": json_response("The draft ballot", "Ballot"),
-                    **error_responses(400, 401, 403, 404, 409, 422),
-                },
-            },
-            "get": {
-                "summary": "The charter's ballots, newest first",
-                "tags": ["ballots"],
-                "parameters": [_SLUG],
-                "responses": {
-                    "200": json_response(
-                        "Ballots",
-                        {
-                            "type": "object",
-                            "properties": {
-                                "ballots": {
-                                    "type": "array",
-                                    "items": {"$ref": "#/components/schemas/Ballot"},
-                                }
-                            },
-                        },
-                    ),
-                    **error_responses(401, 404),
-                },
-            },
-        },
-        "/ballots/{ballot_id}": {
-            "get": {
-                "summary": "A ballot with its rules, options and the text they pin",
-                "tags": ["ballots"],
-                "parameters": [BALLOT_ID],
-                "responses": {
-                    "200": json_response("The ballot", "Ballot"),
-                    **error_responses(401, 404),
-                },
-            },
-            "patch": {
-                "summary": "Change the title or rules of a draft ballot (frozen once open)",
-                "tags": ["ballots"],
-                "parameters": [BALLOT_ID],
-                "requestBody": json_body("BallotUpdate"),
-                "responses": {
-                    "200": json_response("The ballot", "Ballot"),
-                    **error_responses(400, 401, 403, 404, 409, 422),
-                },
-            },
-            "delete": {
-                "summary": "Delete a draft ballot, with its options and the proxies given for it "
-                "(secretariat; refused once it has opened)",
-                "tags": ["ballots"],
-                "parameters": [BALLOT_ID],
-                "requestBody": {
-                    "required": False,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "additionalProperties": False,
-                                "properties": {
-                                    "version": {
-                                        "type": "integer",
-                                        "description": "The ballot version you saw; a newer "
-                                        "one answers 409.",
-                                    }
-                                },
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "204": {"description": "Deleted"},
-                    **error_responses(400, 401, 403, 404, 409, 422),
-                },
-            },
-        },
-        "/ballots/{ballot_id}/open": {
-            "post": {
-                "summary": "Open: pin the text, freeze the roll (secretariat)",
-                "tags": ["ballots"],
-                "parameters": [BALLOT_ID],
-                "responses": {
-                    "200": json_response("The open ballot", "Ballot"),
-                    **error_responses(401, 403, 404, 409),
-                },
-            }
-        },
-        "/ballots/{ballot_id}/close": {
-            "post": {
-                "summary": "Close, count and carry out the decision (secretariat)",
-                "tags": ["ballots"],
-                "parameters": [BALLOT_ID],
-                "responses": {
-                    "200": json_response("The closed ballot", "Ballot"),
-                    **error_responses(401, 403, 404, 409),
-                },
-            }
-        },
-    },
-    schemas=_SCHEMAS,
-)

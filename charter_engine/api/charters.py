@@ -4,35 +4,35 @@ two revisions clause by clause, follow one clause through history, and editorial
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from flask import Response, jsonify, url_for
 from flask.typing import ResponseReturnValue
+from pydantic import Field
 from sqlalchemy import select
 
-from charter_engine import limits
 from charter_engine.accounts.models import User
 from charter_engine.amendments.editorial import editorial_change
 from charter_engine.amendments.models import Amendment
-from charter_engine.api.core import (
+from charter_engine.api.core import actor, api_bp, commit, iso_time
+from charter_engine.api.spec import (
     ID,
-    actor,
-    api_bp,
-    commit,
-    int_arg,
-    int_field,
-    iso_time,
-    json_object,
-    known_id,
-    str_field,
-)
-from charter_engine.api.openapi import (
-    error_responses,
-    json_body,
-    json_response,
-    path_params,
-    query_param,
-    register_paths,
+    Answer,
+    Body,
+    CharterTitle,
+    ClauseText,
+    Document,
+    Filename,
+    IdValue,
+    Number,
+    Paged,
+    PageQuery,
+    Query,
+    QueryNumber,
+    Reason,
+    endpoint,
+    request_body,
+    request_query,
 )
 from charter_engine.charters.models import Charter, Revision, RevisionClause
 from charter_engine.charters.operations import FORMATS, import_charter
@@ -52,6 +52,154 @@ from charter_engine.errors import NotFound
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 OPS = {-1: "delete", 0: "equal", 1: "insert"}
+
+Format = Literal["markdown", "rst", "text"]
+assert set(FORMATS) == set(Format.__args__)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------------
+# what the endpoints take and give
+
+
+class DiffPiece(Answer):
+    """Word-level diff pieces; equal+delete give the old text, equal+insert the new."""
+
+    op: Literal["equal", "delete", "insert"]
+    text: str
+
+
+class UserRef(Answer):
+    id: int
+    name: str
+
+
+class CharterSummary(Answer):
+    slug: str
+    title: str
+    status: Literal["drafting", "adopted"]
+    format: Format
+    head_revision: int
+    adopted_revision: int | None = Field(description="The revision the adoption ballot adopted")
+    adopted_at: str | None
+    created_at: str | None
+
+
+class CharterList(Paged):
+    charters: list[CharterSummary]
+
+
+class CharterImport(Body):
+    title: CharterTitle
+    text: Document = Field(description="The whole document")
+    format: Format | None = None
+    filename: Filename | None = Field(None, description="Helps guess the format")
+
+
+class CharterCreated(Answer):
+    slug: str
+    head_revision: int
+
+
+class Clause(Answer):
+    id: int = Field(description="Stable across revisions")
+    number: str = Field(description="Derived from the position")
+    heading: str | None
+    text: str = Field(description="Exact source, trailing blank lines too")
+    kind: Literal["heading", "paragraph", "list", "code", "verbatim"]
+    depth: int
+    parent_id: int | None
+    version_id: int
+
+
+class CharterRevision(CharterSummary):
+    revision: int
+    clauses: list[Clause]
+
+
+class RevisionQuery(Query):
+    revision: QueryNumber | None = Field(None, description="A revision number (default: the head)")
+
+
+class AmendmentRef(Answer):
+    id: int
+    number: int
+    title: str
+
+
+class RevisionInfo(Answer):
+    number: int
+    cause: Literal["import", "amendment", "editorial"]
+    editorial: bool
+    amendment: AmendmentRef | None
+    actor: UserRef | None
+    note: str | None
+    created_at: str | None
+    sha256: str
+    clause_count: int
+
+
+class RevisionList(Paged):
+    revisions: list[RevisionInfo]
+
+
+class CompareQuery(Query):
+    from_: QueryNumber | None = Field(None, alias="from", description="Older revision number")
+    to: QueryNumber | None = Field(None, description="Newer revision number")
+
+
+class ClauseChange(Answer):
+    clause_id: int
+    status: Literal["unchanged", "changed", "inserted", "deleted", "moved"]
+    text_changed: bool
+    old_number: str | None
+    new_number: str | None
+    heading: str | None
+    old_text: str | None
+    new_text: str | None
+    pieces: list[DiffPiece] | None
+
+
+class Comparison(Answer):
+    slug: str
+    from_: int = Field(alias="from")
+    to: int
+    counts: dict[str, int]
+    clauses: list[ClauseChange]
+
+
+class ClauseVersionInfo(Answer):
+    version_id: int
+    revision: int
+    cause: Literal["import", "amendment", "editorial"]
+    editorial: bool
+    note: str | None
+    created_at: str | None
+    kind: str
+    heading: str | None
+    text: str
+    diff: list[DiffPiece] | None
+
+
+class ClauseHistory(Answer):
+    clause_id: int
+    versions: list[ClauseVersionInfo]
+
+
+class EditorialChange(Body):
+    clause_id: IdValue
+    text: ClauseText
+    reason: Reason
+    expected_revision: Number | None = Field(
+        None, description="The head revision you saw; 409 'stale' if it moved on"
+    )
+
+
+class NewRevision(Answer):
+    revision: int
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
 
 
 def charter_or_404(slug: str) -> Charter:
@@ -96,25 +244,37 @@ def clause_json(rc: RevisionClause) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# endpoints
+
+
 @api_bp.get("/charters")
+@endpoint(operation_id="listCharters", tags="charters", query=PageQuery, ok={200: CharterList})
 def charters_index() -> ResponseReturnValue:
-    return jsonify(charters=[charter_summary(c) for c in list_charters(db())])
+    """List charters, oldest first"""
+    page = request_query(PageQuery)
+    rows, next_page = page.cut(list_charters(db(), limit=page.limit, offset=page.offset))
+    return jsonify(charters=[charter_summary(c) for c in rows], next=next_page)
 
 
 @api_bp.post("/charters")
+@endpoint(
+    operation_id="importCharter",
+    tags="charters",
+    body=CharterImport,
+    ok={201: CharterCreated},
+    errors=(403,),
+)
 def charters_create() -> ResponseReturnValue:
-    body = json_object(allowed={"title", "text", "format", "filename"})
-    title = str_field(body, "title")
-    text = str_field(body, "text")
-    fmt = str_field(body, "format", required=False)
-    filename = str_field(body, "filename", required=False)
+    """Import a charter (secretariat)"""
+    data = request_body(CharterImport)
     charter = import_charter(
         db(),
-        title=title or "",
-        text=text or "",
+        title=data.title,
+        text=data.text,
         actor=actor(),
-        filename=filename,
-        source_format=fmt,
+        filename=data.filename,
+        source_format=data.format,
     )
     slug, head = charter.slug, charter.head_revision_number
     commit()
@@ -125,10 +285,18 @@ def charters_create() -> ResponseReturnValue:
 
 
 @api_bp.get("/charters/<slug>")
+@endpoint(
+    operation_id="getCharter",
+    tags="charters",
+    query=RevisionQuery,
+    ok={200: CharterRevision},
+    errors=(404,),
+)
 def charters_show(slug: str) -> ResponseReturnValue:
+    """A charter revision as clauses (the head unless ?revision=N)"""
     session = db()
     charter = charter_or_404(slug)
-    revision = get_revision(session, charter, int_arg("revision"))
+    revision = get_revision(session, charter, request_query(RevisionQuery).revision)
     return jsonify(
         **charter_summary(charter),
         revision=revision.number,
@@ -137,10 +305,19 @@ def charters_show(slug: str) -> ResponseReturnValue:
 
 
 @api_bp.get("/charters/<slug>/text")
+@endpoint(
+    operation_id="getCharterText",
+    tags="charters",
+    query=RevisionQuery,
+    ok={200: None},
+    errors=(404,),
+    content={200: {"text/plain": {"schema": {"type": "string"}}}},
+)
 def charters_text(slug: str) -> ResponseReturnValue:
+    """The exact document text of a revision (the head unless ?revision=N)"""
     session = db()
     charter = charter_or_404(slug)
-    revision = get_revision(session, charter, int_arg("revision"))
+    revision = get_revision(session, charter, request_query(RevisionQuery).revision)
     response = Response(revision_text(session, revision), mimetype="text/plain")
     response.headers["Content-Type"] = "text/plain; charset=utf-8"
     response.headers["ETag"] = f'"{revision.text_sha256}"'
@@ -170,10 +347,21 @@ def _revision_json(
 
 
 @api_bp.get("/charters/<slug>/revisions")
+@endpoint(
+    operation_id="listRevisions",
+    tags="charters",
+    query=PageQuery,
+    ok={200: RevisionList},
+    errors=(404,),
+)
 def charters_revisions(slug: str) -> ResponseReturnValue:
+    """Every revision with its cause, oldest first"""
     session = db()
     charter = charter_or_404(slug)
-    revisions = list_revisions(session, charter)
+    page = request_query(PageQuery)
+    revisions, next_page = page.cut(
+        list_revisions(session, charter, limit=page.limit, offset=page.offset)
+    )
     amendment_ids = {r.amendment_id for r in revisions if r.amendment_id is not None}
     user_ids = {r.actor_id for r in revisions if r.actor_id is not None}
     amendments = (
@@ -191,7 +379,9 @@ def charters_revisions(slug: str) -> ResponseReturnValue:
         if user_ids
         else {}
     )
-    return jsonify(revisions=[_revision_json(r, amendments, users) for r in revisions])
+    return jsonify(
+        revisions=[_revision_json(r, amendments, users) for r in revisions], next=next_page
+    )
 
 
 def _comparison_json(item: ClauseComparison) -> dict[str, Any]:
@@ -209,11 +399,23 @@ def _comparison_json(item: ClauseComparison) -> dict[str, Any]:
 
 
 @api_bp.get("/charters/<slug>/compare")
+@endpoint(
+    operation_id="compareRevisions",
+    tags="charters",
+    query=CompareQuery,
+    ok={200: Comparison},
+    errors=(404,),
+)
 def charters_compare(slug: str) -> ResponseReturnValue:
+    """Word-level changes between two revisions, clause by clause
+
+    Defaults: to = head, from = to - 1.
+    """
     session = db()
     charter = charter_or_404(slug)
-    to_number = int_arg("to") or charter.head_revision_number
-    from_number = int_arg("from") or max(to_number - 1, 1)
+    asked = request_query(CompareQuery)
+    to_number = asked.to or charter.head_revision_number
+    from_number = asked.from_ or max(to_number - 1, 1)
     comparison = compare_revisions(session, charter, from_number, to_number)
     return jsonify(
         slug=charter.slug,
@@ -225,10 +427,12 @@ def charters_compare(slug: str) -> ResponseReturnValue:
 
 
 @api_bp.get(f"/charters/<slug>/clauses/<{ID}:clause_id>/history")
+@endpoint(operation_id="clauseHistory", tags="charters", ok={200: ClauseHistory}, errors=(404,))
 def charters_clause_history(slug: str, clause_id: int) -> ResponseReturnValue:
+    """Every version of a clause with the diff to the version before"""
     session = db()
     charter = charter_or_404(slug)
-    entries = clause_history(session, charter, known_id(clause_id, "clause"))
+    entries = clause_history(session, charter, clause_id)
     return jsonify(
         clause_id=clause_id,
         versions=[
@@ -250,360 +454,26 @@ def charters_clause_history(slug: str, clause_id: int) -> ResponseReturnValue:
 
 
 @api_bp.post("/charters/<slug>/editorial")
+@endpoint(
+    operation_id="editorialChange",
+    tags="charters",
+    body=EditorialChange,
+    ok={201: NewRevision},
+    errors=(403, 404, 409),
+)
 def charters_editorial(slug: str) -> ResponseReturnValue:
-    body = json_object(allowed={"clause_id", "text", "reason", "expected_revision"})
+    """Editorial change of one clause (secretariat)"""
+    data = request_body(EditorialChange)
     charter = charter_or_404(slug)
-    clause_id = int_field(body, "clause_id")
-    text = str_field(body, "text")
-    reason = str_field(body, "reason")
-    expected = int_field(body, "expected_revision", required=False)
-    assert clause_id is not None and text is not None and reason is not None
     revision = editorial_change(
         db(),
         charter,
-        clause_id=clause_id,
-        text=text,
-        reason=reason,
+        clause_id=data.clause_id,
+        text=data.text,
+        reason=data.reason,
         actor=actor(),
-        expected_revision=expected,
+        expected_revision=data.expected_revision,
     )
     number = revision.number
     commit()
     return jsonify(revision=number), 201
-
-
-# ---------------------------------------------------------------------------------------------
-# OpenAPI
-
-_PIECES = {
-    "type": "array",
-    "description": "Word-level diff pieces; equal+delete give the old text, equal+insert the new.",
-    "items": {
-        "type": "object",
-        "required": ["op", "text"],
-        "properties": {
-            "op": {"type": "string", "enum": ["equal", "delete", "insert"]},
-            "text": {"type": "string"},
-        },
-    },
-}
-_NULLABLE_STR = {"type": ["string", "null"]}
-_NULLABLE_INT = {"type": ["integer", "null"]}
-
-register_paths(
-    {
-        "/charters": {
-            "get": {
-                "summary": "List charters",
-                "operationId": "listCharters",
-                "tags": ["charters"],
-                "responses": {
-                    "200": json_response(
-                        "All charters",
-                        {
-                            "type": "object",
-                            "properties": {
-                                "charters": {
-                                    "type": "array",
-                                    "items": {"$ref": "#/components/schemas/CharterSummary"},
-                                }
-                            },
-                        },
-                    ),
-                    **error_responses(401),
-                },
-            },
-            "post": {
-                "summary": "Import a charter (secretariat)",
-                "operationId": "importCharter",
-                "tags": ["charters"],
-                "requestBody": json_body("CharterImport"),
-                "responses": {
-                    "201": json_response(
-                        "The new charter",
-                        {
-                            "type": "object",
-                            "required": ["slug", "head_revision"],
-                            "properties": {
-                                "slug": {"type": "string"},
-                                "head_revision": {"type": "integer"},
-                            },
-                        },
-                    ),
-                    **error_responses(400, 401, 403, 415, 422),
-                },
-            },
-        },
-        "/charters/{slug}": {
-            "get": {
-                "summary": "A charter revision as clauses (the head unless ?revision=N)",
-                "operationId": "getCharter",
-                "tags": ["charters"],
-                "parameters": [*path_params("slug"), query_param("revision")],
-                "responses": {
-                    "200": json_response("The charter", "Charter"),
-                    **error_responses(400, 401, 404),
-                },
-            }
-        },
-        "/charters/{slug}/text": {
-            "get": {
-                "summary": "The exact document text of a revision (the head unless ?revision=N)",
-                "operationId": "getCharterText",
-                "tags": ["charters"],
-                "parameters": [*path_params("slug"), query_param("revision")],
-                "responses": {
-                    "200": {
-                        "description": "The text, byte for byte as imported or merged",
-                        "content": {"text/plain": {"schema": {"type": "string"}}},
-                    },
-                    **error_responses(400, 401, 404),
-                },
-            }
-        },
-        "/charters/{slug}/revisions": {
-            "get": {
-                "summary": "Every revision with its cause",
-                "operationId": "listRevisions",
-                "tags": ["charters"],
-                "parameters": path_params("slug"),
-                "responses": {
-                    "200": json_response(
-                        "Revisions, oldest first",
-                        {
-                            "type": "object",
-                            "properties": {
-                                "revisions": {
-                                    "type": "array",
-                                    "items": {"$ref": "#/components/schemas/Revision"},
-                                }
-                            },
-                        },
-                    ),
-                    **error_responses(401, 404),
-                },
-            }
-        },
-        "/charters/{slug}/compare": {
-            "get": {
-                "summary": "Word-level changes between two revisions, clause by clause",
-                "description": "Defaults: to = head, from = to - 1.",
-                "operationId": "compareRevisions",
-                "tags": ["charters"],
-                "parameters": [
-                    *path_params("slug"),
-                    query_param("from", "Older revision number"),
-                    query_param("to", "Newer revision number"),
-                ],
-                "responses": {
-                    "200": json_response("The comparison", "Comparison"),
-                    **error_responses(400, 401, 404),
-                },
-            }
-        },
-        "/charters/{slug}/clauses/{clause_id}/history": {
-            "get": {
-                "summary": "Every version of a clause with the diff to the version before",
-                "operationId": "clauseHistory",
-                "tags": ["charters"],
-                "parameters": path_params("slug", "clause_id"),
-                "responses": {
-                    "200": json_response("The clause's versions, oldest first", "ClauseHistory"),
-                    **error_responses(401, 404),
-                },
-            }
-        },
-        "/charters/{slug}/editorial": {
-            "post": {
-                "summary": "Editorial change of one clause (secretariat)",
-                "operationId": "editorialChange",
-                "tags": ["charters"],
-                "parameters": path_params("slug"),
-                "requestBody": json_body("EditorialChange"),
-                "responses": {
-                    "201": json_response(
-                        "The new revision",
-                        {
-                            "type": "object",
-                            "required": ["revision"],
-                            "properties": {"revision": {"type": "integer"}},
-                        },
-                    ),
-                    **error_responses(400, 401, 403, 404, 409, 415, 422),
-                },
-            }
-        },
-    },
-    schemas={
-        "DiffPieces": _PIECES,
-        "CharterSummary": {
-            "type": "object",
-            "required": ["slug", "title", "status", "head_revision"],
-            "properties": {
-                "slug": {"type": "string"},
-                "title": {"type": "string"},
-                "status": {"type": "string", "enum": ["drafting", "adopted"]},
-                "format": {"type": "string", "enum": list(FORMATS)},
-                "head_revision": {"type": "integer"},
-                "adopted_revision": {
-                    "type": ["integer", "null"],
-                    "description": "The revision the adoption ballot adopted",
-                },
-                "adopted_at": {"type": ["string", "null"], "format": "date-time"},
-                "created_at": {"type": "string", "format": "date-time"},
-            },
-        },
-        "CharterImport": {
-            "type": "object",
-            "required": ["title", "text"],
-            "additionalProperties": False,
-            "properties": {
-                "title": {"type": "string", "maxLength": limits.CHARTER_TITLE},
-                "text": {
-                    "type": "string",
-                    "maxLength": limits.DOCUMENT,
-                    "description": "The whole document",
-                },
-                "format": {"type": "string", "enum": list(FORMATS)},
-                "filename": {
-                    "type": "string",
-                    "maxLength": limits.FILENAME,
-                    "description": "Helps guess the format",
-                },
-            },
-        },
-        "Clause": {
-            "type": "object",
-            "required": ["id", "number", "heading", "text", "kind", "depth", "parent_id"],
-            "properties": {
-                "id": {"type": "integer", "description": "Stable across revisions"},
-                "number": {"type": "string", "description": "Derived from the position"},
-                "heading": _NULLABLE_STR,
-                "text": {"type": "string", "description": "Exact source, trailing blank lines too"},
-                "kind": {
-                    "type": "string",
-                    "enum": ["heading", "paragraph", "list", "code", "verbatim"],
-                },
-                "depth": {"type": "integer"},
-                "parent_id": _NULLABLE_INT,
-                "version_id": {"type": "integer"},
-            },
-        },
-        "Charter": {
-            "allOf": [
-                {"$ref": "#/components/schemas/CharterSummary"},
-                {
-                    "type": "object",
-                    "required": ["revision", "clauses"],
-                    "properties": {
-                        "revision": {"type": "integer"},
-                        "clauses": {
-                            "type": "array",
-                            "items": {"$ref": "#/components/schemas/Clause"},
-                        },
-                    },
-                },
-            ]
-        },
-        "Revision": {
-            "type": "object",
-            "required": ["number", "cause", "created_at", "sha256"],
-            "properties": {
-                "number": {"type": "integer"},
-                "cause": {"type": "string", "enum": ["import", "amendment", "editorial"]},
-                "editorial": {"type": "boolean"},
-                "amendment": {
-                    "type": ["object", "null"],
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "number": {"type": "integer"},
-                        "title": {"type": "string"},
-                    },
-                },
-                "actor": {"$ref": "#/components/schemas/UserRef"},
-                "note": _NULLABLE_STR,
-                "created_at": {"type": "string", "format": "date-time"},
-                "sha256": {"type": "string"},
-                "clause_count": {"type": "integer"},
-            },
-        },
-        "UserRef": {
-            "type": ["object", "null"],
-            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
-        },
-        "Comparison": {
-            "type": "object",
-            "required": ["from", "to", "clauses"],
-            "properties": {
-                "slug": {"type": "string"},
-                "from": {"type": "integer"},
-                "to": {"type": "integer"},
-                "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-                "clauses": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["clause_id", "status", "pieces"],
-                        "properties": {
-                            "clause_id": {"type": "integer"},
-                            "status": {
-                                "type": "string",
-                                "enum": ["unchanged", "changed", "inserted", "deleted", "moved"],
-                            },
-                            "text_changed": {"type": "boolean"},
-                            "old_number": _NULLABLE_STR,
-                            "new_number": _NULLABLE_STR,
-                            "heading": _NULLABLE_STR,
-                            "old_text": _NULLABLE_STR,
-                            "new_text": _NULLABLE_STR,
-                            "pieces": {"$ref": "#/components/schemas/DiffPieces"},
-                        },
-                    },
-                },
-            },
-        },
-        "ClauseHistory": {
-            "type": "object",
-            "properties": {
-                "clause_id": {"type": "integer"},
-                "versions": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "version_id": {"type": "integer"},
-                            "revision": {"type": "integer"},
-                            "cause": {"type": "string"},
-                            "editorial": {"type": "boolean"},
-                            "note": _NULLABLE_STR,
-                            "created_at": {"type": "string", "format": "date-time"},
-                            "kind": {"type": "string"},
-                            "heading": _NULLABLE_STR,
-                            "text": {"type": "string"},
-                            "diff": {
-                                "oneOf": [
-                                    {"$ref": "#/components/schemas/DiffPieces"},
-                                    {"type": "null"},
-                                ]
-                            },
-                        },
-                    },
-                },
-            },
-        },
-        "EditorialChange": {
-            "type": "object",
-            "required": ["clause_id", "text", "reason"],
-            "additionalProperties": False,
-            "properties": {
-                "clause_id": {"type": "integer"},
-                "text": {"type": "string", "maxLength": limits.CLAUSE_TEXT},
-                "reason": {"type": "string", "maxLength": limits.REASON},
-                "expected_revision": {
-                    "type": "integer",
-                    "description": "The head revision you saw; 409 'stale' if it moved on",
-                },
-            },
-        },
-    },
-)

@@ -9,32 +9,84 @@ from typing import Any
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
+from pydantic import Field
 from sqlalchemy import select
 
-from charter_engine import limits
 from charter_engine.accounts.models import User
 from charter_engine.api.amendment_json import amendment_or_404
-from charter_engine.api.charters import charter_or_404, user_json
-from charter_engine.api.core import ID, actor, api_bp, commit, int_field, json_object, known_id
-from charter_engine.api.openapi import (
-    error_responses,
-    json_body,
-    json_response,
-    path_params,
-    register_paths,
+from charter_engine.api.charters import UserRef, charter_or_404, user_json
+from charter_engine.api.core import actor, api_bp, commit
+from charter_engine.api.spec import (
+    ID,
+    Answer,
+    Body,
+    CommentText,
+    IdValue,
+    Offset,
+    Paged,
+    PageQuery,
+    Quote,
+    endpoint,
+    request_body,
+    request_query,
 )
 from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
 from charter_engine.charters.queries import get_clause
 from charter_engine.comments.models import Comment
 from charter_engine.comments.operations import (
+    AnchorSpec,
     anchor_for_version,
     create_comment,
     list_comments,
-    parse_anchor,
 )
 from charter_engine.context import db
 
-COMMENT_FIELDS = {"body", "parent_id", "anchor"}
+
+class AnchorInput(Body):
+    """A passage of the clause's current text, by character offsets."""
+
+    start: Offset
+    end: IdValue
+    quote: Quote | None = Field(None, description="Checked against the text")
+
+
+class AmendmentCommentInput(Body):
+    body: CommentText
+    parent_id: IdValue | None = Field(None, description="The comment this replies to")
+
+
+class ClauseCommentInput(AmendmentCommentInput):
+    anchor: AnchorInput | None = None
+
+
+class AnchorOut(Answer):
+    start: int
+    end: int
+    quote: str
+    version_id: int
+    outdated: bool
+
+
+class CommentOut(Answer):
+    id: int
+    parent_id: int | None
+    clause_id: int | None
+    amendment_id: int | None
+    author: UserRef | None
+    body: str
+    created_at: str
+    anchor: AnchorOut | None
+
+
+class ClauseComments(Paged):
+    clause_id: int
+    current_version_id: int | None
+    comments: list[CommentOut]
+
+
+class AmendmentComments(Paged):
+    amendment_id: int
+    comments: list[CommentOut]
 
 
 def _current_version_id(charter: Charter, clause_id: int) -> int | None:
@@ -93,38 +145,55 @@ def _comments_json(comments: Sequence[Comment], current_version_id: int | None) 
     return [_comment_json(c, users, current_version_id) for c in comments]
 
 
-def _parent_id(body: dict[str, Any]) -> int | None:
-    return int_field(body, "parent_id", required=False)
-
-
 @api_bp.get(f"/charters/<slug>/clauses/<{ID}:clause_id>/comments")
+@endpoint(
+    operation_id="listClauseComments",
+    tags="comments",
+    query=PageQuery,
+    ok={200: ClauseComments},
+    errors=(404,),
+)
 def clause_comments_index(slug: str, clause_id: int) -> ResponseReturnValue:
+    """Comments on a clause, oldest first, anchors shown on its current version"""
     session = db()
     charter = charter_or_404(slug)
-    get_clause(session, charter, known_id(clause_id, "clause"))
+    get_clause(session, charter, clause_id)
     current = _current_version_id(charter, clause_id)
-    comments = list_comments(session, charter, clause_id=clause_id)
+    page = request_query(PageQuery)
+    comments, next_page = page.cut(
+        list_comments(session, charter, clause_id=clause_id, limit=page.limit, offset=page.offset)
+    )
     return jsonify(
         clause_id=clause_id,
         current_version_id=current,
         comments=_comments_json(comments, current),
+        next=next_page,
     )
 
 
 @api_bp.post(f"/charters/<slug>/clauses/<{ID}:clause_id>/comments")
+@endpoint(
+    operation_id="createClauseComment",
+    tags="comments",
+    body=ClauseCommentInput,
+    ok={201: CommentOut},
+    errors=(403, 404),
+)
 def clause_comments_create(slug: str, clause_id: int) -> ResponseReturnValue:
-    body = json_object(allowed=COMMENT_FIELDS)
+    """Comment on a clause, optionally quoting a passage of its current text"""
+    data = request_body(ClauseCommentInput)
     session = db()
     charter = charter_or_404(slug)
-    get_clause(session, charter, known_id(clause_id, "clause"))
+    get_clause(session, charter, clause_id)
+    anchor = data.anchor
     comment = create_comment(
         session,
         charter,
         actor=actor(),
-        body=body.get("body"),
+        body=data.body,
         clause_id=clause_id,
-        parent_id=_parent_id(body),
-        anchor=parse_anchor(body.get("anchor")),
+        parent_id=data.parent_id,
+        anchor=None if anchor is None else AnchorSpec(anchor.start, anchor.end, anchor.quote),
     )
     current = _current_version_id(charter, clause_id)
     answer = _comments_json([comment], current)[0]
@@ -133,18 +202,41 @@ def clause_comments_create(slug: str, clause_id: int) -> ResponseReturnValue:
 
 
 @api_bp.get(f"/amendments/<{ID}:amendment_id>/comments")
+@endpoint(
+    operation_id="listAmendmentComments",
+    tags="comments",
+    query=PageQuery,
+    ok={200: AmendmentComments},
+    errors=(404,),
+)
 def amendment_comments_index(amendment_id: int) -> ResponseReturnValue:
+    """Comments on an amendment, oldest first"""
     session = db()
     amendment = amendment_or_404(amendment_id)
     charter = session.get(Charter, amendment.charter_id)
     assert charter is not None
-    comments = list_comments(session, charter, amendment_id=amendment.id)
-    return jsonify(amendment_id=amendment.id, comments=_comments_json(comments, None))
+    page = request_query(PageQuery)
+    comments, next_page = page.cut(
+        list_comments(
+            session, charter, amendment_id=amendment.id, limit=page.limit, offset=page.offset
+        )
+    )
+    return jsonify(
+        amendment_id=amendment.id, comments=_comments_json(comments, None), next=next_page
+    )
 
 
 @api_bp.post(f"/amendments/<{ID}:amendment_id>/comments")
+@endpoint(
+    operation_id="createAmendmentComment",
+    tags="comments",
+    body=AmendmentCommentInput,
+    ok={201: CommentOut},
+    errors=(403, 404),
+)
 def amendment_comments_create(amendment_id: int) -> ResponseReturnValue:
-    body = json_object(allowed={"body", "parent_id"})
+    """Comment on an amendment"""
+    data = request_body(AmendmentCommentInput)
     session = db()
     amendment = amendment_or_404(amendment_id)
     charter = session.get(Charter, amendment.charter_id)
@@ -153,133 +245,10 @@ def amendment_comments_create(amendment_id: int) -> ResponseReturnValue:
         session,
         charter,
         actor=actor(),
-        body=body.get("body"),
+        body=data.body,
         amendment=amendment,
-        parent_id=_parent_id(body),
+        parent_id=data.parent_id,
     )
     answer = _comments_json([comment], None)[0]
     commit()
     return jsonify(answer), 201
-
-
-# ---------------------------------------------------------------------------------------------
-# OpenAPI
-
-_COMMENT_LIST = {
-    "type": "object",
-    "properties": {
-        "clause_id": {"type": "integer"},
-        "amendment_id": {"type": "integer"},
-        "current_version_id": {"type": ["integer", "null"]},
-        "comments": {"type": "array", "items": {"$ref": "#/components/schemas/Comment"}},
-    },
-}
-
-register_paths(
-    {
-        "/charters/{slug}/clauses/{clause_id}/comments": {
-            "get": {
-                "summary": "Comments on a clause, anchors shown on its current version",
-                "operationId": "listClauseComments",
-                "tags": ["comments"],
-                "parameters": path_params("slug", "clause_id"),
-                "responses": {
-                    "200": json_response("Comments, oldest first", _COMMENT_LIST),
-                    **error_responses(401, 404),
-                },
-            },
-            "post": {
-                "summary": "Comment on a clause, optionally quoting a passage of its current text",
-                "operationId": "createClauseComment",
-                "tags": ["comments"],
-                "parameters": path_params("slug", "clause_id"),
-                "requestBody": json_body("ClauseCommentInput"),
-                "responses": {
-                    "201": json_response("The new comment", "Comment"),
-                    **error_responses(400, 401, 403, 404, 415, 422),
-                },
-            },
-        },
-        "/amendments/{amendment_id}/comments": {
-            "get": {
-                "summary": "Comments on an amendment",
-                "operationId": "listAmendmentComments",
-                "tags": ["comments"],
-                "parameters": path_params("amendment_id"),
-                "responses": {
-                    "200": json_response("Comments, oldest first", _COMMENT_LIST),
-                    **error_responses(401, 404),
-                },
-            },
-            "post": {
-                "summary": "Comment on an amendment",
-                "operationId": "createAmendmentComment",
-                "tags": ["comments"],
-                "parameters": path_params("amendment_id"),
-                "requestBody": json_body(
-                    {
-                        "type": "object",
-                        "required": ["body"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "body": {"type": "string", "maxLength": limits.COMMENT},
-                            "parent_id": {"type": "integer"},
-                        },
-                    }
-                ),
-                "responses": {
-                    "201": json_response("The new comment", "Comment"),
-                    **error_responses(400, 401, 403, 404, 415, 422),
-                },
-            },
-        },
-    },
-    schemas={
-        "ClauseCommentInput": {
-            "type": "object",
-            "required": ["body"],
-            "additionalProperties": False,
-            "properties": {
-                "body": {"type": "string", "maxLength": limits.COMMENT},
-                "parent_id": {"type": "integer", "description": "The comment this replies to"},
-                "anchor": {
-                    "type": "object",
-                    "required": ["start", "end"],
-                    "description": "A passage of the clause's current text, by character offsets",
-                    "properties": {
-                        "start": {"type": "integer", "minimum": 0},
-                        "end": {"type": "integer", "minimum": 1},
-                        "quote": {
-                            "type": "string",
-                            "maxLength": limits.QUOTE,
-                            "description": "Checked against the text",
-                        },
-                    },
-                },
-            },
-        },
-        "Comment": {
-            "type": "object",
-            "required": ["id", "body", "author", "created_at"],
-            "properties": {
-                "id": {"type": "integer"},
-                "parent_id": {"type": ["integer", "null"]},
-                "clause_id": {"type": ["integer", "null"]},
-                "amendment_id": {"type": ["integer", "null"]},
-                "author": {"$ref": "#/components/schemas/UserRef"},
-                "body": {"type": "string"},
-                "created_at": {"type": "string", "format": "date-time"},
-                "anchor": {
-                    "type": ["object", "null"],
-                    "properties": {
-                        "start": {"type": "integer"},
-                        "end": {"type": "integer"},
-                        "quote": {"type": "string"},
-                        "version_id": {"type": "integer"},
-                        "outdated": {"type": "boolean"},
-                    },
-                },
-            },
-        },
-    },
-)

@@ -1,36 +1,39 @@
-"""The API blueprint and what all its endpoints share: authentication, error answers, body helpers
-and the OpenAPI route."""
+"""The API blueprint and what all its endpoints share: authentication, error answers and the OpenAPI
+route."""
 
 from __future__ import annotations
 
-import json
 import logging
-import re
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NoReturn
 
 from flask import Blueprint, g, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from charter_engine import __version__
 from charter_engine.accounts.models import User
 from charter_engine.accounts.operations import TokenHolder, token_holder
-from charter_engine.api.openapi import document, json_response, register_paths
+from charter_engine.api.spec import ID, IdConverter, RequestRefused, document, endpoint
 from charter_engine.context import UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER, close_db, db
 from charter_engine.errors import CharterError
-from charter_engine.ids import MAX_ID, is_id
 
 log = logging.getLogger(__name__)
 
 # The endpoint modules (listed in :mod:`charter_engine.api`) declare their routes on it.
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
+
+@api_bp.record_once
+def _id_converter(state: BlueprintSetupState) -> None:
+    """Before any route is added: the routes' id segments use it."""
+    state.app.url_map.converters[ID] = IdConverter
+
+
 PUBLIC_ENDPOINTS = {"api.openapi"}
-_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 class ApiError(Exception):
@@ -49,15 +52,36 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
     return jsonify(error=body), status
 
 
+def _token_refusal() -> ResponseReturnValue | None:
+    """Sets ``g.holder`` from the bearer token; a 401 when a token is given and does not hold."""
+    g.holder = None
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return error_response(401, "unauthorized", "Use 'Authorization: Bearer <token>'.")
+    g.holder = token_holder(db(), token.strip())
+    if g.holder is None:
+        return error_response(
+            401, "unauthorized", "The token is unknown, revoked or its account is inactive."
+        )
+    return None
+
+
 @api_bp.before_app_request
 def _unrouted() -> ResponseReturnValue | None:
     """Unknown paths and methods under the API prefix answer in JSON too (blueprint error
-    handlers never see routing errors, which happen before a blueprint is chosen)."""
+    handlers never see routing errors, which happen before a blueprint is chosen); a token that
+    does not hold is refused first, as on every route."""
     exc = request.routing_exception
     if exc is None or not request.path.startswith(f"{api_bp.url_prefix}/"):
         return None
     if not isinstance(exc, HTTPException) or exc.code not in (404, 405):
         return None
+    refused = _token_refusal()
+    if refused is not None:
+        return refused
     if exc.code == 405:
         response = jsonify(
             error={
@@ -75,17 +99,9 @@ def _unrouted() -> ResponseReturnValue | None:
 def authenticate() -> ResponseReturnValue | None:
     """Every API request is authenticated here, before its handler runs: a bearer token of an
     active account, or an endpoint in ``PUBLIC_ENDPOINTS``."""
-    g.holder = None
-    header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return error_response(401, "unauthorized", "Use 'Authorization: Bearer <token>'.")
-        g.holder = token_holder(db(), token.strip())
-        if g.holder is None:
-            return error_response(
-                401, "unauthorized", "The token is unknown, revoked or its account is inactive."
-            )
+    refused = _token_refusal()
+    if refused is not None:
+        return refused
     if g.holder is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return error_response(401, "unauthorized", "This API needs a bearer token.")
     return None
@@ -108,138 +124,9 @@ def actor() -> User:
     return user
 
 
-def json_object(allowed: Iterable[str] | None = None) -> dict[str, Any]:
-    """The request body as a JSON object, or a 4xx that says what is wrong.
-
-    The body must be UTF-8 JSON; strings may not hold NUL characters or unpaired surrogates (no
-    column could store them). With ``allowed``, an unknown member is refused, so that a misspelt
-    field is not silently ignored.
-    """
-    if not request.is_json:
-        abort_json(
-            415 if request.data else 400,
-            "bad_request",
-            "Send a JSON object with 'Content-Type: application/json'.",
-        )
-    try:
-        body = json.loads(request.get_data().decode("utf-8"))
-    except UnicodeDecodeError:
-        abort_json(400, "bad_request", "The body is not valid UTF-8.")
-    except (ValueError, RecursionError):
-        abort_json(400, "bad_request", "The body is not valid JSON.")
-    if not isinstance(body, dict):
-        abort_json(400, "bad_request", "The body must be a JSON object.")
-    _check_strings(body)
-    if allowed is not None:
-        refuse_unknown_fields(body, frozenset(allowed))
-    return body
-
-
-def optional_json_object(allowed: Iterable[str] | None = None) -> dict[str, Any]:
-    """Like :func:`json_object`, for bodies that may be left out entirely."""
-    if not request.get_data():
-        return {}
-    return json_object(allowed)
-
-
-def refuse_unknown_fields(body: dict[str, Any], allowed: frozenset[str]) -> None:
-    """Answer 422 naming every member of ``body`` that is not ``allowed``."""
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        abort_json(
-            422,
-            "invalid",
-            f"Unknown field(s): {', '.join(unknown)}.",
-            field=unknown[0],
-        )
-
-
 def iso_time(value: datetime | None) -> str | None:
     """A timestamp as ISO 8601 text, or None when there is none."""
     return value.isoformat() if value else None
-
-
-def _check_strings(value: Any) -> None:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            texts: Iterable[str] = (item,)
-        elif isinstance(item, dict):
-            texts = item.keys()
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-            continue
-        else:
-            continue
-        for text in texts:
-            if "\x00" in text:
-                abort_json(400, "bad_request", "Text may not contain NUL characters.")
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                abort_json(
-                    400, "bad_request", "The body holds an unpaired surrogate; it is not text."
-                )
-
-
-def _valid_int(value: Any, minimum: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= MAX_ID
-
-
-def int_field(
-    body: dict[str, Any], name: str, *, required: bool = True, minimum: int = 1
-) -> int | None:
-    """A whole-number member of the body (an id, a version, a revision number), or a 422."""
-    value = body.get(name)
-    if value is None:
-        if required:
-            abort_json(422, "invalid", f"The field '{name}' is required.", field=name)
-        return None
-    if not _valid_int(value, minimum):
-        abort_json(
-            422,
-            "invalid",
-            f"The field '{name}' must be a whole number from {minimum} to {MAX_ID}.",
-            field=name,
-        )
-    result: int = value
-    return result
-
-
-def bool_field(body: dict[str, Any], name: str, *, default: bool = False) -> bool:
-    value = body.get(name, default)
-    if not isinstance(value, bool):
-        abort_json(422, "invalid", f"The field '{name}' must be true or false.", field=name)
-    return value
-
-
-def str_field(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
-    """A text member; emptiness and length are the operations' to judge."""
-    value = body.get(name)
-    if value is None:
-        if required:
-            abort_json(422, "invalid", f"The field '{name}' is required.", field=name)
-        return None
-    if not isinstance(value, str):
-        abort_json(422, "invalid", f"The field '{name}' must be text.", field=name)
-    return value
-
-
-def int_arg(name: str, *, required: bool = False, minimum: int = 1) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        if required:
-            abort_json(400, "bad_request", f"The query parameter '{name}' is required.")
-        return None
-    if not _DIGITS.fullmatch(raw) or not _valid_int(int(raw), minimum):
-        abort_json(
-            400,
-            "bad_request",
-            f"The query parameter '{name}' must be a whole number from {minimum} to {MAX_ID}.",
-        )
-    return int(raw)
 
 
 def commit() -> None:
@@ -250,6 +137,19 @@ def commit() -> None:
 def _api_error(exc: ApiError) -> ResponseReturnValue:
     db().rollback()
     return error_response(exc.status, exc.code, exc.message, **exc.extra)
+
+
+@api_bp.errorhandler(RequestRefused)
+def _refused(exc: RequestRefused) -> ResponseReturnValue:
+    db().rollback()
+    code = "invalid" if exc.status == 422 else "bad_request"
+    return error_response(
+        exc.status,
+        code,
+        exc.message,
+        field=exc.field,
+        details={"errors": exc.errors} if exc.errors else None,
+    )
 
 
 @api_bp.errorhandler(CharterError)
@@ -312,33 +212,16 @@ def _unexpected(exc: Exception) -> ResponseReturnValue:
     return error_response(500, "internal", "Something went wrong on our side; nothing was changed.")
 
 
+class OpenApiDocument(BaseModel):
+    """Any JSON object: the OpenAPI 3.1 document."""
+
+    model_config = ConfigDict(extra="allow")
+
+    openapi: str
+
+
 @api_bp.get("/openapi.json")
+@endpoint(operation_id="getOpenApi", tags="meta", ok={200: OpenApiDocument}, public=True)
 def openapi() -> ResponseReturnValue:
-    return jsonify(document(__version__))
-
-
-register_paths(
-    {
-        "/openapi.json": {
-            "get": {
-                "summary": "This document",
-                "operationId": "getOpenApi",
-                "tags": ["meta"],
-                "security": [],
-                "responses": {"200": json_response("The OpenAPI 3.1 document", {"type": "object"})},
-            }
-        }
-    }
-)
-
-
-# A path segment that names a row. Werkzeug's own min/max bounds would turn an out-of-range id
-# into a 405 when another method is routed on the same path; handlers call ``known_id`` instead.
-ID = "int"
-
-
-def known_id(value: int, what: str) -> int:
-    """``value`` when it can name a row; a 404 otherwise (no query for an impossible id)."""
-    if not is_id(value):
-        abort_json(404, "not_found", f"There is no {what} {value}.")
-    return value
+    """This document"""
+    return jsonify(document())

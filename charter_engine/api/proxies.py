@@ -3,38 +3,71 @@ revoke a proxy; and their OpenAPI paths."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
+from pydantic import Field
+from sqlalchemy import select
 
 from charter_engine.accounts.models import User
-from charter_engine.api.core import (
-    abort_json,
-    actor,
-    api_bp,
-    commit,
-    iso_time,
-    json_object,
-    refuse_unknown_fields,
+from charter_engine.api.core import actor, api_bp, commit, iso_time
+from charter_engine.api.spec import (
+    ID,
+    Answer,
+    Body,
+    IdValue,
+    Paged,
+    PageQuery,
+    endpoint,
+    request_body,
+    request_query,
 )
-from charter_engine.api.openapi import error_responses, json_body, json_response, register_paths
 from charter_engine.context import db
 from charter_engine.voting import proxies as proxy_ops
 from charter_engine.voting import queries as q
 from charter_engine.voting.models import Proxy
 
-PROXY_FIELDS = frozenset({"agent_id", "ballot_id"})
+
+class ProxyRequest(Body):
+    NULLABLE = frozenset({"ballot_id"})
+
+    agent_id: IdValue = Field(description="The member who will vote for you")
+    ballot_id: IdValue | None = Field(
+        None, description="One ballot; null or left out for all ballots until revoked"
+    )
+
+
+class PersonRef(Answer):
+    id: int
+    name: str | None
+
+
+class ProxyOut(Answer):
+    id: int
+    principal: PersonRef
+    agent: PersonRef
+    ballot_id: int | None
+    scope: Literal["ballot", "all"]
+    active: bool
+    created_at: str | None
+    revoked_at: str | None
+
+
+class Proxies(Paged):
+    given: list[ProxyOut]
+    held: list[ProxyOut]
 
 
 # --------------------------------------------------------------------------------------------
 # helpers
 
 
-def proxy_json(proxy: Proxy) -> dict[str, Any]:
+def proxy_json(proxy: Proxy, people: dict[int, User] | None = None) -> dict[str, Any]:
+    """The proxy; the people it names are looked up in ``people`` when given."""
     session = db()
-    principal = session.get(User, proxy.principal_id)
-    agent = session.get(User, proxy.agent_id)
+    principal = people.get(proxy.principal_id) if people else session.get(User, proxy.principal_id)
+    agent = people.get(proxy.agent_id) if people else session.get(User, proxy.agent_id)
     return {
         "id": proxy.id,
         "principal": {"id": proxy.principal_id, "name": principal.name if principal else None},
@@ -52,98 +85,48 @@ def proxy_json(proxy: Proxy) -> dict[str, Any]:
 
 
 @api_bp.get("/proxies")
+@endpoint(operation_id="listProxies", tags="proxies", query=PageQuery, ok={200: Proxies})
 def list_proxies() -> ResponseReturnValue:
-    given, held = q.list_proxies(db(), actor())
-    return jsonify(given=[proxy_json(p) for p in given], held=[proxy_json(p) for p in held])
+    """Proxies I gave and proxies I hold, active ones first, newest first
+
+    A page holds up to `per_page` of each; `next` is there while either list goes on.
+    """
+    session = db()
+    page = request_query(PageQuery)
+    given, held = q.list_proxies(session, actor(), limit=page.limit, offset=page.offset)
+    given, next_given = page.cut(given)
+    held, next_held = page.cut(held)
+    ids = {p.principal_id for p in (*given, *held)} | {p.agent_id for p in (*given, *held)}
+    people = {u.id: u for u in session.execute(select(User).where(User.id.in_(ids))).scalars()}
+    return jsonify(
+        given=[proxy_json(p, people) for p in given],
+        held=[proxy_json(p, people) for p in held],
+        next=next_given or next_held,
+    )
 
 
 @api_bp.post("/proxies")
+@endpoint(
+    operation_id="giveProxy",
+    tags="proxies",
+    body=ProxyRequest,
+    ok={201: ProxyOut},
+    errors=(403, 409),
+)
 def give_proxy() -> ResponseReturnValue:
-    body = json_object()
-    refuse_unknown_fields(body, PROXY_FIELDS)
-    if "agent_id" not in body:
-        abort_json(
-            422, "invalid", "Name the member who will vote for you (agent_id).", field="agent_id"
-        )
+    """Give my vote to another member, for one ballot or until revoked"""
+    data = request_body(ProxyRequest)
     proxy = proxy_ops.give_proxy(
-        db(), actor=actor(), agent_id=body.get("agent_id"), ballot_id=body.get("ballot_id")
+        db(), actor=actor(), agent_id=data.agent_id, ballot_id=data.ballot_id
     )
     commit()
     return jsonify(proxy_json(proxy)), 201
 
 
-@api_bp.post("/proxies/<int:proxy_id>/revoke")
+@api_bp.post(f"/proxies/<{ID}:proxy_id>/revoke")
+@endpoint(operation_id="revokeProxy", tags="proxies", ok={200: ProxyOut}, errors=(404, 409))
 def revoke_proxy(proxy_id: int) -> ResponseReturnValue:
+    """Revoke a proxy (refused once it was used for its one ballot)"""
     proxy = proxy_ops.revoke_proxy(db(), proxy_id, actor=actor())
     commit()
     return jsonify(proxy_json(proxy))
-
-
-# --------------------------------------------------------------------------------------------
-# OpenAPI
-
-_SCHEMAS = {
-    "Proxy": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "principal": {"type": "object"},
-            "agent": {"type": "object"},
-            "ballot_id": {"type": ["integer", "null"]},
-            "scope": {"type": "string", "enum": ["ballot", "all"]},
-            "active": {"type": "boolean"},
-        },
-    },
-    "ProxyRequest": {
-        "type": "object",
-        "required": ["agent_id"],
-        "additionalProperties": False,
-        "properties": {
-            "agent_id": {"type": "integer"},
-            "ballot_id": {
-                "type": ["integer", "null"],
-                "description": "one ballot; omit for all ballots until revoked",
-            },
-        },
-    },
-}
-
-register_paths(
-    {
-        "/proxies": {
-            "get": {
-                "summary": "Proxies I gave and proxies I hold",
-                "tags": ["proxies"],
-                "responses": {"200": json_response("Proxies"), **error_responses(401)},
-            },
-            "post": {
-                "summary": "Give my vote to another member, for one ballot or until revoked",
-                "tags": ["proxies"],
-                "requestBody": json_body("ProxyRequest"),
-                "responses": {
-                    "201": json_response("The proxy", "Proxy"),
-                    **error_responses(400, 401, 403, 409, 422),
-                },
-            },
-        },
-        "/proxies/{proxy_id}/revoke": {
-            "post": {
-                "summary": "Revoke a proxy (refused once it was used for its one ballot)",
-                "tags": ["proxies"],
-                "parameters": [
-                    {
-                        "name": "proxy_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "integer"},
-                    }
-                ],
-                "responses": {
-                    "200": json_response("The revoked proxy", "Proxy"),
-                    **error_responses(401, 404, 409),
-                },
-            }
-        },
-    },
-    schemas=_SCHEMAS,
-)

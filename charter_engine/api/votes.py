@@ -11,30 +11,118 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Any, Literal
 
 from flask import Response, jsonify
 from flask.typing import ResponseReturnValue
+from pydantic import ConfigDict, Field
 
-from charter_engine.api.ballots import BALLOT_ID, settled_ballot
-from charter_engine.api.core import (
-    actor,
-    api_bp,
-    commit,
-    holder,
-    iso_time,
-    json_object,
-    str_field,
-)
-from charter_engine.api.openapi import error_responses, json_body, json_response, register_paths
-from charter_engine.api.proxies import proxy_json
+from charter_engine.api.ballots import settled_ballot
+from charter_engine.api.core import actor, api_bp, commit, holder, iso_time
+from charter_engine.api.proxies import ProxyOut, proxy_json
+from charter_engine.api.spec import ID, Answer, Body, IdValue, PlainText, endpoint, request_body
 from charter_engine.context import db
 from charter_engine.db import utcnow
 from charter_engine.voting import casting, closing, records, views
 from charter_engine.voting import queries as q
 from charter_engine.voting.rules import fraction_text, json_number
 
-VOTE_FIELDS = frozenset({"choice", "ranking", "on_behalf_of", "receipt"})
+# A number of votes or a weight: a whole number, or an exact fraction "p/q".
+WeightOut = int | float | str
+Ranking = dict[PlainText, IdValue]
+
+
+class VoteRequest(Body):
+    choice: Literal["yes", "no", "abstain"] | None = Field(
+        None, description="Amendment and adoption ballots"
+    )
+    ranking: Ranking | None = Field(
+        None, description="Ranked ballots: option key → rank (1 best; equal ranks tie)"
+    )
+    on_behalf_of: IdValue | None = Field(None, description="The member whose proxy you hold")
+    receipt: PlainText | None = Field(None, description="To change a secret vote")
+
+
+class VoteResult(Answer):
+    ballot_id: int
+    voter_id: int
+    cast_by_id: int
+    changed: bool
+    receipt: str | None = Field(None, description="Secret ballots, first vote only")
+    receipt_note: str | None = None
+
+
+class HeldProxyOut(Answer):
+    proxy_id: int
+    principal_id: int
+    principal_name: str
+    on_roll: bool
+    voted: bool
+
+
+class VoterStatusOut(Answer):
+    ballot_id: int
+    on_roll: bool
+    weight: WeightOut | None
+    voted: bool
+    choice: str | None
+    ranking: dict[str, int] | None
+    cast_by_id: int | None
+    can_vote_now: bool
+    reason: str | None
+    proxy_given: ProxyOut | None
+    proxies_held: list[HeldProxyOut]
+
+
+class Results(Answer):
+    """The count; ``simple`` or ``ranked`` holds the details of the ballot's kind."""
+
+    model_config = ConfigDict(extra="allow")
+
+    ballot_id: int
+    final: bool
+    outcome: str | None = None
+
+
+class RollCallEntry(Answer):
+    voter_id: int
+    name: str
+    organisation: str | None
+    weight: WeightOut
+    voted: bool
+    choice: str | None
+    ranking: dict[str, int] | None
+    cast_by_id: int | None
+    cast_by_name: str | None
+    cast_at: str | None
+
+
+class RollCall(Answer):
+    ballot_id: int
+    voters: list[RollCallEntry]
+
+
+class CountedBallot(Answer):
+    receipt_hash: str
+    choice: str | None
+    ranking: dict[str, int] | None
+
+
+class CountedBallots(Answer):
+    ballot_id: int
+    ballots: list[CountedBallot]
+
+
+class ReceiptCheck(Body):
+    receipt: PlainText = Field(description="The code given at the vote")
+
+
+class ReceiptFound(Answer):
+    ballot_id: int
+    counted: bool
+    receipt_hash: str
+    choice: str | None
+    ranking: dict[str, int] | None
 
 
 # --------------------------------------------------------------------------------------------
@@ -57,9 +145,22 @@ def _cell(value: object) -> str:
 # votes
 
 
-@api_bp.post("/ballots/<int:ballot_id>/votes")
+@api_bp.post(f"/ballots/<{ID}:ballot_id>/votes")
+@endpoint(
+    operation_id="castVote",
+    tags="votes",
+    body=VoteRequest,
+    ok={201: VoteResult, 200: VoteResult},
+    errors=(403, 404, 409),
+)
 def cast_vote(ballot_id: int) -> ResponseReturnValue:
-    body = json_object(VOTE_FIELDS)
+    """Cast or change a vote (for yourself or as a proxy)
+
+    201 for a new vote (with a receipt on secret ballots), 200 for a change. 409 `ballot_closed`
+    when the ballot does not accept votes, 409 `already_voted` for a second vote that cannot be a
+    change.
+    """
+    data = request_body(VoteRequest)
     session = db()
 
     def cast() -> casting.CastResult:
@@ -67,10 +168,10 @@ def cast_vote(ballot_id: int) -> ResponseReturnValue:
             session,
             ballot_id,
             actor=holder(),
-            choice=body.get("choice"),
-            ranking=body.get("ranking"),
-            on_behalf_of=body.get("on_behalf_of"),
-            receipt=body.get("receipt"),
+            choice=data.choice,
+            ranking=data.ranking,
+            on_behalf_of=data.on_behalf_of,
+            receipt=data.receipt,
         )
 
     try:
@@ -100,8 +201,10 @@ def cast_vote(ballot_id: int) -> ResponseReturnValue:
     return jsonify(answer), 200 if result.changed else 201
 
 
-@api_bp.get("/ballots/<int:ballot_id>/votes/mine")
+@api_bp.get(f"/ballots/<{ID}:ballot_id>/votes/mine")
+@endpoint(operation_id="myVote", tags="votes", ok={200: VoterStatusOut}, errors=(404,))
 def my_vote(ballot_id: int) -> ResponseReturnValue:
+    """My status on a ballot: on the roll, voted, proxies given and held"""
     ballot = settled_ballot(ballot_id)
     status = views.voter_status(db(), ballot, actor(), now=utcnow())
     return jsonify(
@@ -130,15 +233,19 @@ def my_vote(ballot_id: int) -> ResponseReturnValue:
     )
 
 
-@api_bp.get("/ballots/<int:ballot_id>/results")
+@api_bp.get(f"/ballots/<{ID}:ballot_id>/results")
+@endpoint(operation_id="ballotResults", tags="votes", ok={200: Results}, errors=(404, 409))
 def results(ballot_id: int) -> ResponseReturnValue:
+    """Results (after close; running results of named ballots for the secretariat)"""
     ballot = settled_ballot(ballot_id)
     found = records.ballot_results(db(), ballot, viewer=actor())
     return jsonify({"ballot_id": ballot.id, "final": found.final, **found.data})
 
 
-@api_bp.get("/ballots/<int:ballot_id>/roll-call")
+@api_bp.get(f"/ballots/<{ID}:ballot_id>/roll-call")
+@endpoint(operation_id="rollCall", tags="votes", ok={200: RollCall}, errors=(404, 409))
 def roll_call(ballot_id: int) -> ResponseReturnValue:
+    """Who voted what on a closed named ballot"""
     ballot = settled_ballot(ballot_id)
     rows = records.roll_call(db(), ballot)
     return jsonify(
@@ -161,8 +268,16 @@ def roll_call(ballot_id: int) -> ResponseReturnValue:
     )
 
 
-@api_bp.get("/ballots/<int:ballot_id>/roll-call.csv")
+@api_bp.get(f"/ballots/<{ID}:ballot_id>/roll-call.csv")
+@endpoint(
+    operation_id="rollCallCsv",
+    tags="votes",
+    ok={200: None},
+    errors=(404, 409),
+    content={200: {"text/csv": {"schema": {"type": "string"}}}},
+)
 def roll_call_csv(ballot_id: int) -> ResponseReturnValue:
+    """The roll call as CSV"""
     ballot = settled_ballot(ballot_id)
     rows = records.roll_call(db(), ballot)
     out = io.StringIO()
@@ -201,8 +316,10 @@ def roll_call_csv(ballot_id: int) -> ResponseReturnValue:
     )
 
 
-@api_bp.get("/ballots/<int:ballot_id>/counted")
+@api_bp.get(f"/ballots/<{ID}:ballot_id>/counted")
+@endpoint(operation_id="countedBallots", tags="votes", ok={200: CountedBallots}, errors=(404, 409))
 def counted(ballot_id: int) -> ResponseReturnValue:
+    """The published list of counted ballots of a closed secret ballot"""
     ballot = settled_ballot(ballot_id)
     rows = records.counted_ballots(db(), ballot)
     return jsonify(
@@ -213,13 +330,22 @@ def counted(ballot_id: int) -> ResponseReturnValue:
     )
 
 
-@api_bp.post("/ballots/<int:ballot_id>/receipts")
+@api_bp.post(f"/ballots/<{ID}:ballot_id>/receipts")
+@endpoint(
+    operation_id="verifyReceipt",
+    tags="votes",
+    body=ReceiptCheck,
+    ok={200: ReceiptFound},
+    errors=(404, 409),
+)
 def verify_receipt(ballot_id: int) -> ResponseReturnValue:
-    # A POST, so that the receipt never travels in a URL (logs, history, referrers).
-    code = str_field(json_object({"receipt"}), "receipt")
-    assert code is not None
+    """Find my ballot in the published list by its receipt
+
+    The receipt goes in the body, never in the URL (logs, history, referrers). 404 when no counted
+    ballot has it, 409 while the ballot is open or when it is named.
+    """
     ballot = settled_ballot(ballot_id)
-    found = records.verify_receipt(db(), ballot, code)
+    found = records.verify_receipt(db(), ballot, request_body(ReceiptCheck).receipt)
     return jsonify(
         ballot_id=ballot.id,
         counted=True,
@@ -227,144 +353,3 @@ def verify_receipt(ballot_id: int) -> ResponseReturnValue:
         choice=found.choice,
         ranking=found.ranking,
     )
-
-
-# --------------------------------------------------------------------------------------------
-# OpenAPI
-
-_FRACTION = {"oneOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\d+/\d+$"}]}
-_SCHEMAS = {
-    "VoteRequest": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "choice": {"type": "string", "enum": ["yes", "no", "abstain"]},
-            "ranking": {
-                "type": "object",
-                "additionalProperties": {"type": "integer", "minimum": 1},
-                "description": "option key → rank (1 best; equal ranks tie)",
-            },
-            "on_behalf_of": {"type": "integer", "description": "the member whose proxy you hold"},
-            "receipt": {"type": "string", "description": "to change a secret vote"},
-        },
-    },
-    "ReceiptCheck": {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["receipt"],
-        "properties": {"receipt": {"type": "string", "description": "the code given at the vote"}},
-    },
-    "VoteResult": {
-        "type": "object",
-        "properties": {
-            "ballot_id": {"type": "integer"},
-            "voter_id": {"type": "integer"},
-            "cast_by_id": {"type": "integer"},
-            "changed": {"type": "boolean"},
-            "receipt": {"type": "string", "description": "secret ballots, first vote only"},
-        },
-    },
-    "Results": {
-        "type": "object",
-        "properties": {
-            "final": {"type": "boolean"},
-            "outcome": {"type": "string"},
-            "reason": {"type": "string"},
-            "voters": {"type": "integer"},
-            "roll_weight": _FRACTION,
-            "quorum": {"oneOf": [_FRACTION, {"type": "null"}]},
-            "simple": {"type": "object"},
-            "ranked": {"type": "object"},
-        },
-    },
-}
-
-register_paths(
-    {
-        "/ballots/{ballot_id}/votes": {
-            "post": {
-                "summary": "Cast or change a vote (for yourself or as a proxy)",
-                "description": "201 for a new vote (with a receipt on secret ballots), 200 for a "
-                "change. 409 `ballot_closed` when the ballot does not accept "
-                "votes, 409 `already_voted` for a second vote that cannot be a "
-                "change.",
-                "tags": ["votes"],
-                "parameters": [BALLOT_ID],
-                "requestBody": json_body("VoteRequest"),
-                "responses": {
-                    "201": json_response("Vote recorded", "VoteResult"),
-                    "200": json_response("Vote changed", "VoteResult"),
-                    **error_responses(400, 401, 403, 404, 409, 422),
-                },
-            }
-        },
-        "/ballots/{ballot_id}/votes/mine": {
-            "get": {
-                "summary": "My status on a ballot: on the roll, voted, proxies given and held",
-                "tags": ["votes"],
-                "parameters": [BALLOT_ID],
-                "responses": {"200": json_response("Status"), **error_responses(401, 404)},
-            }
-        },
-        "/ballots/{ballot_id}/results": {
-            "get": {
-                "summary": "Results (after close; running results of named ballots for the "
-                "secretariat)",
-                "tags": ["votes"],
-                "parameters": [BALLOT_ID],
-                "responses": {
-                    "200": json_response("Results", "Results"),
-                    **error_responses(401, 404, 409),
-                },
-            }
-        },
-        "/ballots/{ballot_id}/roll-call": {
-            "get": {
-                "summary": "Who voted what on a closed named ballot",
-                "tags": ["votes"],
-                "parameters": [BALLOT_ID],
-                "responses": {"200": json_response("Roll call"), **error_responses(401, 404, 409)},
-            }
-        },
-        "/ballots/{ballot_id}/roll-call.csv": {
-            "get": {
-                "summary": "The roll call as CSV",
-                "tags": ["votes"],
-                "parameters": [BALLOT_ID],
-                "responses": {
-                    "200": {
-                        "description": "CSV",
-                        "content": {"text/csv": {"schema": {"type": "string"}}},
-                    },
-                    **error_responses(401, 404, 409),
-                },
-            }
-        },
-        "/ballots/{ballot_id}/counted": {
-            "get": {
-                "summary": "The published list of counted ballots of a closed secret ballot",
-                "tags": ["votes"],
-                "parameters": [BALLOT_ID],
-                "responses": {
-                    "200": json_response("Counted ballots"),
-                    **error_responses(401, 404, 409),
-                },
-            }
-        },
-        "/ballots/{ballot_id}/receipts": {
-            "post": {
-                "summary": "Find my ballot in the published list by its receipt",
-                "description": "The receipt goes in the body, never in the URL. 404 when no "
-                "counted ballot has it, 409 while the ballot is open or when it is named.",
-                "tags": ["votes"],
-                "parameters": [BALLOT_ID],
-                "requestBody": json_body("ReceiptCheck"),
-                "responses": {
-                    "200": json_response("The counted ballot"),
-                    **error_responses(400, 401, 404, 409, 422),
-                },
-            }
-        },
-    },
-    schemas=_SCHEMAS,
-)

@@ -44,8 +44,12 @@ def get_charter_for_update(session: Session, charter_id: int) -> Charter:
     return charter
 
 
-def list_charters(session: Session) -> Sequence[Charter]:
-    return session.execute(select(Charter).order_by(Charter.created_at, Charter.id)).scalars().all()
+def list_charters(
+    session: Session, *, limit: int | None = None, offset: int = 0
+) -> Sequence[Charter]:
+    """Charters, oldest first; ``limit`` and ``offset`` cut out one page."""
+    stmt = select(Charter).order_by(Charter.created_at, Charter.id)
+    return session.execute(stmt.limit(limit).offset(offset)).scalars().all()
 
 
 def get_revision(session: Session, charter: Charter, number: int | None = None) -> Revision:
@@ -105,14 +109,12 @@ def clause_versions(session: Session, clause_id: int) -> Sequence[ClauseVersion]
     )
 
 
-def list_revisions(session: Session, charter: Charter) -> Sequence[Revision]:
-    return (
-        session.execute(
-            select(Revision).where(Revision.charter_id == charter.id).order_by(Revision.number)
-        )
-        .scalars()
-        .all()
-    )
+def list_revisions(
+    session: Session, charter: Charter, *, limit: int | None = None, offset: int = 0
+) -> Sequence[Revision]:
+    """The charter's revisions, oldest first; ``limit`` and ``offset`` cut out one page."""
+    stmt = select(Revision).where(Revision.charter_id == charter.id).order_by(Revision.number)
+    return session.execute(stmt.limit(limit).offset(offset)).scalars().all()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ def create_comment(
     charter: Charter,
     *,
     actor: User,
-    body: object,
+    body: str,
     clause_id: int | None = None,
     amendment: Amendment | None = None,
     parent_id: int | None = None,
@@ -247,7 +247,10 @@ def list_comments(
     *,
     clause_id: int | None = None,
     amendment_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> Sequence[Comment]:
+    """Comments, oldest first; ``limit`` and ``offset`` cut out one page."""
     stmt = (
         select(Comment)
         .where(Comment.charter_id == charter.id)
@@ -260,7 +263,7 @@ def list_comments(
         stmt = stmt.where(Comment.clause_id == clause_id)
     if amendment_id is not None:
         stmt = stmt.where(Comment.amendment_id == amendment_id)
-    return session.execute(stmt).scalars().all()
+    return session.execute(stmt.limit(limit).offset(offset)).scalars().all()
 
 
 def anchor_for_version(comment: Comment, version_id: int) -> CommentAnchor | None:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from charter_engine.charters.display import display_rows, revision_redline
 from charter_engine.charters.models import Charter, Revision, RevisionClause
@@ -37,17 +37,18 @@ def is_label(value: str) -> bool:
     return bool(LABEL_PATTERN.fullmatch(value)) and not _DOWNLOAD_SUFFIX.search(value)
 
 
-def list_releases(session: Session, charter: Charter) -> Sequence[Release]:
-    """The charter's releases, newest first."""
-    return (
-        session.execute(
-            select(Release)
-            .where(Release.charter_id == charter.id)
-            .order_by(Release.released_at.desc(), Release.id.desc())
-        )
-        .scalars()
-        .all()
+def list_releases(
+    session: Session, charter: Charter, *, limit: int | None = None, offset: int = 0
+) -> Sequence[Release]:
+    """The charter's releases, newest first, with their files; ``limit`` and ``offset`` cut out
+    one page."""
+    stmt = (
+        select(Release)
+        .where(Release.charter_id == charter.id)
+        .options(selectinload(Release.files))
+        .order_by(Release.released_at.desc(), Release.id.desc())
     )
+    return session.execute(stmt.limit(limit).offset(offset)).scalars().all()
 
 
 def get_release(session: Session, charter: Charter, label: str) -> Release:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,10 +79,10 @@ def cast_vote(
     ballot: Ballot | int,
     *,
     actor: Actor,
-    choice: object = None,
-    ranking: object = None,
-    on_behalf_of: object = None,
-    receipt: object = None,
+    choice: str | None = None,
+    ranking: Mapping[str, int] | None = None,
+    on_behalf_of: int | None = None,
+    receipt: str | None = None,
     now: datetime | None = None,
 ) -> CastResult:
     """Cast or change a vote: ``choice`` ("yes" | "no" | "abstain") on amendment and adoption

@@ -39,8 +39,8 @@ def give_proxy(
     session: Session,
     *,
     actor: User,
-    agent_id: object,
-    ballot_id: object = None,
+    agent_id: int,
+    ballot_id: int | None = None,
     now: datetime | None = None,
 ) -> Proxy:
     """``actor`` gives their vote to ``agent_id`` for one ballot, or for all ballots (None)."""

@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Literal
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from charter_engine.accounts.models import User
 from charter_engine.charters.models import Charter
@@ -50,15 +50,18 @@ def get_ballot(session: Session, ballot_id: object, *, lock: Lock = None) -> Bal
     return ballot
 
 
-def list_ballots(session: Session, charter: Charter) -> Sequence[Ballot]:
-    """The charter's ballots, newest first."""
-    return (
-        session.execute(
-            select(Ballot).where(Ballot.charter_id == charter.id).order_by(Ballot.id.desc())
-        )
-        .scalars()
-        .all()
+def list_ballots(
+    session: Session, charter: Charter, *, limit: int | None = None, offset: int = 0
+) -> Sequence[Ballot]:
+    """The charter's ballots, newest first, with their options; ``limit`` and ``offset`` cut out
+    one page."""
+    stmt = (
+        select(Ballot)
+        .where(Ballot.charter_id == charter.id)
+        .options(selectinload(Ballot.options))
+        .order_by(Ballot.id.desc())
     )
+    return session.execute(stmt.limit(limit).offset(offset)).scalars().all()
 
 
 def ballots_on_amendment(session: Session, amendment_id: int) -> Sequence[Ballot]:
@@ -162,16 +165,31 @@ def applicable_proxy(
     return proxies[0] if proxies else None
 
 
-def list_proxies(session: Session, user: User) -> tuple[Sequence[Proxy], Sequence[Proxy]]:
-    """(proxies ``user`` gave, proxies ``user`` holds), active ones first, newest first."""
+def list_proxies(
+    session: Session, user: User, *, limit: int | None = None, offset: int = 0
+) -> tuple[Sequence[Proxy], Sequence[Proxy]]:
+    """(proxies ``user`` gave, proxies ``user`` holds), active ones first, newest first;
+    ``limit`` and ``offset`` cut out one page of each."""
     order = (Proxy.revoked_at.is_not(None), Proxy.id.desc())
     given = (
-        session.execute(select(Proxy).where(Proxy.principal_id == user.id).order_by(*order))
+        session.execute(
+            select(Proxy)
+            .where(Proxy.principal_id == user.id)
+            .order_by(*order)
+            .limit(limit)
+            .offset(offset)
+        )
         .scalars()
         .all()
     )
     held = (
-        session.execute(select(Proxy).where(Proxy.agent_id == user.id).order_by(*order))
+        session.execute(
+            select(Proxy)
+            .where(Proxy.agent_id == user.id)
+            .order_by(*order)
+            .limit(limit)
+            .offset(offset)
+        )
         .scalars()
         .all()
     )
