@@ -59,6 +59,10 @@ MAIN_PAGES = {
 }
 
 SCROLL_WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+# Charts and the map keep a legible size on a phone (they scroll inside their own box instead).
+SQUEEZED = """() => [...document.querySelectorAll('figure.chart svg, svg.country-map')]
+  .filter((svg) => svg.getBoundingClientRect().width < 500)
+  .map((svg) => `${svg.getAttribute('class')} ${Math.round(svg.getBoundingClientRect().width)}`)"""
 # The elements sticking out past the right edge, to say what to fix.
 WIDEST = """() => {
   const limit = window.innerWidth;
@@ -105,9 +109,12 @@ def test_no_page_scrolls_sideways_and_every_page_passes_axe(
                 if _is_download(context, url):
                     continue
                 page.set_viewport_size(PHONE)
-                page.goto(url)
-                # Pages a role cannot see lead to the login page: check that page once.
+                response = page.goto(url)
+                # Pages a role cannot see lead to the login page or an error page: check each of
+                # those once per role.
                 landed = (role, page.url if "/login" in page.url else url)
+                if response is not None and response.status >= 400:
+                    landed = (role, f"error {response.status}")
                 main = endpoint in MAIN_PAGES
                 for size in (PHONE, LAPTOP):
                     # The same page at the other width: the layout follows the viewport.
@@ -117,6 +124,11 @@ def test_no_page_scrolls_sideways_and_every_page_passes_axe(
                         problems.append(
                             f"{url} as {role} at {size['width']} px scrolls sideways: "
                             f"{scroll} > {inner}; widest: {page.evaluate(WIDEST)}"
+                        )
+                    squeezed = page.evaluate(SQUEEZED) if size is PHONE else []
+                    if squeezed:
+                        problems.append(
+                            f"{url} as {role}: graphics squeezed on a phone: {squeezed}"
                         )
                     if (size is PHONE or main) and (landed, size["width"]) not in seen:
                         seen.add((landed, size["width"]))
