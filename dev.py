@@ -169,11 +169,12 @@ def test(argv: list[str]) -> int:
     env.pop("CHARTER_DATABASE_URL", None)
     checks_ok = True
     if not argv:
-        say("lint: ruff and mypy")
+        say("lint: ruff, mypy and bandit")
         checks_ok = (
             run(BIN / "ruff", "check", ".") == 0
             and run(BIN / "ruff", "format", "--check", ".") == 0
             and run(BIN / "mypy") == 0
+            and run(BIN / "bandit", "-q", "-c", "pyproject.toml", "-r", "charter_engine") == 0
         )
     sqlite_env = {k: v for k, v in env.items() if k != "CHARTER_TEST_DATABASE_URL"}
     ok = pytest_run("SQLite", argv, sqlite_env)

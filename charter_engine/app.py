@@ -45,6 +45,7 @@ from charter_engine.web import (
     notifications,
     people,
     publication,
+    second_factor,
 )
 from charter_engine.web.errors import register_error_handlers
 from charter_engine.web.extensions import csrf, login_manager
@@ -67,6 +68,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     comments.bp,
     desk.bp,
     publication.bp,
+    second_factor.bp,
 )
 # Views that live beside their blueprint's main module: proposing, editing and resolving
 # amendments (on amendments.bp); closed ballots' records and proxies (on ballots.bp).
@@ -140,6 +142,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     init_links(app, LINKS)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    # After the login gate: a secretariat account that must have a second factor and has none
+    # is sent to set one up (CHARTER_REQUIRE_SECRETARIAT_TOTP).
+    app.before_request(second_factor.send_to_enrolment)
     return app
 
 

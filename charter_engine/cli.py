@@ -10,13 +10,14 @@ non-zero exit.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from sqlalchemy import Engine, select
@@ -28,6 +29,9 @@ from charter_engine.config import Settings, load_settings
 from charter_engine.db import make_engine, make_session_factory
 from charter_engine.errors import CharterError
 from charter_engine.subscribers import make_app_sessions
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -209,6 +213,31 @@ def create_user_cmd(
             click.echo(token)
 
 
+@main.command("reset-second-factor")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why (kept in the audit log).")
+@pass_context
+@handle_errors
+def reset_second_factor_cmd(ctx: Context, email: str, reason: str) -> None:
+    """Remove the second factor of someone who lost their device and their recovery codes."""
+    from charter_engine.accounts.models import User
+    from charter_engine.accounts.operations import normalise_email
+    from charter_engine.accounts.second_factor import reset_second_factor
+
+    with ctx.session() as session:
+        address = normalise_email(email)
+        user = session.execute(select(User).where(User.email == address)).scalar_one_or_none()
+        if user is None:
+            fail(f"no account for {address}")
+            return
+        removed = reset_second_factor(session, user, reason=reason)
+        session.commit()
+        if removed:
+            click.echo(f"{user.email}: second factor removed; the password alone signs in now")
+        else:
+            click.echo(f"{user.email} had no second factor")
+
+
 # --- charters ----------------------------------------------------------------------------------
 
 
@@ -386,7 +415,6 @@ def serve_cmd(ctx: Context, host: str, port: int, workers: int, threads: int) ->
     from granian import Granian
     from granian.constants import Interfaces
 
-    from charter_engine.app import create_app
     from charter_engine.db import DEFAULT_POOL_SIZE
 
     # Read (and on first use create) the settings and the instance's secret key here, once,
@@ -408,12 +436,39 @@ def serve_cmd(ctx: Context, host: str, port: int, workers: int, threads: int) ->
         workers_kill_timeout=STOP_TIMEOUT,
     )
     # Each worker builds its own app, with a database connection per thread and two to spare.
-    load_app = functools.partial(create_app, {"db_pool_size": max(threads + 2, DEFAULT_POOL_SIZE)})
+    load_app = functools.partial(served_app, {"db_pool_size": max(threads + 2, DEFAULT_POOL_SIZE)})
     # The workers have stopped (each finishing the requests it had): chain the audit events of
     # the last requests now rather than at the next start.
     server.on_shutdown(lambda: _chain_after_shutdown(settings.database_url))
     click.echo(f"Charter Engine is running at http://{host}:{port}/ (Ctrl+C to stop)")
     server.serve(target_loader=load_app, wrap_loader=False)
+
+
+def served_app(config_overrides: dict[str, Any] | None = None) -> Flask:
+    """The app as a server worker runs it: built, warmed up, and its long-lived objects frozen.
+
+    Once the app is built, almost every object in the process lives as long as the process
+    (modules, the compiled templates, the mappers, the routing table): about a hundred thousand
+    objects that every full garbage collection would walk again, 30–40 ms each time, in the middle
+    of some request. Compiling every template first and then freezing what exists
+    (:func:`gc.freeze`) leaves the collector only the objects requests create; measured in
+    ``docs/benchmarks.md`` (the p95 of the served pages).
+    """
+    from sqlalchemy.orm import configure_mappers
+
+    from charter_engine.app import create_app
+
+    app = create_app(config_overrides)
+    configure_mappers()
+    for name in app.jinja_env.list_templates(filter_func=_is_page_template):
+        app.jinja_env.get_template(name)
+    gc.collect()
+    gc.freeze()
+    return app
+
+
+def _is_page_template(name: str) -> bool:
+    return name.endswith(".html")
 
 
 def _cannot_listen(host: str, port: int) -> str | None:
@@ -476,11 +531,22 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option(
+    "--event",
+    "event_seq",
+    type=click.IntRange(1),
+    default=None,
+    help="Also print the hash of this event, to compare with one published earlier.",
+)
 @pass_context
 @handle_errors
-def audit_verify(ctx: Context) -> None:
-    """Check the hash chain; names the first tampered or missing event. Never writes."""
-    from charter_engine.audit.operations import verify_chain
+def audit_verify(ctx: Context, event_seq: int | None) -> None:
+    """Check the hash chain, and the stored votes against it; names what was tampered with.
+
+    Never writes. The chain check names the first altered, missing or reordered event; the vote
+    check names every ballot whose stored votes or result disagree with the log."""
+    from charter_engine.audit.operations import chain_head, link_at, verify_chain
+    from charter_engine.voting.reconcile import vote_discrepancies
 
     with ctx.session() as session:
         # One snapshot for the whole walk, so events chained meanwhile by a running server do
@@ -495,14 +561,31 @@ def audit_verify(ctx: Context) -> None:
                 }
             )
         result = verify_chain(session)
-    if not result.ok:
-        fail(f"audit chain broken: {result.reason} ({result.checked} events verified before it)")
-    click.echo(f"audit chain intact: {result.checked} events verified")
+        head = chain_head(session)
+        asked = None if event_seq is None else link_at(session, event_seq)
+        problems = vote_discrepancies(session)
+    if result.ok:
+        click.echo(f"audit chain intact: {result.checked} events verified")
+        if head is not None:
+            click.echo(f"chain head: event {head.seq}, hash {head.hash}")
+    if event_seq is not None:
+        click.echo(
+            f"event {event_seq}: hash {asked.hash}"
+            if asked is not None
+            else f"event {event_seq}: not in the chain"
+        )
     if result.unchained:
         click.echo(
             f"{result.unchained} recent event(s) are recorded but not chained yet; the server "
             "chains them within a second (with no server running: 'charter-engine audit chain')"
         )
+    for problem in problems:
+        click.echo(f"votes disagree with the audit log: {problem}", err=True)
+    if not result.ok:
+        fail(f"audit chain broken: {result.reason} ({result.checked} events verified before it)")
+    if problems:
+        fail(f"{len(problems)} disagreement(s) between the stored votes and the audit log")
+    click.echo("stored votes and results agree with the audit log")
 
 
 @audit.command("chain")
@@ -513,6 +596,39 @@ def audit_chain(ctx: Context) -> None:
     with ctx.engine() as engine:
         chained = _chain_waiting(engine)
     click.echo(f"{chained} audit event(s) chained")
+
+
+# --- backups -----------------------------------------------------------------------------------
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+@handle_errors
+def backup_cmd(ctx: Context, file: Path) -> None:
+    """Write a consistent copy of the database to FILE while the application keeps serving."""
+    from charter_engine.backup import BackupError, backup_database
+
+    try:
+        backup_database(ctx.settings.database_url, file)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(f"backed up the database to {file} ({file.stat().st_size} bytes)")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+@handle_errors
+def restore_cmd(ctx: Context, file: Path) -> None:
+    """Load the backup FILE into the database, which must be new and empty."""
+    from charter_engine.backup import BackupError, restore_database
+
+    try:
+        restore_database(ctx.settings.database_url, file)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(f"restored {file}; check it with 'charter-engine audit verify'")
 
 
 # --- ballots -----------------------------------------------------------------------------------

@@ -59,6 +59,9 @@ class Settings:
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto it believes (0: none, the
     # client's address is the connection's). Throttling counts by the client's address.
     trusted_proxies: int = 0
+    # Secretariat accounts must sign in with a second factor (TOTP); without one they are sent to
+    # set it up and reach no other page.
+    require_secretariat_totp: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -82,4 +85,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         smtp_starttls=_bool(env.get("CHARTER_SMTP_STARTTLS")),
         mail_from=env.get("CHARTER_MAIL_FROM") or "Charter Engine <charter@localhost>",
         trusted_proxies=int(env.get("CHARTER_TRUSTED_PROXIES") or 0),
+        require_secretariat_totp=_bool(env.get("CHARTER_REQUIRE_SECRETARIAT_TOTP")),
     )

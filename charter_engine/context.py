@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app, g, request
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from charter_engine.audit.chainer import AuditChainer
@@ -19,6 +20,19 @@ from charter_engine.config import Settings
 from charter_engine.db import begin_reading
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# What both layers answer when the database cannot be reached (PostgreSQL restarting, SQLite
+# locked past its timeout): 503 with ``Retry-After``, and this message. Nothing is retried on the
+# user's behalf: a write whose COMMIT got no answer may or may not have been saved, and only its
+# sender can tell whether sending it again is what they want (a vote sent again is refused as
+# "already voted", or becomes the same change). Reads need no retry: a pooled connection that died
+# is replaced before its next use (``pool_pre_ping``), so the first request after the database is
+# back is served.
+UNAVAILABLE_RETRY_AFTER = 5
+UNAVAILABLE_MESSAGE = (
+    "The service is briefly unavailable. Nothing that was saved is lost; "
+    "please try again in a few seconds."
+)
 
 
 @dataclass
@@ -59,6 +73,16 @@ def db() -> Session:
 
 
 def close_db(_exc: BaseException | None = None) -> None:
+    """End the request's session (rolling back what it did not commit). Also how an error answer
+    lets go of a connection that died: closing, unlike a rollback, leaves the objects already
+    loaded readable (the signed-in user, for the response's headers) without asking the database
+    for them again."""
     session: Session | None = g.pop("_db", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except OperationalError:
+        # The connection died inside its transaction (the database stopped): there is nothing
+        # left to roll back, so it is dropped from the pool instead.
+        session.invalidate()

@@ -20,7 +20,7 @@ from charter_engine.comments.operations import AnchorSpec, create_comment
 from charter_engine.errors import Conflict
 from charter_engine.voting.demo import add_demo_ballots
 
-DEMO_PASSWORD = "charter-demo-2026"
+DEMO_PASSWORD = "charter-demo-2026"  # nosec B105  # the demo's published password
 CHARTER_FILE = Path(__file__).parent / "demo_data" / "charter.md"
 
 PEOPLE = [
@@ -70,6 +70,18 @@ def _demo_accounts_exist(session: Session) -> bool:
     return len(set(found)) == len(emails)
 
 
+# Areas of work of the demo people, for the directory's filter (by the part before the "@").
+AREAS = {
+    "secretariat": "Process design, Facilitation",
+    "lucia": "Open data, Public procurement",
+    "kenji": "Service design, Open data",
+    "marie": "Économie circulaire, Smart cities",
+    "ngozi": "Digital skills, Start-up support",
+    "rafael": "Research policy, Digital skills",
+    "olivia": "Open government",
+}
+
+
 def load_demo(session: Session, *, force: bool = False) -> list[str]:
     """Create the demo data; returns lines to print. Does nothing if charters already exist."""
     if not force and session.execute(select(Charter.id).limit(1)).first():
@@ -90,6 +102,7 @@ def load_demo(session: Session, *, force: bool = False) -> list[str]:
                 password=DEMO_PASSWORD,
             )
             existing.role_title = title
+            existing.areas = AREAS.get(email.split("@")[0])
         users[email.split("@")[0]] = existing
     sec = users["secretariat"]
     charter = import_charter(

@@ -1,6 +1,7 @@
 """Imports every model module so that ``Base.metadata`` knows all tables (Alembic, tests)."""
 
 from charter_engine.accounts import models as accounts_models
+from charter_engine.accounts import second_factor as accounts_second_factor
 from charter_engine.accounts import throttle as accounts_throttle
 from charter_engine.amendments import models as amendments_models
 from charter_engine.audit import models as audit_models
@@ -13,6 +14,7 @@ from charter_engine.voting import models as voting_models
 
 __all__ = [
     "accounts_models",
+    "accounts_second_factor",
     "accounts_throttle",
     "amendments_models",
     "audit_models",

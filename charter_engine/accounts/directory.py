@@ -8,14 +8,16 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from charter_engine.accounts.models import User
+from charter_engine.accounts.countries import country_name
+from charter_engine.accounts.models import User, fold
 
 
 def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """A LIKE pattern for ``text`` anywhere, folded as the stored keys are."""
+    escaped = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
@@ -27,28 +29,22 @@ def directory_query(
     role: str | None = None,
     include_inactive: bool = False,
 ) -> Select[Any]:
-    """Profiles matching the filters, ordered by name (pass to a paginator)."""
+    """Profiles matching the filters, ordered by name (pass to a paginator).
+
+    Every word of ``search`` must occur in the profile; ``area`` is one area of work, whole.
+    Both compare case-folded text (see ``User.search_text``), the same on SQLite and PostgreSQL.
+    """
     stmt = select(User)
     if not include_inactive:
         stmt = stmt.where(User.active.is_(True))
     if search and search.strip():
         for word in search.split()[:6]:
-            pattern = _like(word)
-            stmt = stmt.where(
-                or_(
-                    func.lower(User.name).like(pattern, escape="\\"),
-                    func.lower(func.coalesce(User.organisation, "")).like(pattern, escape="\\"),
-                    func.lower(func.coalesce(User.role_title, "")).like(pattern, escape="\\"),
-                    func.lower(func.coalesce(User.areas, "")).like(pattern, escape="\\"),
-                    func.lower(func.coalesce(User.bio, "")).like(pattern, escape="\\"),
-                )
-            )
+            stmt = stmt.where(User.search_text.like(_like(word), escape="\\"))
     if country:
         stmt = stmt.where(User.country == country.upper())
     if area and area.strip():
-        stmt = stmt.where(
-            func.lower(func.coalesce(User.areas, "")).like(_like(area.strip()), escape="\\")
-        )
+        key = "," + " ".join(area.split()) + ","
+        stmt = stmt.where(User.area_keys.like(_like(key), escape="\\"))
     if role:
         stmt = stmt.where(User.role == role)
     return stmt.order_by(func.lower(User.name), User.id)
@@ -74,7 +70,8 @@ def countries_in_use(session: Session) -> list[str]:
         .distinct()
         .order_by(User.country)
     ).scalars()
-    return [code for code in codes if code]
+    # By the name people read, not by the code (Canada, Spain, Switzerland, not CA, CH, ES).
+    return sorted((code for code in codes if code), key=lambda code: fold(country_name(code)))
 
 
 def members_per_country(session: Session) -> dict[str, int]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from charter_engine import limits
@@ -31,6 +33,11 @@ class User(Base):
     areas: Mapped[str | None] = mapped_column(String(limits.AREAS))
     bio: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(limits.PHONE))
+    # The directory searches these, kept by fold_search_keys below: the words of name,
+    # organisation, role and biography, and ",area,area," — case-folded in Python, because
+    # SQLite's lower() and LIKE fold ASCII only, so "Élise" or "Зоя" would never match there.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    area_keys: Mapped[str] = mapped_column(Text, default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on logout, password change and deactivation: every older session cookie stops working.
@@ -62,6 +69,25 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_generation or 0}"
+
+
+def fold(text: str) -> str:
+    """Text as the directory compares it: Unicode-normalised (NFKC) and case-folded."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def search_keys(user: User) -> tuple[str, str]:
+    """The folded ``search_text`` and ``area_keys`` of a profile."""
+    words = [user.name, user.organisation, user.role_title, user.areas, user.bio]
+    areas = [fold(" ".join(area.split())) for area in user.area_list]
+    return fold("\n".join(w for w in words if w)), "," + ",".join(areas) + ","
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def fold_search_keys(_mapper: Any, _connection: Any, user: User) -> None:
+    """Keep the folded search columns in step with the profile, however it was written."""
+    user.search_text, user.area_keys = search_keys(user)
 
 
 class ApiToken(Base):

@@ -22,7 +22,7 @@ from charter_engine.limits import EMAIL, NAME, ORGANISATION, PASSWORD, TOKEN_NAM
 
 _hasher = PasswordHasher()
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-TOKEN_PREFIX = "ce_"
+TOKEN_PREFIX = "ce_"  # nosec B105  # the public prefix of every token
 MIN_PASSWORD = 10
 
 

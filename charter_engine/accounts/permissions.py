@@ -118,7 +118,8 @@ def can(user: Actor | None, permission: str, obj: Any = None) -> bool:
 def ensure_can(user: Actor | None, permission: str, obj: Any = None) -> None:
     """Raise :class:`PermissionDenied` unless ``can(user, permission, obj)``."""
     if not can(user, permission, obj):
-        raise PermissionDenied(_DENIED.get(permission.split(":")[0], "You may not do this."))
+        message = _DENIED.get(permission) or _DENIED.get(permission.split(":")[0])
+        raise PermissionDenied(message or "You may not do this.")
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,16 @@ def roles_that_can(permission: str) -> tuple[str, ...]:
     return tuple(role for role in ROLES if can(_Role(role), permission))
 
 
+# The refusal a person reads: for the permission itself, else for its kind of object.
 _DENIED = {
+    "amendment:propose": "Only members and the secretariat may propose amendments; as an "
+    "observer you can read the charter, its amendments and their discussion.",
+    "amendment:edit": "Only the author of this amendment may edit it.",
+    "amendment:submit": "Only the author of this amendment may submit it.",
+    "amendment:withdraw": "Only the author of this amendment may withdraw it.",
+    "amendment:resolve": "Only the author of this amendment may resolve its conflict.",
+    "amendment:back": "Only members and the secretariat, other than its author, may co-sponsor "
+    "this amendment.",
     "charter": "Only the secretariat may change the charter directly.",
     "amendment": "You may not take this action on this amendment.",
     "comment": "Only members and the secretariat may comment.",

@@ -79,6 +79,11 @@ SIGN_IN_ADDRESS: Final = Limit("sign-in address", 30)
 SIGN_IN_ACCOUNT: Final = Limit("sign-in account", 50)
 SIGN_IN_LIMITS: Final = (SIGN_IN_FROM_ADDRESS, SIGN_IN_ADDRESS, SIGN_IN_ACCOUNT)
 
+# The code asked for after the password (a second factor): the password is known by then, so
+# guesses of the six digits are few per account, and fewer from one address.
+SECOND_FACTOR_FROM_ADDRESS: Final = Limit("second factor account from address", 5)
+SECOND_FACTOR_ACCOUNT: Final = Limit("second factor account", 10)
+
 RESET_EMAIL: Final = Limit("reset email", 3)
 RESET_ADDRESS: Final = Limit("reset address", 10)
 RESET_LIMITS: Final = (RESET_EMAIL, RESET_ADDRESS)
@@ -218,6 +223,35 @@ def forgive_sign_in(
             ThrottleCounter.key.in_(wider),
             ThrottleCounter.window_start == start,
             ThrottleCounter.attempts == 0,
+        )
+    )
+
+
+def _second_factor_keys(email: str, address: str | None) -> list[tuple[Limit, str]]:
+    return [
+        (SECOND_FACTOR_FROM_ADDRESS, _key(SECOND_FACTOR_FROM_ADDRESS, email, network_of(address))),
+        (SECOND_FACTOR_ACCOUNT, _key(SECOND_FACTOR_ACCOUNT, email)),
+    ]
+
+
+def take_second_factor_attempt(
+    session: Session, email: str, address: str | None, *, now: datetime
+) -> Limit | None:
+    """Count a second-factor code typed for ``email``'s account before it is checked; the limit
+    that refuses it, or ``None``. A refused attempt must not check the code."""
+    return take_attempts(session, _second_factor_keys(email, address), now=now)
+
+
+def forgive_second_factor(
+    session: Session, email: str, address: str | None, *, now: datetime
+) -> None:
+    """The right code was typed: forget this account's failed codes from this address. The
+    account-wide count stays: whoever else has been guessing is not given a new allowance."""
+    (_limit, pair_key), _account = _second_factor_keys(email, address)
+    session.execute(
+        delete(ThrottleCounter).where(
+            ThrottleCounter.key == pair_key,
+            ThrottleCounter.window_start >= window_start(now) - WINDOW,
         )
     )
 

@@ -17,7 +17,7 @@ import json
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from charter_engine.accounts.permissions import ensure_can
@@ -27,7 +27,7 @@ from charter_engine.amendments.queries import fingerprint, get_amendment, touche
 from charter_engine.amendments.transitions import ensure_version, set_state
 from charter_engine.amendments.workflow import EDITABLE_STATES, next_state, permission_for
 from charter_engine.audit.operations import record_event
-from charter_engine.charters.models import Charter, ClauseVersion, Revision
+from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
 from charter_engine.charters.operations import Entry, create_revision, parser_format
 from charter_engine.charters.queries import get_charter_for_update, get_revision, revision_clauses
 from charter_engine.comments.operations import carry_anchors
@@ -177,6 +177,12 @@ def rebase_pending(
 ) -> dict[str, list[int]]:
     """Carry every pending amendment of ``charter`` onto ``revision``.
 
+    Only the amendments out of step with ``revision`` are touched (:func:`out_of_step_with`):
+    those whose changes name a clause version the revision no longer shows, or place a clause
+    after one it deleted. Every other pending amendment applies to ``revision`` exactly as
+    written, so it keeps its rows, its base revision and its version — a merge costs in
+    proportion to the amendments on the clauses it changed, not to every pending one.
+
     Returns the ids of the amendments rebased cleanly and of those flagged ``needs_rebase``.
     """
     versions = head_versions(session, revision)
@@ -188,6 +194,7 @@ def rebase_pending(
                 Amendment.state.in_(REBASE_STATES),
                 Amendment.parent_id.is_(None),
                 Amendment.base_revision_id != revision.id,
+                out_of_step_with(revision.id),
             )
             .options(selectinload(Amendment.changes))
             .order_by(Amendment.id)
@@ -230,6 +237,32 @@ def rebase_pending(
             payload={"revision": revision.number, "amendments": outcome["rebased"]},
         )
     return outcome
+
+
+def out_of_step_with(revision_id: int) -> ColumnElement[bool]:
+    """A condition on :class:`Amendment`: some change of it was written against a clause version
+    that revision ``revision_id`` does not show (the clause changed or was deleted since), or
+    places a clause after one that revision does not have.
+
+    An amendment for which it is false applies to that revision exactly as written: its diffs,
+    its fingerprint and its merge are the same as if it had been rebased onto it.
+    """
+    shown = RevisionClause.revision_id == revision_id
+    stale_base = and_(
+        AmendmentChange.base_version_id.is_not(None),
+        ~exists().where(
+            shown,
+            RevisionClause.clause_id == AmendmentChange.clause_id,
+            RevisionClause.clause_version_id == AmendmentChange.base_version_id,
+        ),
+    )
+    lost_anchor = and_(
+        AmendmentChange.after_clause_id.is_not(None),
+        ~exists().where(shown, RevisionClause.clause_id == AmendmentChange.after_clause_id),
+    )
+    return exists().where(
+        AmendmentChange.amendment_id == Amendment.id, or_(stale_base, lost_anchor)
+    )
 
 
 def _cause_label(session: Session, revision: Revision) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -65,3 +66,18 @@ def touched_clause_ids(amendment: Amendment) -> set[int]:
 
 def amendment_conflicts(amendment: Amendment) -> list[dict[str, Any]]:
     return json.loads(amendment.conflicts) if amendment.conflicts else []
+
+
+def applies_unchanged(amendment: Amendment, shown: Mapping[int, int]) -> bool:
+    """Whether ``amendment`` applies exactly as written to a revision showing ``shown`` (clause id
+    → clause version id): every clause it changes is still at the version it was written
+    against, and every clause it places a clause after is still there. A merge that left its
+    clauses alone does not rebase it (see ``merging.out_of_step_with``, the same rule in SQL)."""
+    for change in amendment.changes:
+        if change.base_version_id is not None and shown.get(change.clause_id or -1) != (
+            change.base_version_id
+        ):
+            return False
+        if change.after_clause_id is not None and change.after_clause_id not in shown:
+            return False
+    return True

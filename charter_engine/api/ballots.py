@@ -246,6 +246,21 @@ _RULES = {
         "its eligible members. Secret ballots use member.",
     },
     "unranked": {"type": "string", "enum": ["below", "ignore"]},
+    # Who is on the roll, frozen when the ballot opens (parsed in voting.rules.parse_rules).
+    "roll": {
+        "type": "string",
+        "enum": ["members", "members_and_secretariat", "chosen"],
+        "default": "members",
+        "description": "members: active members only (the secretariat does not vote); "
+        "members_and_secretariat; chosen: the people named in roll_members.",
+    },
+    "roll_members": {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1},
+        "uniqueItems": True,
+        "description": 'With roll "chosen" (and only then, at least one): the ids of the voters, '
+        "each an active member or secretariat.",
+    },
     "majority": {
         "type": ["string", "number"],
         "description": 'Ranked ballots: ratio every option needs against "keep", e.g. "3:1"',

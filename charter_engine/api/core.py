@@ -20,7 +20,7 @@ from charter_engine import __version__
 from charter_engine.accounts.models import User
 from charter_engine.accounts.operations import TokenHolder, token_holder
 from charter_engine.api.openapi import document, json_response, register_paths
-from charter_engine.context import db
+from charter_engine.context import UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER, close_db, db
 from charter_engine.errors import CharterError
 from charter_engine.ids import MAX_ID, is_id
 
@@ -293,9 +293,10 @@ def _overflow(exc: OverflowError) -> ResponseReturnValue:
 
 @api_bp.errorhandler(OperationalError)
 def _operational(exc: OperationalError) -> ResponseReturnValue:
-    db().rollback()
-    log.warning("database busy: %s", exc.orig)
-    return error_response(503, "busy", "The database is busy; try again in a moment.")
+    close_db()
+    log.warning("database busy or unavailable: %s", exc.orig)
+    body = jsonify(error={"code": "unavailable", "message": UNAVAILABLE_MESSAGE})
+    return body, 503, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
 
 
 @api_bp.errorhandler(HTTPException)

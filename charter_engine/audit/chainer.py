@@ -17,6 +17,7 @@ import os
 import threading
 from collections.abc import Callable
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from charter_engine.audit.operations import AUDIT_CHAINER, chain_pending, has_waiting
@@ -106,6 +107,15 @@ class AuditChainer:
             self._poked.clear()
             try:
                 self.flush()
+            except OperationalError as exc:  # the database is down or restarting
+                log.warning(
+                    "audit events wait for the database (%s); trying again in %.1f s",
+                    exc.orig,
+                    self.retry_delay,
+                )
+                self._poked.set()
+                if self._closing.wait(self.retry_delay):
+                    return
             except Exception:
                 log.exception(
                     "chaining audit events failed; trying again in %.1f s", self.retry_delay

@@ -23,6 +23,15 @@ class AuditEvent(Base):
             " OR (seq IS NOT NULL AND prev_hash IS NOT NULL AND hash IS NOT NULL)",
             name="chained_or_not",
         ),
+        # The events whose chain link the result and release pages show (PUBLISHED_LINKS in
+        # operations.py), found by their object; partial, so that votes write no entry to it.
+        Index(
+            "ix_audit_events_published_links",
+            "object_type",
+            "object_id",
+            sqlite_where=text("action IN ('ballot.closed', 'release.published')"),
+            postgresql_where=text("action IN ('ballot.closed', 'release.published')"),
+        ),
         # The chainer's work list: small, because events leave it within a second.
         Index(
             "ix_audit_events_unchained",

@@ -273,6 +273,59 @@ event.listen(Session, "after_soft_rollback", _discard_pending)
 
 
 @dataclass(frozen=True)
+class ChainLink:
+    """Where an event stands in the chain: its sequence number and hash. The hash covers the event
+    and, through the hash before it, every event before it, so publishing it lets anyone holding a
+    later copy of the log check that nothing up to it was changed."""
+
+    seq: int
+    hash: str
+
+
+def chain_head(session: Session) -> ChainLink | None:
+    """The chain's last link, or None while the chain is empty."""
+    row = session.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)).first()
+    return None if row is None or row.seq == 0 else ChainLink(row.seq, row.hash)
+
+
+# The events whose place in the chain the pages show (indexed by object: see AuditEvent).
+PUBLISHED_LINKS = ("ballot.closed", "release.published")
+
+
+def event_link(
+    session: Session,
+    action: str,
+    object_type: str,
+    object_id: int | str,
+    *,
+    payload: dict[str, Any] | None = None,
+) -> ChainLink | None:
+    """The link of the latest chained ``action`` event about an object whose payload holds
+    ``payload`` (None when there is none, or it is not chained yet)."""
+    rows = session.execute(
+        select(_EVENTS.c.seq, _EVENTS.c.hash, _EVENTS.c.payload)
+        .where(
+            _EVENTS.c.action == action,
+            _EVENTS.c.object_type == object_type,
+            _EVENTS.c.object_id == str(object_id),
+            _EVENTS.c.seq.is_not(None),
+        )
+        .order_by(_EVENTS.c.seq.desc())
+    )
+    for row in rows:
+        found = json.loads(row.payload)
+        if payload is None or all(found.get(k) == v for k, v in payload.items()):
+            return ChainLink(row.seq, row.hash)
+    return None
+
+
+def link_at(session: Session, seq: int) -> ChainLink | None:
+    """The link of event ``seq`` as stored now (to compare with a link published earlier)."""
+    row = session.execute(select(_EVENTS.c.seq, _EVENTS.c.hash).where(_EVENTS.c.seq == seq)).first()
+    return None if row is None or row.hash is None else ChainLink(row.seq, row.hash)
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     ok: bool
     checked: int

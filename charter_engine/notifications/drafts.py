@@ -67,7 +67,7 @@ def _load(model: type[Row], session: Session, object_id: str | None) -> Row | No
 
 
 def _amendment_label(amendment: Amendment) -> str:
-    return f"Amendment {amendment.number}: {amendment.title}"
+    return f"Amendment #{amendment.number}: {amendment.title}"
 
 
 STATE_WORDS = {

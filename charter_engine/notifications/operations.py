@@ -21,12 +21,12 @@ person without a password has no inbox yet).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, literal, select, update
+from sqlalchemy import String, case, cast, func, insert, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from charter_engine.accounts.models import User
@@ -121,9 +121,15 @@ def notify_from_events(session: Session, events: list[dict[str, Any]]) -> None:
 
 
 def deliver_drafts(session: Session, drafts: Sequence[tuple[Draft, int | None]]) -> None:
-    """Write the notifications, skipping each actor, and queue the immediate mails."""
-    rows: list[Notification] = []
+    """Write the notifications, skipping each actor, and queue the immediate mails.
+
+    The statements do not grow with the number of recipients: their preferences are read in one
+    query, and the notifications nobody is mailed about now are written in one multi-row INSERT.
+    Those mailed now are written as objects, because the mail links to each by its id.
+    """
+    values: list[dict[str, Any]] = []
     seen: set[tuple[int, str, str | None, str]] = set()
+    now = utcnow()
     for draft, actor_id in drafts:
         kind = KINDS[draft.kind]
         for user_id in draft.recipients:
@@ -131,34 +137,38 @@ def deliver_drafts(session: Session, drafts: Sequence[tuple[Draft, int | None]])
             if user_id == actor_id or key in seen:
                 continue
             seen.add(key)
-            rows.append(
-                Notification(
-                    user_id=user_id,
-                    kind=draft.kind,
-                    title=draft.title[:300],
-                    body=draft.body,
-                    object_type=draft.object_type,
-                    object_id=draft.object_id,
-                    topic=draft.topic,
-                    actor_id=actor_id,
-                    needs_action=kind.needs_action,
-                    created_at=utcnow(),
-                )
+            values.append(
+                {
+                    "user_id": user_id,
+                    "kind": draft.kind,
+                    "title": draft.title[:300],
+                    "body": draft.body,
+                    "object_type": draft.object_type,
+                    "object_id": draft.object_id,
+                    "topic": draft.topic,
+                    "actor_id": actor_id,
+                    "needs_action": kind.needs_action,
+                    "created_at": now,
+                }
             )
-    if not rows:
+    if not values:
         return
-    session.add_all(rows)
+    load_preferences(session, {v["user_id"] for v in values})
+    now_mailed = [v for v in values if mode_for(session, v["user_id"], v["kind"]) == "immediate"]
+    later = [v for v in values if mode_for(session, v["user_id"], v["kind"]) != "immediate"]
+    if later:
+        session.execute(insert(Notification), later)
+    if not now_mailed:
+        return
+    immediate = [Notification(**v) for v in now_mailed]
+    session.add_all(immediate)
     session.flush()
-    immediate = [r for r in rows if mode_for(session, r.user_id, r.kind) == "immediate"]
-    if not immediate:
-        return
     users = {
         u.id: u
         for u in session.execute(
             select(User).where(User.id.in_({r.user_id for r in immediate}), User.active.is_(True))
         ).scalars()
     }
-    now = utcnow()
     for row in immediate:
         user = users.get(row.user_id)
         if user is None:
@@ -218,6 +228,34 @@ def preferences(session: Session, user_id: int) -> dict[str, str]:
     return {name: chosen.get(name, kind.default) for name, kind in KINDS.items()}
 
 
+def load_preferences(session: Session, user_ids: Iterable[int]) -> None:
+    """Read the preferences of all of ``user_ids`` not read yet in this session, in one query,
+    so that deciding the mail of an event costs the same for three recipients as for three
+    hundred."""
+    cache: dict[int, dict[str, str]] = session.info.setdefault(_PREFS_CACHE, {})
+    missing = sorted(set(user_ids) - cache.keys())
+    if not missing:
+        return
+    chosen: dict[int, dict[str, str]] = {user_id: {} for user_id in missing}
+    for chunk in _chunks(missing, 1000):
+        rows = session.execute(
+            select(
+                NotificationPreference.user_id,
+                NotificationPreference.kind,
+                NotificationPreference.mode,
+            ).where(NotificationPreference.user_id.in_(chunk))
+        )
+        for user_id, kind, mode in rows:
+            chosen[user_id][kind] = mode
+    for user_id, modes in chosen.items():
+        cache[user_id] = {name: modes.get(name, k.default) for name, k in KINDS.items()}
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def mode_for(session: Session, user_id: int, kind: str) -> str:
     cache: dict[int, dict[str, str]] = session.info.setdefault(_PREFS_CACHE, {})
     if user_id not in cache:
@@ -272,9 +310,12 @@ class InboxGroup:
     def latest(self) -> Notification:
         return self.items[0]
 
-    @property
-    def needs_action(self) -> bool:
-        return any(n.needs_action and n.read_at is None for n in self.items)
+    def needs_you(self, still_needed: Container[tuple[str | None, str | None]]) -> bool:
+        """Whether one of its notifications asks for something that still waits for the member
+        (``still_needed``: the (object type, object id) of what does)."""
+        return any(
+            n.needs_action and (n.object_type, n.object_id) in still_needed for n in self.items
+        )
 
 
 # Earlier notifications of a topic listed under its newest one (the rest are counted).
@@ -399,6 +440,7 @@ def send_digest(session: Session, now: datetime) -> int:
         .all()
     )
     by_user: dict[int, list[Notification]] = defaultdict(list)
+    load_preferences(session, {row.user_id for row in pending})
     for row in pending:
         if mode_for(session, row.user_id, row.kind) == "digest":
             by_user[row.user_id].append(row)

@@ -257,12 +257,14 @@ def ranked_result_svg(
         tail = f" ({', '.join(notes)})" if notes else ""
         return f"{name(option)}{tail}"
 
+    # Rows and columns are marked with letters: numbers would read as amendment numbers.
+    marks = [_column_mark(k) for k in range(len(order))]
     cell = max(
         [56.0]
         + [_width(_number(v)) + 16 for v in result.pairwise.values()]
-        + [_width(f"#{k + 1}") + 16 for k in range(len(order))]
+        + [_width(mark) + 16 for mark in marks]
     )
-    header_width = max(_width(f"#{k + 1} " + row_title(o)) for k, o in enumerate(order)) + 24
+    header_width = max(_width(f"{marks[k]}  " + row_title(o)) for k, o in enumerate(order)) + 24
     table_width = header_width + cell * len(order)
     width = max(table_width + 32, 480.0)
 
@@ -278,10 +280,10 @@ def ranked_result_svg(
     y += 8
     x0 = 16 + header_width
     for k in range(len(order)):
-        body.append(_label(x0 + cell * k + cell / 2, y + 14, f"#{k + 1}", anchor="middle"))
+        body.append(_label(x0 + cell * k + cell / 2, y + 14, marks[k], anchor="middle"))
     y += 24
     for r, row in enumerate(order):
-        body.append(_label(16, y + 19, f"#{r + 1} {row_title(row)}"))
+        body.append(_label(16, y + 19, f"{marks[r]}  {row_title(row)}"))
         for c, column in enumerate(order):
             x = x0 + cell * c
             if row == column:
@@ -298,8 +300,11 @@ def ranked_result_svg(
         y += 28
 
     summary = _ranked_summary(result, name)
+    # The first baseline sits a full line below the table, so the caption never touches its last
+    # row.
+    y += 8
     for sentence in summary:
-        lines, y = _paragraph(sentence, y + 10, width)
+        lines, y = _paragraph(sentence, y + 18, width)
         body += lines
     pairs = "; ".join(
         f"{name(a)} over {name(b)}: {_number(result.pairwise[a, b])}"
@@ -309,6 +314,16 @@ def ranked_result_svg(
     )
     desc = " ".join(summary) + f" Pairwise preferences: {pairs}."
     return _document(width, y + 12, title, desc, body)
+
+
+def _column_mark(index: int) -> str:
+    """A, B, … Z, then AA, AB, …: the letter naming a row and its column."""
+    mark = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        mark = chr(ord("A") + rest) + mark
+    return mark
 
 
 def _ranked_summary(result: RankedResult, name: Callable[[str], str]) -> list[str]:

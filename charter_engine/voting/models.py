@@ -47,6 +47,9 @@ class Ballot(Base):
         CheckConstraint("secrecy IN ('named', 'secret')", name="secrecy_known"),
         CheckConstraint("weighting IN ('member', 'organisation')", name="weighting_known"),
         CheckConstraint("unranked IN ('below', 'ignore')", name="unranked_known"),
+        CheckConstraint(
+            "roll_rule IN ('members', 'members_and_secretariat', 'chosen')", name="roll_rule_known"
+        ),
         CheckConstraint("secrecy = 'named' OR weighting = 'member'", name="secret_unweighted"),
         CheckConstraint(
             "(quorum_kind IS NULL AND quorum_num IS NULL AND quorum_den IS NULL) OR "
@@ -90,6 +93,8 @@ class Ballot(Base):
     secrecy: Mapped[str] = mapped_column(String(10), default="named")
     weighting: Mapped[str] = mapped_column(String(20), default="member")
     unranked: Mapped[str] = mapped_column(String(10), default="below")
+    # who is on the roll: active members, members and the secretariat, or the chosen voters
+    roll_rule: Mapped[str] = mapped_column(String(30), default="members")
     # the text voted on, pinned when the ballot opens
     revision_number: Mapped[int | None]
     text_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -110,6 +115,9 @@ class Ballot(Base):
 
     options: Mapped[list[BallotOption]] = relationship(
         back_populates="ballot", order_by="BallotOption.position", cascade="all, delete-orphan"
+    )
+    chosen_voters: Mapped[list[ChosenVoter]] = relationship(
+        order_by="ChosenVoter.user_id", cascade="all, delete-orphan"
     )
 
     def __repr__(self) -> str:
@@ -143,6 +151,19 @@ class BallotOption(Base):
     majority_den: Mapped[int] = mapped_column(default=1)
 
     ballot: Mapped[Ballot] = relationship(back_populates="options")
+
+
+class ChosenVoter(Base):
+    """One voter named for the roll of a ballot whose ``roll_rule`` is ``chosen``. The list is a
+    rule like the others: edited while the ballot is a draft, frozen into the roll when it opens
+    (those still active members or secretariat by then)."""
+
+    __tablename__ = "ballot_chosen_voters"
+
+    ballot_id: Mapped[int] = mapped_column(
+        ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
 
 
 class RollEntry(Base):

@@ -54,6 +54,7 @@ from charter_engine.limits import check_length
 from charter_engine.voting.models import (
     Ballot,
     BallotOption,
+    ChosenVoter,
     Proxy,
     RollEntry,
 )
@@ -72,8 +73,10 @@ from charter_engine.voting.rules import (
     Rules,
     check_schedule,
     ensure_rules_editable,
+    is_eligible,
     parse_id,
     parse_majorities,
+    parse_ratio,
     parse_rules,
     ratio_text,
     roll_weights,
@@ -108,6 +111,48 @@ def _store_rules(ballot: Ballot, rules: Rules) -> None:
     ballot.secrecy = rules.secrecy
     ballot.weighting = rules.weighting
     ballot.unranked = rules.unranked
+    ballot.roll_rule = rules.roll
+    _store_chosen_voters(ballot, rules.roll_members)
+
+
+_EMPTY_ROLL = {
+    "members": "No one can vote: the roll is members only, and there is no active member.",
+    "members_and_secretariat": "No one can vote: there is no active member or secretariat.",
+    "chosen": "No one can vote: none of the people chosen for the roll is an active member or "
+    "secretariat now.",
+}
+
+
+def _store_chosen_voters(ballot: Ballot, user_ids: tuple[int, ...]) -> None:
+    wanted = set(user_ids)
+    for entry in list(ballot.chosen_voters):
+        if entry.user_id not in wanted:
+            ballot.chosen_voters.remove(entry)
+    present = {entry.user_id for entry in ballot.chosen_voters}
+    for user_id in sorted(wanted - present):
+        ballot.chosen_voters.append(ChosenVoter(user_id=user_id))
+
+
+def _check_chosen_voters(session: Session, user_ids: tuple[int, ...]) -> None:
+    """Everyone named on a chosen roll is someone who may vote: an active member or secretariat."""
+    if not user_ids:
+        return
+    found = {
+        row.id: row
+        for row in session.execute(
+            select(User.id, User.name, User.role, User.active).where(User.id.in_(user_ids))
+        )
+    }
+    for user_id in user_ids:
+        person = found.get(user_id)
+        if person is None:
+            raise ValidationError(f"There is no member {user_id}.", field="roll_members")
+        if not is_eligible(person.role, person.active):
+            raise ValidationError(
+                f"{person.name} cannot vote (only active members and the secretariat can), so "
+                "cannot be on a roll.",
+                field="roll_members",
+            )
 
 
 def rules_payload(rules: Rules) -> dict[str, Any]:
@@ -127,6 +172,8 @@ def rules_payload(rules: Rules) -> dict[str, Any]:
         "secrecy": rules.secrecy,
         "weighting": rules.weighting,
         "unranked": rules.unranked,
+        "roll": rules.roll,
+        "roll_members": list(rules.roll_members),
     }
 
 
@@ -152,6 +199,12 @@ def _load_amendments(session: Session, charter: Charter, raw: object, kind: str)
     if kind == "amendment" and len(ids) != 1:
         raise ValidationError(
             "An amendment ballot decides exactly one amendment; use a ranked ballot for several.",
+            field="amendments",
+        )
+    if kind == "ranked" and len(ids) < 2:
+        raise ValidationError(
+            "A ranked ballot decides between two or more competing amendments; put a single "
+            "amendment to a yes/no ballot.",
             field="amendments",
         )
     if len(ids) > MAX_OPTIONS:
@@ -221,6 +274,9 @@ def create_ballot(
     data = dict(rules or {})
     parsed = parse_rules(data)
     check_schedule(parsed, current_time(now))
+    _check_chosen_voters(session, parsed.roll_members)
+    if kind == "ranked" and data.get("majority") is not None:
+        parse_ratio(data["majority"])  # a wrong rule is named before the choice of amendments
     chosen = _load_amendments(session, charter, amendments, kind)
     if kind != "ranked" and (data.get("majority") is not None or data.get("majorities")):
         raise ValidationError(
@@ -310,6 +366,7 @@ def update_ballot(
         raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
     rules = parse_rules(data, rules_of(ballot))
     check_schedule(rules, utcnow())
+    _check_chosen_voters(session, rules.roll_members)
     if ballot.kind != "ranked" and (data.get("majority") is not None or data.get("majorities")):
         raise ValidationError(
             "A majority ratio applies to ranked ballots only; use threshold.", field="majority"
@@ -449,10 +506,13 @@ def open_ballot(
         select(User.id, User.role, User.active, User.organisation).order_by(User.id)
     ).all()
     weights = roll_weights(
-        (Eligible(p.id, p.role, p.active, p.organisation) for p in people), ballot.weighting
+        (Eligible(p.id, p.role, p.active, p.organisation) for p in people),
+        ballot.weighting,
+        rules.roll,
+        rules.roll_members,
     )
     if not weights:
-        raise Conflict("No one is eligible to vote (active members and the secretariat).")
+        raise Conflict(_EMPTY_ROLL[rules.roll])
     organisations = {p.id: p.organisation for p in people}
     session.execute(
         insert(RollEntry),
@@ -488,6 +548,7 @@ def open_ballot(
                 for o in ballot.options
             ],
             "roll": len(weights),
+            "roll_rule": rules.roll,
             "roll_weight": str(sum(weights.values(), Fraction(0))),
             "scheduled": system,
         },

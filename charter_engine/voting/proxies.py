@@ -31,8 +31,8 @@ from charter_engine.ids import is_id
 from charter_engine.voting.casting import AlreadyVoted
 from charter_engine.voting.models import Ballot, Proxy, RollEntry
 from charter_engine.voting.operations import current_time
-from charter_engine.voting.queries import get_ballot, has_voted
-from charter_engine.voting.rules import parse_id
+from charter_engine.voting.queries import get_ballot, has_voted, rules_of
+from charter_engine.voting.rules import is_eligible, parse_id
 
 
 def give_proxy(
@@ -65,6 +65,14 @@ def give_proxy(
             raise InvalidTransition("This ballot is closed.")
         if ballot.state == "open" and session.get(RollEntry, (ballot.id, actor.id)) is None:
             raise PermissionDenied("You are not on the roll of this ballot.")
+        rules = rules_of(ballot)
+        if ballot.state == "draft" and not is_eligible(
+            actor.role, actor.active, rules.roll, frozenset(rules.roll_members), actor.id
+        ):
+            raise PermissionDenied(
+                "You will not be on the roll of this ballot (its rules say who votes), so you "
+                "have no vote to give."
+            )
         if ballot.state == "open" and has_voted(session, ballot, actor.id):
             raise AlreadyVoted(
                 "You have already voted on this ballot; a proxy would change nothing."

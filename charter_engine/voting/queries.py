@@ -23,6 +23,7 @@ from charter_engine.errors import NotFound
 from charter_engine.ids import is_id
 from charter_engine.voting.models import (
     Ballot,
+    BallotOption,
     Participation,
     Proxy,
     RollEntry,
@@ -60,6 +61,20 @@ def list_ballots(session: Session, charter: Charter) -> Sequence[Ballot]:
     )
 
 
+def ballots_on_amendment(session: Session, amendment_id: int) -> Sequence[Ballot]:
+    """The ballots an amendment is (or was) on, oldest first (one query)."""
+    return (
+        session.execute(
+            select(Ballot)
+            .join(BallotOption, BallotOption.ballot_id == Ballot.id)
+            .where(BallotOption.amendment_id == amendment_id)
+            .order_by(Ballot.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
 def rules_of(ballot: Ballot) -> Rules:
     quorum = (
         None
@@ -77,6 +92,11 @@ def rules_of(ballot: Ballot) -> Rules:
         secrecy=ballot.secrecy,
         weighting=ballot.weighting,
         unranked=ballot.unranked,
+        roll=ballot.roll_rule,
+        # Loaded only for a chosen roll, so other ballots cost no query.
+        roll_members=(
+            tuple(v.user_id for v in ballot.chosen_voters) if ballot.roll_rule == "chosen" else ()
+        ),
     )
 
 
@@ -234,4 +254,5 @@ def count_ballot(session: Session, ballot: Ballot) -> Count:
             if o.key != DEFAULT_OPTION
         },
         unranked=rules.unranked,
+        labels={o.key: o.label for o in ballot.options},
     )

@@ -64,11 +64,16 @@ def count_votes(
     option_keys: Sequence[str] = (),
     majorities: Mapping[str, Fraction] | None = None,
     unranked: str = "below",
+    labels: Mapping[str, str] | None = None,
 ) -> Count:
-    """Count ``votes`` under the ballot's rules; ``quorum`` is already a number of votes."""
+    """Count ``votes`` under the ballot's rules; ``quorum`` is already a number of votes.
+
+    ``labels`` name the options of a ranked ballot in the reason ("Amendment #4: …"), which
+    members read; the option keys stay in the structured result."""
     if kind == "ranked":
         return _count_ranked(
             votes,
+            labels=labels or {},
             quorum=quorum,
             roll_count=roll_count,
             roll_weight=roll_weight,
@@ -117,7 +122,11 @@ def _count_ranked(
     option_keys: Sequence[str],
     majorities: Mapping[str, Fraction],
     unranked: str,
+    labels: Mapping[str, str],
 ) -> Count:
+    def name(key: str) -> str:
+        return labels.get(key, key)
+
     ballots = [dict(v.ranking or {}) for v in votes]
     weights = [_plain(v.weight) for v in votes]
     whole = all(isinstance(w, int) for w in weights)
@@ -131,7 +140,7 @@ def _count_ranked(
         weights=None if whole else weights,
     )
     if ranked.winner is None:
-        tied = ", ".join(ranked.potential_winners)
+        tied = ", ".join(name(k) for k in ranked.potential_winners)
         outcome, reason = (
             "tie",
             (
@@ -143,14 +152,16 @@ def _count_ranked(
         outcome = "kept"
         reason = "The current text is kept: no amendment defeated it" + (
             f" ({len(ranked.dropped)} dropped: "
-            + "; ".join(f"{k} {why}" for k, why in ranked.dropped.items())
+            + "; ".join(
+                f"{name(k)} {dropped_reason(why, labels)}" for k, why in ranked.dropped.items()
+            )
             + ")."
             if ranked.dropped
             else "."
         )
     else:
         outcome = "adopted"
-        reason = f"{ranked.winner} wins the Schulze count and is adopted."
+        reason = f"{name(ranked.winner)} wins the Schulze count and is adopted."
     if not votes:
         reason = "No votes were cast: the current text is kept."
     return Count(
@@ -165,6 +176,13 @@ def _count_ranked(
         roll_weight=roll_weight,
         quorum=quorum,
     )
+
+
+def dropped_reason(why: str, labels: Mapping[str, str]) -> str:
+    """The tally's reason for dropping an option, naming "keep the current text" in words (the
+    tally names it by its key)."""
+    default = labels.get(DEFAULT_OPTION)
+    return why.replace(repr(DEFAULT_OPTION), f"“{default}”") if default else why
 
 
 def count_to_json(count: Count) -> dict[str, Any]:

@@ -40,6 +40,13 @@ UNRANKED: Final = ("below", "ignore")
 QUORUM_KINDS: Final = ("share", "votes")
 CHOICES: Final = ("yes", "no", "abstain")
 ELIGIBLE_ROLES: Final = frozenset({"member", "secretariat"})
+ROLLS: Final = ("members", "members_and_secretariat", "chosen")
+ROLL_ROLES: Final = {
+    "members": frozenset({"member"}),
+    "members_and_secretariat": ELIGIBLE_ROLES,
+    "chosen": ELIGIBLE_ROLES,
+}
+MAX_CHOSEN: Final = 100_000
 
 DEFAULT_OPTION: Final = "keep"
 DEFAULT_LABEL: Final = "Keep the current text"
@@ -62,6 +69,9 @@ class Rules:
     secrecy: str = "named"
     weighting: str = "member"
     unranked: str = "below"
+    # who is on the roll (see ROLLS), and the voters named when it is "chosen" (sorted ids)
+    roll: str = "members"
+    roll_members: tuple[int, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -173,6 +183,8 @@ RULE_FIELDS: Final = (
     "secrecy",
     "weighting",
     "unranked",
+    "roll",
+    "roll_members",
 )
 
 
@@ -198,9 +210,32 @@ def parse_rules(data: Mapping[str, Any], base: Rules | None = None) -> Rules:
         changes["weighting"] = _choice(data["weighting"], "weighting", WEIGHTING)
     if "unranked" in data:
         changes["unranked"] = _choice(data["unranked"], "unranked", UNRANKED)
+    if "roll" in data:
+        changes["roll"] = _choice(data["roll"], "roll", ROLLS)
+        if changes["roll"] != "chosen" and "roll_members" not in data:
+            changes["roll_members"] = ()  # a list only a chosen roll has
+    if "roll_members" in data:
+        changes["roll_members"] = parse_roll_members(data["roll_members"])
     rules = replace(rules, **changes)
     check_rules(rules)
     return rules
+
+
+def parse_roll_members(value: object) -> tuple[int, ...]:
+    """The ids of the voters of a chosen roll: a list of distinct ids (sorted here)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ValidationError(
+            "roll_members is a list of the ids of the people on a chosen roll.",
+            field="roll_members",
+        )
+    if len(value) > MAX_CHOSEN:
+        raise ValidationError(f"At most {MAX_CHOSEN} voters on a roll.", field="roll_members")
+    ids = [parse_id(item, "roll_members") for item in value]
+    if len(set(ids)) != len(ids):
+        raise ValidationError("A voter is listed twice.", field="roll_members")
+    return tuple(sorted(ids))
 
 
 def parse_ratio(value: object, name: str = "majority") -> Fraction:
@@ -246,6 +281,15 @@ def check_rules(rules: Rules) -> None:
         raise ValidationError(
             "The closing time must come after the opening time.", field="closes_at"
         )
+    if rules.roll == "chosen" and not rules.roll_members:
+        raise ValidationError(
+            "Name the people on a chosen roll (roll_members).", field="roll_members"
+        )
+    if rules.roll != "chosen" and rules.roll_members:
+        raise ValidationError(
+            'roll_members names the voters of a chosen roll; set roll to "chosen" to use it.',
+            field="roll_members",
+        )
     if rules.secrecy == "secret" and rules.weighting != "member":
         # A secret ballot carries its weight; 1/3 would say "an organisation of three voted this".
         raise ValidationError(
@@ -282,9 +326,19 @@ class Eligible:
     organisation: str | None
 
 
-def is_eligible(role: str, active: bool) -> bool:
-    """Active members and the secretariat vote; observers never do."""
-    return active and role in ELIGIBLE_ROLES
+def is_eligible(
+    role: str,
+    active: bool,
+    roll: str = "members_and_secretariat",
+    chosen: frozenset[int] | None = None,
+    user_id: int | None = None,
+) -> bool:
+    """Whether a person is on a roll of rule ``roll``: active members (``members``), active
+    members and the secretariat (``members_and_secretariat``), or those of ``chosen`` who are
+    active members or secretariat (``chosen``). Observers never vote."""
+    if not active or role not in ROLL_ROLES[roll]:
+        return False
+    return roll != "chosen" or (chosen is not None and user_id in chosen)
 
 
 def organisation_key(organisation: str | None, user_id: int) -> str:
@@ -292,9 +346,15 @@ def organisation_key(organisation: str | None, user_id: int) -> str:
     return f"org:{name}" if name else f"user:{user_id}"
 
 
-def roll_weights(people: Iterable[Eligible], weighting: str) -> dict[int, Fraction]:
-    """The eligible voters and their weights (see the module docstring)."""
-    voters = [p for p in people if is_eligible(p.role, p.active)]
+def roll_weights(
+    people: Iterable[Eligible],
+    weighting: str,
+    roll: str = "members",
+    chosen: Iterable[int] = (),
+) -> dict[int, Fraction]:
+    """The voters on a roll of rule ``roll`` and their weights (see the module docstring)."""
+    named = frozenset(chosen)
+    voters = [p for p in people if is_eligible(p.role, p.active, roll, named, p.user_id)]
     if weighting == "member":
         return {p.user_id: Fraction(1) for p in voters}
     if weighting != "organisation":
@@ -305,6 +365,15 @@ def roll_weights(people: Iterable[Eligible], weighting: str) -> dict[int, Fracti
             person.user_id
         )
     return {uid: Fraction(1, len(ids)) for ids in groups.values() for uid in ids}
+
+
+def describe_roll(roll: str, chosen_count: int = 0) -> str:
+    """Who is on the roll, as the ballot page states it."""
+    if roll == "members":
+        return "Members only (the secretariat does not vote)"
+    if roll == "members_and_secretariat":
+        return "Members and the secretariat"
+    return f"A chosen list of {chosen_count} {'person' if chosen_count == 1 else 'people'}"
 
 
 def quorum_votes(
@@ -320,12 +389,42 @@ def quorum_votes(
     raise ValueError(f"unknown quorum kind {kind!r}")
 
 
+def votes_text(value: Fraction | int) -> str:
+    """ "1 vote", "2 votes", "5/2 votes"."""
+    return f"{fraction_text(value)} vote" + ("" if value == 1 else "s")
+
+
 def describe_quorum(kind: str | None, value: Fraction | None) -> str:
+    """The quorum rule as the ballot page states it: "None", "1/3 of the roll", "10 votes"."""
     if kind is None or value is None:
-        return "no quorum"
+        return "None"
     if kind == "share":
         return f"{fraction_text(value)} of the roll"
-    return f"{fraction_text(value)} votes"
+    return votes_text(value)
+
+
+def describe_quorum_outcome(
+    kind: str | None,
+    value: Fraction | None,
+    needed: Fraction | None,
+    *,
+    met: bool | None,
+    ranked: bool,
+) -> str:
+    """The quorum on a results page: the rule, what it came to in votes, and whether it was
+    reached. A ranked ballot applies it to each option (votes ranking it above keeping the
+    current text), so it is reached or not per option, not once."""
+    if kind is None or value is None or needed is None:
+        return "None: every vote counts, however few."
+    rule = describe_quorum(kind, value)
+    if kind == "share":
+        rule += f", that is {votes_text(needed)}"
+    if ranked:
+        return (
+            f"{rule} ranking an option above keeping the current text; an option with fewer is "
+            "dropped before the count."
+        )
+    return f"{rule}: {'reached' if met else 'not reached'}."
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from charter_engine.voting.queries import (
     rules_of,
     votes_cast,
 )
-from charter_engine.voting.rules import DEFAULT_OPTION, Rules
+from charter_engine.voting.rules import DEFAULT_OPTION, Rules, is_eligible
 
 
 @dataclass(frozen=True)
@@ -256,4 +256,24 @@ def voter_status(session: Session, ballot: Ballot, user: User, *, now: datetime)
         proxies_held=tuple(held),
         can_vote_now=reason is None,
         reason=reason,
+    )
+
+
+def on_roll(session: Session, ballot: Ballot, user: User) -> bool:
+    """Whether ``user`` is on the ballot's roll: the frozen roll once it opened, and on a draft
+    whether its roll rule would put them there if it opened now."""
+    if ballot.state != "draft":
+        return session.get(RollEntry, (ballot.id, user.id)) is not None
+    rules = rules_of(ballot)
+    return is_eligible(user.role, user.active, rules.roll, frozenset(rules.roll_members), user.id)
+
+
+def chosen_names(session: Session, rules: Rules) -> list[str]:
+    """The names of the people on a chosen roll, by name."""
+    if not rules.roll_members:
+        return []
+    return list(
+        session.execute(
+            select(User.name).where(User.id.in_(rules.roll_members)).order_by(User.name, User.id)
+        ).scalars()
     )

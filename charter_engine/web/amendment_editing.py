@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.models import Amendment, AmendmentChange
@@ -19,7 +20,7 @@ from charter_engine.amendments.workflow import EDITABLE_STATES
 from charter_engine.charters.models import Charter, RevisionClause
 from charter_engine.context import db
 from charter_engine.errors import StaleVersion, ValidationError
-from charter_engine.text import merge3
+from charter_engine.text import diff_html, merge3
 from charter_engine.web import reading
 from charter_engine.web.amendments import (
     bp,
@@ -296,7 +297,13 @@ def resolve(slug: str, number: int) -> ResponseReturnValue:
         form=form,
         items=items,
         conflicts=conflicts,
+        marked=_marked,
     )
+
+
+def _marked(old: str, new: str) -> Markup:
+    """``new`` with what changed from ``old`` marked word by word (the diff escapes the text)."""
+    return Markup(diff_html(old or "", new or ""))
 
 
 # --------------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ from charter_engine.web.forms_amendments import (
     MoveForm,
     ProposalForm,
 )
+from charter_engine.web.reading import pending_amendments_on_clause
 from charter_engine.web.security import require_user
 
 KINDS = (
@@ -121,6 +122,7 @@ def propose(slug: str) -> ResponseReturnValue:
         "preview": None,
         "clause_row": None,
         "clause_options": choices,
+        "pending_here": [],
     }
     form: ProposalForm
     if kind == "edit":
@@ -136,6 +138,8 @@ def propose(slug: str) -> ResponseReturnValue:
             else None
         )
         context["clause_row"] = row
+        # Said before the member writes: others may already propose a change to this clause.
+        context["pending_here"] = pending_amendments_on_clause(db(), charter, row.clause_id)
     elif kind == "insert":
         form = InsertForm()
         form.after.choices = [("", "At the very start"), *choices]
@@ -336,5 +340,5 @@ def preview(slug: str) -> ResponseReturnValue:
         new = restate_clause_text(submitted, old)
     else:
         old, new = "", new_clause_text(submitted, document_text(rows[:1]))
-    html = Markup(diff_html(old.rstrip(), new.rstrip()))
+    html = Markup(diff_html(old.rstrip(), new.rstrip()))  # nosec B704  # diff_html escapes text
     return jsonify(html=str(html), changed=old.rstrip() != new.rstrip())

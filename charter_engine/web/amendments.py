@@ -10,18 +10,21 @@ Every page works without JavaScript.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
+from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import can, ensure_can
 from charter_engine.amendments.backers import add_backer, remove_backer
 from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.models import Amendment, AmendmentChange
-from charter_engine.amendments.queries import amendment_conflicts
+from charter_engine.amendments.queries import amendment_conflicts, applies_unchanged
 from charter_engine.amendments.transitions import actions_for, transition_amendment
 from charter_engine.amendments.workflow import (
     EDITABLE_STATES,
@@ -30,10 +33,14 @@ from charter_engine.amendments.workflow import (
     USER_ACTIONS,
     permission_for,
 )
+from charter_engine.audit.models import AuditEvent
 from charter_engine.charters.models import Charter, RevisionClause
 from charter_engine.charters.queries import get_revision, revision_clauses
 from charter_engine.context import db
 from charter_engine.errors import Conflict, NotFound, ValidationError
+from charter_engine.voting.models import Ballot
+from charter_engine.voting.overview import VOTABLE_STATES
+from charter_engine.voting.queries import ballots_on_amendment
 from charter_engine.web import reading
 from charter_engine.web.drafting import (
     ACTION_LABELS,
@@ -49,6 +56,7 @@ from charter_engine.web.drafting import (
 )
 from charter_engine.web.pagination import paginate
 from charter_engine.web.security import current_account, require_user
+from charter_engine.web.templating import format_datetime
 
 bp = Blueprint("amendments", __name__, url_prefix="/charters")
 
@@ -243,8 +251,15 @@ def show(slug: str, number: int) -> ResponseReturnValue:
     if comment_form is not None:
         comment_form.body.label.text = "Your comment"
     backer = reading.backer_of(amendment, user)
+    ballots = ballots_on_amendment(session, amendment.id)
     return render_template(
         "amendments/show.html",
+        ballots=ballots,
+        fate=_fate(session, amendment, ballots),
+        may_put_to_vote=amendment.state in VOTABLE_STATES
+        and amendment.parent_id is None
+        and can(user, "ballot:create", charter)
+        and not any(b.state in ("draft", "open") for b in ballots),
         charter=charter,
         amendment=amendment,
         changes=change_views_of(amendment, by_id),
@@ -270,9 +285,42 @@ def show(slug: str, number: int) -> ResponseReturnValue:
         subs=subs,
         parent=parent,
         base_number=base_numbers.get(amendment.base_revision_id),
+        # Written against an older revision whose changes since left its clauses alone.
+        applies_to_head=amendment.state in PENDING_STATES
+        and applies_unchanged(amendment, {rc.clause_id: rc.clause_version_id for rc in rows}),
         merged_number=base_numbers.get(amendment.merged_revision_id or -1),
         thread=thread,
         comment_form=comment_form,
+    )
+
+
+def _fate(session: Any, amendment: Amendment, ballots: Sequence[Ballot]) -> str | None:
+    """Why an amendment was rejected or superseded, in words: the count of the ballot that
+    decided it, or who set it aside and when (from the audit log)."""
+    if amendment.state not in ("rejected", "superseded"):
+        return None
+    decided = [b for b in ballots if b.state == "closed" and b.result]
+    if amendment.state == "rejected" and decided:
+        reason = json.loads(decided[-1].result or "{}").get("reason", "")
+        return f"Rejected by the ballot “{decided[-1].title}”. {reason}".strip()
+    event = session.execute(
+        select(AuditEvent.actor_id, AuditEvent.occurred_at)
+        .where(
+            AuditEvent.object_type == "amendment",
+            AuditEvent.object_id == str(amendment.id),
+            AuditEvent.action.in_(("amendment.reject", "amendment.supersede")),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    who = session.get(User, event.actor_id) if event and event.actor_id else None
+    by = f" by {who.name} (secretariat)" if who else " by the secretariat"
+    when = f" on {format_datetime(event.occurred_at)}" if event else ""
+    if amendment.state == "rejected":
+        return f"Rejected{by}{when}, without a ballot."
+    return (
+        f"Set aside as superseded{by}{when}: another change to the same text took its place, "
+        "or its text could no longer be merged."
     )
 
 

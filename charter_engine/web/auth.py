@@ -7,6 +7,10 @@ before, which carries a signed cookie saying so (:data:`DEVICE_COOKIE`), so that
 lock a member out. Signing in starts a fresh session (no fixation); signing out ends every session
 of the account (see :mod:`charter_engine.web.security`).
 
+An account with a second factor (:mod:`charter_engine.accounts.second_factor`) is not signed in by
+its password: the session only remembers, for :data:`CODE_STEP_MAX_AGE`, whose password was right,
+and :func:`login_code` asks for the code, throttled like the password.
+
 A reset request does the same work whatever address is typed until the answer is sent; only then,
 after the response, is the account looked up and the link mailed, so neither the answer nor its
 timing says whether the address has an account.
@@ -17,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import time
 from functools import partial
 
 from argon2 import PasswordHasher
@@ -35,7 +40,7 @@ from flask_login import login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from charter_engine.accounts.invitations import (
@@ -47,9 +52,17 @@ from charter_engine.accounts.invitations import (
 from charter_engine.accounts.models import User
 from charter_engine.accounts.operations import MIN_PASSWORD, check_password, normalise_email
 from charter_engine.accounts.profiles import change_password
+from charter_engine.accounts.second_factor import (
+    RECOVERY_CODE,
+    has_second_factor,
+    recovery_codes_left,
+    use_second_factor,
+)
 from charter_engine.accounts.throttle import (
+    forgive_second_factor,
     forgive_sign_in,
     take_reset_request,
+    take_second_factor_attempt,
     take_sign_in_attempt,
 )
 from charter_engine.accounts.tokens import INVITATION, RESET, TokenSigner
@@ -72,6 +85,9 @@ DEVICE_MAX_AGE = 180 * 24 * 3600
 
 # Verifying against a dummy hash when the account does not exist keeps the answer time the same.
 _DUMMY_HASH = PasswordHasher().hash("not a real password, only for timing")
+# Whose password was right, waiting for the second factor's code (in the signed session cookie).
+PENDING_SIGN_IN = "second_step"
+CODE_STEP_MAX_AGE = 10 * 60
 PASSWORD_HELP = f"At least {MIN_PASSWORD} characters. A few unrelated words make a good password."
 
 
@@ -113,6 +129,19 @@ class ChangePasswordForm(NewPasswordForm):
         "Current password",
         validators=[DataRequired(), Length(max=PASSWORD)],
         render_kw={"autocomplete": "current-password"},
+    )
+
+
+class SignInCodeForm(Form):
+    code = StringField(
+        "Code",
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "autocapitalize": "off",
+            "spellcheck": "false",
+        },
     )
 
 
@@ -160,14 +189,85 @@ def login() -> ResponseReturnValue:
         elif check_password(user, form.password.data or "") and user.active:
             forgive_sign_in(db(), email, address, now=now, trusted_device=trusted)
             db().commit()
-            _start_session(user)
-            flash(f"Welcome, {user.name}.", "success")
-            response = redirect(safe_next(request.args.get("next"), url_for("home.index")))
-            _remember_device(response, email)
-            return response
+            target = safe_next(request.args.get("next"), url_for("home.index"))
+            if has_second_factor(db(), user):
+                session.clear()
+                session[PENDING_SIGN_IN] = {
+                    "user": user.id,
+                    "generation": user.session_generation,
+                    "next": target,
+                    "at": int(time.time()),
+                }
+                return redirect(url_for("auth.login_code"))
+            return _finish_sign_in(user, target)
         form.password.errors = ["The email address or the password is not right."]
         status = 401
     return render_template("auth/login.html", form=form), status
+
+
+def _finish_sign_in(user: User, target: str, warning: str | None = None) -> Response:
+    _start_session(user)
+    flash(f"Welcome, {user.name}.", "success")
+    if warning:
+        flash(warning, "warning")
+    response = redirect(target)
+    _remember_device(response, user.email)
+    return response
+
+
+def _pending_sign_in() -> tuple[User, str] | None:
+    """The account whose password was just right, and where to go next; ``None`` when there is
+    none, it is older than :data:`CODE_STEP_MAX_AGE`, or the account changed since."""
+    pending = session.get(PENDING_SIGN_IN)
+    if not isinstance(pending, dict):
+        return None
+    at, user_id = pending.get("at"), pending.get("user")
+    if not isinstance(at, int) or not isinstance(user_id, int):
+        return None
+    if not 0 <= time.time() - at <= CODE_STEP_MAX_AGE:
+        return None
+    user = db().get(User, user_id)
+    if user is None or not user.active or user.session_generation != pending.get("generation"):
+        return None
+    return user, safe_next(pending.get("next"), url_for("home.index"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def login_code() -> ResponseReturnValue:
+    """The second step of signing in to an account with a second factor."""
+    pending = _pending_sign_in()
+    if pending is None:
+        session.pop(PENDING_SIGN_IN, None)
+        flash("Sign in with your email address and password first.", "info")
+        return redirect(url_for("auth.login"))
+    user, target = pending
+    form = SignInCodeForm()
+    status = 200
+    if form.validate_on_submit():
+        now = utcnow()
+        refused = take_second_factor_attempt(db(), user.email, request.remote_addr, now=now)
+        db().commit()  # the attempt counts, whatever follows
+        if refused is not None:
+            form.code.errors = ["Too many wrong codes. Wait half an hour, then sign in again."]
+            return render_template("auth/login_code.html", form=form), 429
+        method = use_second_factor(db(), user, form.code.data, now=now)
+        if method is not None:
+            forgive_second_factor(db(), user.email, request.remote_addr, now=now)
+            db().commit()
+            warning = None
+            if method == RECOVERY_CODE:
+                warning = (
+                    f"You signed in with a recovery code; {recovery_codes_left(db(), user)} left. "
+                    "Make new ones from your two-step sign-in page."
+                )
+            return _finish_sign_in(user, target, warning)
+        db().rollback()
+        form.code.errors = ["That code is not right. Type the newest code from your app."]
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login_code.html", form=form), status
 
 
 def _device_serializer() -> URLSafeTimedSerializer:

@@ -41,9 +41,10 @@ THRESHOLD_LABELS = {
     "three_quarters": "Three quarters of the votes",
     "consensus": "Consensus (no vote against)",
 }
+# A label below; bandit takes the key "secret" for a password.
 SECRECY_LABELS = {
     "named": "Named: who voted what is published as a roll call after the ballot closes",
-    "secret": "Secret: votes are kept apart from voters; each voter gets a receipt",
+    "secret": "Secret: votes are kept apart from voters; each voter gets a receipt",  # nosec B105
 }
 WEIGHTING_LABELS = {
     "member": "One vote per member",
@@ -57,6 +58,11 @@ QUORUM_LABELS = {
     "": "No quorum",
     "share": "A share of the roll (for example 1/3 or 40%)",
     "votes": "A number of voters",
+}
+ROLL_LABELS = {
+    "members": "Members only (the secretariat does not vote)",
+    "members_and_secretariat": "Members and the secretariat",
+    "chosen": "A chosen list of people",
 }
 CHOICE_LABELS = {"yes": "Yes", "no": "No", "abstain": "Abstain"}
 # Fields the voting operations name in their errors, and the form field that shows them.
@@ -75,6 +81,8 @@ ERROR_FIELDS = {
     "kind": "kind",
     "abstentions_count": "abstentions_count",
     "allow_change": "allow_change",
+    "roll": "roll",
+    "roll_members": "roll_members",
 }
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -132,7 +140,21 @@ class BallotRulesForm(Form):
         default="below",
         description="Ranked ballots only.",
     )
+    roll = RadioField("Who votes", choices=choices(ROLL_LABELS.items()), default="members")
+    roll_members = CheckboxList(
+        "People on the chosen roll",
+        choices=[],
+        coerce=int,
+        validate_choice=False,
+        description="Only for a chosen list: active members and the secretariat.",
+    )
     version = HiddenField()
+
+    def set_roll_choices(self, people: Any) -> None:
+        """The people who may be chosen for a roll (``overview.possible_agents``)."""
+        self.roll_members.choices = [
+            (p.id, p.name + (f" ({p.organisation})" if p.organisation else "")) for p in people
+        ]
 
     def rules(self, kind: str) -> dict[str, Any] | None:
         """The rule values for the operations, or None when a field here is already wrong."""
@@ -157,6 +179,10 @@ class BallotRulesForm(Form):
             "allow_change": bool(self.allow_change.data),
             "secrecy": self.secrecy.data,
             "weighting": self.weighting.data,
+            "roll": self.roll.data,
+            "roll_members": (
+                list(self.roll_members.data or []) if self.roll.data == "chosen" else []
+            ),
         }
         if kind == "ranked":
             data["unranked"] = self.unranked.data
@@ -188,6 +214,8 @@ class BallotRulesForm(Form):
             "secrecy": ballot.secrecy,
             "weighting": ballot.weighting,
             "unranked": ballot.unranked,
+            "roll": ballot.roll_rule,
+            "roll_members": [v.user_id for v in ballot.chosen_voters],
             "version": str(ballot.version),
         }
         return cls(data=data, **kwargs)

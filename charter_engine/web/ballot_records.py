@@ -17,12 +17,14 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from charter_engine.accounts.permissions import ensure_can
+from charter_engine.audit.operations import event_link
 from charter_engine.context import db
 from charter_engine.errors import Conflict, NotFound
 from charter_engine.voting import charts, records
 from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot
-from charter_engine.voting.rules import DEFAULT_OPTION, describe_quorum, fraction_text
+from charter_engine.voting.results import dropped_reason
+from charter_engine.voting.rules import DEFAULT_OPTION, describe_quorum_outcome, fraction_text
 from charter_engine.web.ballot_forms import CHOICE_LABELS, THRESHOLD_LABELS, ReceiptForm
 from charter_engine.web.ballots import (
     OUTCOME_LABELS,
@@ -39,40 +41,43 @@ from charter_engine.web.security import require_user
 # results, roll call, receipts
 
 
+def _quorum_text(ballot: Ballot, found: records.BallotResults | None) -> str:
+    rules = q.rules_of(ballot)
+    return describe_quorum_outcome(
+        rules.quorum_kind,
+        rules.quorum_value,
+        found.quorum if found else None,
+        met=found.simple.quorum_met if found and found.simple else None,
+        ranked=ballot.kind == "ranked",
+    )
+
+
 def _charts(found: records.BallotResults, ballot: Ballot) -> list[Markup]:
     """Server-drawn SVG; the chart module escapes every piece of text it draws."""
-    out = []
+    svgs: list[str] = []
     if found.simple is not None:
-        out.append(Markup(charts.simple_result_svg(found.simple, title=f"Result: {ballot.title}")))
-        out.append(
-            Markup(
-                charts.turnout_svg(
-                    found.simple.participation,
-                    found.roll_weight,
-                    found.quorum,
-                    title="Turnout and quorum",
-                )
+        svgs.append(charts.simple_result_svg(found.simple, title=f"Result: {ballot.title}"))
+        svgs.append(
+            charts.turnout_svg(
+                found.simple.participation,
+                found.roll_weight,
+                found.quorum,
+                title="Turnout and quorum",
             )
         )
     if found.ranked is not None:
-        out.append(
-            Markup(
-                charts.ranked_result_svg(
-                    found.ranked,
-                    labels=option_labels(ballot),
-                    title=f"Pairwise count: {ballot.title}",
-                )
+        svgs.append(
+            charts.ranked_result_svg(
+                found.ranked,
+                labels=option_labels(ballot),
+                title=f"Pairwise count: {ballot.title}",
             )
         )
         # On ranked ballots the quorum applies per option (see the rules), not to turnout.
-        out.append(
-            Markup(
-                charts.turnout_svg(
-                    found.ranked.total_weight, found.roll_weight, None, title="Turnout"
-                )
-            )
+        svgs.append(
+            charts.turnout_svg(found.ranked.total_weight, found.roll_weight, None, title="Turnout")
         )
-    return out
+    return [Markup(svg) for svg in svgs]  # nosec B704  # charts escape every text they draw
 
 
 @bp.get("/ballots/<int:ballot_id>/results")
@@ -102,15 +107,19 @@ def results(ballot_id: int) -> ResponseReturnValue:
         unavailable=unavailable,
         charts=_charts(found, ballot) if found else [],
         labels=labels,
+        dropped_reason=lambda why: dropped_reason(why, labels),
         quorum_needed=quorum_needed,
-        quorum_text=describe_quorum(
-            q.rules_of(ballot).quorum_kind, q.rules_of(ballot).quorum_value
-        ),
+        quorum_text=_quorum_text(ballot, found),
         fraction_text=fraction_text,
         number_text=number_text,
         outcome_labels=OUTCOME_LABELS,
         threshold_labels=THRESHOLD_LABELS,
         default_key=DEFAULT_OPTION,
+        chain_link=(
+            event_link(session, "ballot.closed", "ballot", ballot.id)
+            if ballot.state == "closed"
+            else None
+        ),
     )
 
 

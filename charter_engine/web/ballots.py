@@ -50,6 +50,7 @@ from charter_engine.voting import queries as q
 from charter_engine.voting.models import Ballot
 from charter_engine.voting.rules import (
     describe_quorum,
+    describe_roll,
     fraction_text,
     ratio_text,
 )
@@ -243,7 +244,8 @@ def create(slug: str) -> ResponseReturnValue:
     ensure_can(user, "ballot:create", charter)
     form = NewBallotForm()
     amendments = overview.votable_amendments(session, charter)
-    form.amendments.choices = [(a.id, f"#{a.number}: {a.title}") for a in amendments]
+    form.amendments.choices = [(a.id, f"Amendment #{a.number}: {a.title}") for a in amendments]
+    form.set_roll_choices(overview.possible_agents(session, exclude_id=0))
     if request.method == "GET" and request.args.get("amendment", "").isdigit():
         form.amendments.data = [int(request.args["amendment"])]
     if request.method == "GET" and request.args.get("kind") in KIND_LABELS:
@@ -304,6 +306,7 @@ def edit(ballot_id: int) -> ResponseReturnValue:
         flash("The rules of a ballot are frozen once it opens.", "error")
         return redirect(url_for("ballots.show", ballot_id=ballot.id))
     form = BallotRulesForm() if request.method == "POST" else BallotRulesForm.for_ballot(ballot)
+    form.set_roll_choices(overview.possible_agents(session, exclude_id=0))
     status = 200
     if form.validate_on_submit():
         rules = form.rules(ballot.kind)
@@ -455,7 +458,7 @@ def _change_views(text: overview.BallotText) -> dict[str, list[dict[str, Any]]]:
                 if change.kind == "delete"
                 else diff_html(change.old_text, change.old_text)
             )
-            rows.append({"change": change, "diff": Markup(html)})
+            rows.append({"change": change, "diff": Markup(html)})  # nosec B704  # diff_html escapes
         views[option.option.key] = rows
     return views
 
@@ -480,7 +483,7 @@ def _render_ballot(
         and ballot.state != "closed"
         and me.proxy_given is None
         and not me.voted
-        and (ballot.state == "draft" or me.on_roll)
+        and (views.on_roll(session, ballot, user) if ballot.state == "draft" else me.on_roll)
     )
     proxy_form = None
     if may_give_proxy:
@@ -518,6 +521,8 @@ def _render_ballot(
             weighting_labels=WEIGHTING_LABELS,
             unranked_labels=UNRANKED_LABELS,
             quorum_text=describe_quorum(detail.rules.quorum_kind, detail.rules.quorum_value),
+            roll_text=describe_roll(detail.rules.roll, len(detail.rules.roll_members)),
+            chosen_names=views.chosen_names(session, detail.rules),
             ratio_text=ratio_text,
             fraction_text=fraction_text,
             outcome_labels=OUTCOME_LABELS,

@@ -5,6 +5,7 @@ clause's page with its history, the diff between any two of its versions and its
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
@@ -37,6 +38,7 @@ from charter_engine.web.drafting import (
     load_charter,
     view_arg,
 )
+from charter_engine.web.links import IdLink
 from charter_engine.web.rendering import blame_view, redline_view
 from charter_engine.web.security import require_user
 
@@ -87,6 +89,11 @@ def show(slug: str) -> ResponseReturnValue:
         cause_amendment=amendments.get(revision.amendment_id or 0),
         cause_actor=actors.get(revision.actor_id or 0),
         cause_labels=CAUSE_LABELS,
+        clause_links=SimpleNamespace(
+            history=IdLink("charters.clause", "clause_id", slug=charter.slug),
+            pending=IdLink("amendments.index", "clause", slug=charter.slug, state="pending"),
+            propose=IdLink("amendments.propose", "clause", slug=charter.slug),
+        ),
     )
 
 
@@ -142,7 +149,7 @@ def compare(slug: str) -> ResponseReturnValue:
 
 @bp.get("/<slug>/clauses/<int:clause_id>")
 def clause(slug: str, clause_id: int) -> ResponseReturnValue:
-    from charter_engine.web.comments import CommentForm, thread_context
+    from charter_engine.web.comments import CommentForm, quoted_source, thread_context
 
     charter = load_charter(slug)
     session = db()
@@ -168,6 +175,7 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
     )
     version_id = current.clause_version_id if current is not None else None
     thread = thread_context(charter, clause_id=clause_id, version_id=version_id)
+    quoted = quoted_source(current.version.text.rstrip(), thread) if current else None
     provenance = clause_provenance(session, charter, clause_id)
     title = "Clause no longer in the text"
     if current is not None:
@@ -202,6 +210,8 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
         view=view,
         amendments=reading.pending_amendments_on_clause(session, charter, clause_id),
         thread=thread,
+        quoted=quoted,
+        quoted_any=any(a.start is not None for a in thread.anchors.values()),
         provenance=provenance,
         who_wrote=who_wrote,
         label=title,

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup, escape
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
@@ -81,6 +82,9 @@ class ReplyForm(Form):
 class AnchorView:
     quote: str
     outdated: bool
+    # Where the quote stands in the clause's current text (None when outdated).
+    start: int | None = None
+    end: int | None = None
 
 
 @dataclass
@@ -95,6 +99,35 @@ class ThreadContext:
     authors: dict[int, User]
     anchors: dict[int, AnchorView]
     count: int
+
+
+def quoted_source(text: str, thread: ThreadContext) -> Markup:
+    """A clause's exact text with the passages its comments quote marked (``<mark>``), each
+    naming the comment; overlapping quotes are merged into one mark. Everything is escaped."""
+    spans = sorted(
+        (a.start, a.end, comment_id)
+        for comment_id, a in thread.anchors.items()
+        if a.start is not None and a.end is not None and 0 <= a.start < a.end <= len(text)
+    )
+    merged: list[tuple[int, int, list[int]]] = []
+    for start, end, comment_id in spans:
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), [*last[2], comment_id])
+        else:
+            merged.append((start, end, [comment_id]))
+    out: list[str] = []
+    at = 0
+    for start, end, ids in merged:
+        out.append(escape(text[at:start]))
+        which = "comment" if len(ids) == 1 else f"{len(ids)} comments"
+        out.append(
+            f'<mark class="comment-quote-mark" data-comments="{" ".join(map(str, ids))}" '
+            f'title="Quoted in {which}">{escape(text[start:end])}</mark>'
+        )
+        at = end
+    out.append(escape(text[at:]))
+    return Markup("".join(out))
 
 
 def thread_context(
@@ -130,7 +163,12 @@ def thread_context(
             anchor = comment.anchors[-1]
         if anchor is not None:
             outdated = anchor.outdated or anchor.clause_version_id != version_id
-            anchors[comment.id] = AnchorView(anchor.quote, outdated)
+            anchors[comment.id] = AnchorView(
+                anchor.quote,
+                outdated,
+                None if outdated else anchor.start_offset,
+                None if outdated else anchor.end_offset,
+            )
     authors = reading.users_by_id(session, (c.author_id for c in comments))
     return ThreadContext(order, authors, anchors, len(comments))
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from charter_engine.context import UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_AFTER, close_db
 from charter_engine.errors import (
     CharterError,
     Conflict,
@@ -30,6 +31,8 @@ from charter_engine.errors import (
     PermissionDenied,
     ValidationError,
 )
+from charter_engine.web.extensions import login_manager
+from charter_engine.web.security import safe_next
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,7 @@ TITLES = {
     413: "The upload is too large",
     429: "Too many attempts",
     500: "Something went wrong on our side",
-    503: "The service is busy",
+    503: "The service is briefly unavailable",
 }
 TEMPLATES = {
     400: "errors/400.html",
@@ -86,7 +89,7 @@ _JSON_CODES = {
     413: "too_large",
     429: "too_many",
     500: "internal",
-    503: "busy",
+    503: "unavailable",
 }
 
 
@@ -206,10 +209,24 @@ def register_error_handlers(app: Flask) -> None:
         return error_page(400, "A value in this request is out of range. Nothing was changed.")
 
     @app.errorhandler(OperationalError)
-    def _busy(exc: OperationalError) -> ResponseReturnValue:
-        _rollback()
+    def _unavailable(exc: OperationalError) -> ResponseReturnValue:
+        close_db()  # not a rollback, which would reload the signed-in user from the database
         log.warning("database busy or unavailable: %s", exc.orig)
-        return error_page(503, "The service is busy. Nothing was changed; try again in a moment.")
+        headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+        if wants_json():
+            body = jsonify(error={"code": "unavailable", "message": UNAVAILABLE_MESSAGE})
+            return body, 503, headers
+        # A page of its own, without the layout: the layout asks the database who is signed in.
+        # Nor may the templates' context ask: whoever could not be loaded is anonymous here.
+        g.setdefault("_login_user", login_manager.anonymous_user())
+        again = request.full_path.rstrip("?") if request.method == "GET" else None
+        page = render_template(
+            "errors/unavailable.html",
+            title=TITLES[503],
+            message=UNAVAILABLE_MESSAGE,
+            again_url=safe_next(again),
+        )
+        return page, 503, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> ResponseReturnValue:

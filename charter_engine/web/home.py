@@ -11,7 +11,8 @@ from flask.typing import ResponseReturnValue
 
 from charter_engine.charters.queries import list_charters
 from charter_engine.context import db
-from charter_engine.notifications.operations import action_items
+from charter_engine.db import utcnow
+from charter_engine.notifications.actions import pending_actions
 from charter_engine.web.security import current_account, public
 
 bp = Blueprint("home", __name__)
@@ -32,5 +33,5 @@ def index() -> ResponseReturnValue:
     return render_template(
         "home/index.html",
         charters=list_charters(db()),
-        action_items=action_items(db(), user, limit=5),
+        action_items=pending_actions(db(), user, now=utcnow()),
     )

@@ -6,8 +6,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from wtforms import RadioField
 
+from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.context import db
+from charter_engine.db import utcnow
+from charter_engine.notifications.actions import pending_actions
 from charter_engine.notifications.models import Notification
 from charter_engine.notifications.operations import (
     KINDS,
@@ -56,8 +59,18 @@ def inbox() -> ResponseReturnValue:
     )
     page = Page(items=groups, page=number, per_page=per_page, total=total)
     return render_template(
-        "notifications/inbox.html", page=page, unread_only=unread_only, kinds=KINDS
+        "notifications/inbox.html",
+        page=page,
+        unread_only=unread_only,
+        kinds=KINDS,
+        still_needed=_still_needed(user),
     )
+
+
+def _still_needed(user: User) -> set[tuple[str | None, str | None]]:
+    """What still waits for the member, so a notification is marked "needs you" only while it
+    does (a closed ballot or a resolved conflict needs nobody)."""
+    return {item.key for item in pending_actions(db(), user, now=utcnow())}
 
 
 def _target(row: Notification) -> str:
@@ -69,7 +82,13 @@ def open(notification_id: int) -> ResponseReturnValue:
     """Follow a notification: a GET link (from mail too) that shows it and where it leads."""
     user = require_user()
     row = get_notification(db(), notification_id, user)
-    return render_template("notifications/show.html", item=row, target=_target(row), kinds=KINDS)
+    return render_template(
+        "notifications/show.html",
+        item=row,
+        target=_target(row),
+        kinds=KINDS,
+        still_needed=_still_needed(user),
+    )
 
 
 @bp.post("/<int:notification_id>/read")

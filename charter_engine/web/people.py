@@ -14,7 +14,7 @@ from wtforms import EmailField, SelectChoice, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, Optional
 
 from charter_engine import limits
-from charter_engine.accounts.countries import country_choices
+from charter_engine.accounts.countries import country_choices, country_name
 from charter_engine.accounts.directory import (
     areas_in_use,
     countries_in_use,
@@ -22,7 +22,7 @@ from charter_engine.accounts.directory import (
     members_per_country,
 )
 from charter_engine.accounts.invitations import invite_member, resend_invitation
-from charter_engine.accounts.models import ROLES, User
+from charter_engine.accounts.models import ROLES, User, fold
 from charter_engine.accounts.permissions import can, ensure_can
 from charter_engine.accounts.profiles import (
     change_role,
@@ -142,7 +142,7 @@ def country_map() -> ResponseReturnValue:
     return render_template(
         "people/map.html",
         svg=render_map(counts, link=url_for("people.directory") + "?country={code}"),
-        counts=sorted(counts.items(), key=lambda item: (-item[1], item[0])),
+        counts=sorted(counts.items(), key=lambda item: (-item[1], fold(country_name(item[0])))),
         total=sum(counts.values()),
         legend=LEGEND,
     )

@@ -36,6 +36,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.models import Amendment
 from charter_engine.amendments.workflow import PENDING_STATES
+from charter_engine.audit.operations import event_link
 from charter_engine.charters.display import DisplayClause, display_rows, revision_redline
 from charter_engine.charters.models import Charter, RevisionClause
 from charter_engine.charters.queries import (
@@ -199,6 +200,9 @@ def _release_page(charter: Charter, release: Release, *, latest: bool) -> Respon
         format_labels=FORMAT_LABELS,
         download_url=download_url,
         drafts=_working_drafts(charter, release),
+        chain_link=event_link(
+            session, "release.published", "charter", charter.id, payload={"label": release.label}
+        ),
     )
 
 

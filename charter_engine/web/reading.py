@@ -255,26 +255,28 @@ def amendments_in_states(
 
 
 def participation(session: Session, charter: Charter) -> Participation:
-    """How many members (and secretariat) took part: proposed, commented, voted — in 2 queries."""
+    """How many members took part: proposed, commented, voted — in 2 queries. The secretariat
+    runs the process and is left out, as it is of the roll by default."""
     from charter_engine.voting.models import Ballot, Vote
     from charter_engine.voting.models import Participation as SecretParticipation
 
     participants = session.execute(
-        select(func.count(User.id)).where(
-            User.active.is_(True), User.role.in_(("member", "secretariat"))
-        )
+        select(func.count(User.id)).where(User.active.is_(True), User.role == "member")
     ).scalar_one()
+    members = select(User.id).where(User.role == "member")
     ballots = select(Ballot.id).where(Ballot.charter_id == charter.id)
     proposed = select(func.count(func.distinct(Amendment.author_id))).where(
-        Amendment.charter_id == charter.id
+        Amendment.charter_id == charter.id, Amendment.author_id.in_(members)
     )
     commented = select(func.count(func.distinct(Comment.author_id))).where(
-        Comment.charter_id == charter.id
+        Comment.charter_id == charter.id, Comment.author_id.in_(members)
     )
     voters = union(
-        select(Vote.voter_id.label("voter")).where(Vote.ballot_id.in_(ballots)),
+        select(Vote.voter_id.label("voter")).where(
+            Vote.ballot_id.in_(ballots), Vote.voter_id.in_(members)
+        ),
         select(SecretParticipation.voter_id.label("voter")).where(
-            SecretParticipation.ballot_id.in_(ballots)
+            SecretParticipation.ballot_id.in_(ballots), SecretParticipation.voter_id.in_(members)
         ),
     ).subquery()
     voted = select(func.count()).select_from(voters)

@@ -5,7 +5,7 @@ per member and topic, and fills it in for the notifications already there: from 
 link to, and for comments from the amendment or charter the comment is on.
 
 Revision ID: 0016_notification_topics
-Revises: 0010_releases
+Revises: 0015_directory_search_keys
 Create Date: 2026-12-06 05:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0016_notification_topics'
-down_revision = '0010_releases'
+down_revision = '0015_directory_search_keys'
 branch_labels = None
 depends_on = None
 

@@ -128,6 +128,9 @@ def build_ballot_world(session: Session, world: Any) -> None:
     }
 
     def ballot(kind: str, keys: list[str], **rules: Any) -> Any:
+        # The secretariat votes in these ballots too (the pages are tested with its vote); the
+        # default roll, members only, is tested in test_roll_rule_pages.py.
+        rules.setdefault("roll", "members_and_secretariat")
         return create_ballot(
             session,
             charter,

@@ -136,6 +136,28 @@ ROUTES: list[Route] = [
     Route("auth.reset", "POST", "/reset/{reset_token}", PUBLIC_PAGE),
     Route("auth.password", "GET", "/account/password", SIGNED_IN_PAGE),
     Route("auth.password", "POST", "/account/password", SIGNED_IN_PAGE),
+    # Without a password just checked there is no second step: back to the login page.
+    Route("auth.login_code", "GET", "/login/code", everyone(302)),
+    Route("auth.login_code", "POST", "/login/code", everyone(302), data={"code": "123456"}),
+    # second factor (none set up in the world: confirming without starting goes back)
+    Route("second_factor.manage", "GET", "/account/two-step", SIGNED_IN_PAGE),
+    Route("second_factor.start", "POST", "/account/two-step/start", SIGNED_IN_ACTION),
+    Route("second_factor.confirm", "GET", "/account/two-step/confirm", everyone(302)),
+    Route("second_factor.confirm", "POST", "/account/two-step/confirm", everyone(302)),
+    Route(
+        "second_factor.renew",
+        "POST",
+        "/account/two-step/recovery-codes",
+        expect(302, 303, 303, 303),
+        data={"renew-code": "123456"},
+    ),
+    Route(
+        "second_factor.turn_off",
+        "POST",
+        "/account/two-step/off",
+        expect(302, 303, 303, 303),
+        data={"off-code": "123456"},
+    ),
     # people
     Route("people.directory", "GET", "/people/", SIGNED_IN_PAGE),
     Route("people.country_map", "GET", "/people/map", SIGNED_IN_PAGE),

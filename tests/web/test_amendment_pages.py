@@ -469,7 +469,7 @@ def test_sub_amendment_changes_a_pending_amendments_text(
     parent_page = _text(
         client.get(f"/charters/{world.charter.slug}/amendments/{world.amendment.number}")
     )
-    assert f"#{sub.number} Chair too" in parent_page
+    assert f"Amendment #{sub.number}: Chair too" in parent_page
 
 
 def test_editorial_merge_asks_first_then_makes_a_revision(
@@ -495,3 +495,19 @@ def test_editorial_merge_asks_first_then_makes_a_revision(
         True,
     )
     assert "Merged as" in _text(client.get(url.rsplit("/", 1)[0]))
+
+
+def test_an_amendment_that_a_merge_left_alone_says_it_applies_to_the_current_text(
+    world: SimpleNamespace, client_as: Callable[[str], Any]
+) -> None:
+    # Proposed on revision 1; revision 2 merged a change to another clause and left it as written.
+    slug = world.charter.slug
+    page = _text(client_as("member").get(f"/charters/{slug}/amendments/{world.amendment.number}"))
+    facts = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert (
+        "Written against revision 1 ; its changes apply unchanged to the current text, revision 2"
+        in facts
+    )
+    # One that the merge did conflict with says no such thing.
+    page = _text(client_as("member").get(f"/charters/{slug}/amendments/{world.conflicted.number}"))
+    assert "apply unchanged" not in page

@@ -508,6 +508,7 @@ def _rules(**changes: str) -> dict[str, str]:
             "one vote per member",
         ),
         ({"kind": "ranked", "amendments": ["{members}"], "majority": "1:2"}, "majority", "ratio"),
+        ({"kind": "ranked", "amendments": ["{members}"]}, "amendments", "two or more competing"),
     ],
 )
 def test_ballot_form_errors_are_shown_next_to_the_field_and_nothing_is_created(
@@ -581,10 +582,12 @@ def test_the_secretariat_creates_opens_and_closes_a_ranked_ballot_and_the_winner
     assert fresh(session, Amendment, extra.id).state == "voting"
 
     ranks = {"rank-A5": "2", f"rank-A{extra.number}": "1", "rank-keep": "3"}
-    for role in ("member", "other_member", "secretariat"):
+    for role in ("member", "other_member"):
         assert post(client_as(role), ballot_url + "/vote", ranks).status_code == 200
+    # Members only, by default: the secretariat runs the ballot and has no vote in it.
+    assert post(secretariat, ballot_url + "/vote", ranks).status_code == 403
     close_page = main_of(secretariat.get(ballot_url + "/close"))
-    assert "3 of 5 voters on the roll have voted" in close_page
+    assert "2 of 4 voters on the roll have voted" in close_page
     closed = post(secretariat, ballot_url + "/close")
     assert closed.location.endswith(ballot_url + "/results")
     results = main_of(secretariat.get(closed.location))
@@ -777,7 +780,8 @@ def test_the_demo_has_a_closed_and_an_open_ballot(app: Any, session: Session) ->
     login(client, "kenji@demo.example", DEMO_PASSWORD)
     page = main_of(client.get(url))
     assert "Keep the current text" in page and "Cast my vote" in page
-    assert "1 of 6 voters have voted" in page
+    # The five demo members; the secretariat is not on a members-only roll.
+    assert "1 of 5 voters have voted" in page
     closed = main_of(client.get("/ballots/"))
     assert "Adopted" in closed.split('id="section-closed"', 1)[1]
 

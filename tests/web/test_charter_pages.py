@@ -47,6 +47,34 @@ def test_charter_page_shows_numbered_clauses_outline_permalinks_and_counts(
     assert "Propose an amendment" in member_page
 
 
+def test_each_clause_has_its_actions_in_one_group_and_counts_only_when_there_are_some(
+    world: SimpleNamespace, client_as: Callable[[str], Any]
+) -> None:
+    slug, clause_id = world.charter.slug, world.clause_id
+    page = _text(client_as("member").get(f"/charters/{slug}/"))
+    sections = re.findall(r'<section class="clause .*?</section>', page, flags=re.S)
+    # One group of actions per clause (shown on hover and focus), no row of links under it.
+    assert all(s.count('class="clause-actions"') == 1 for s in sections)
+    assert all("clause-meta" not in s for s in sections if "pending amendment" not in s)
+    section = next(s for s in sections if f'id="clause-{clause_id}"' in s)
+    actions = re.search(r'<p class="clause-actions">(.*?)</p>', section, flags=re.S)
+    assert actions is not None
+    hrefs = re.findall(r'href="([^"]+)"', actions.group(1))
+    assert hrefs == [
+        f"#clause-{clause_id}",
+        f"/charters/{slug}/clauses/{clause_id}",
+        f"/charters/{slug}/amendments/new?clause={clause_id}",
+    ]
+    counts = re.findall(r'href="([^"]+)"', section[section.index("clause-meta") :])
+    assert counts == [
+        f"/charters/{slug}/amendments/?state=pending&amp;clause={clause_id}",
+        f"/charters/{slug}/clauses/{clause_id}#comments",
+    ]
+    # The observer may not propose: no such link on any clause.
+    observer_page = _text(client_as("observer").get(f"/charters/{slug}/"))
+    assert "/amendments/new?clause=" not in observer_page
+
+
 def test_an_older_revision_is_marked_and_listed_with_its_cause(
     world: SimpleNamespace, client_as: Callable[[str], Any]
 ) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from charter_engine.accounts.models import User
 from charter_engine.charters.models import Charter
 from charter_engine.charters.queries import get_charter, get_revision, revision_text
 from tests.web.support import csrf_token, post
@@ -65,6 +66,12 @@ def test_desk_shows_the_state_of_the_process(
     # Two of the four participants proposed; one commented; nobody voted yet.
     rows = re.findall(r"<td>([a-z ]+)</td><td class=\"num\">(\d+)</td>", participation)
     assert dict(rows) == {"proposed an amendment": "2", "commented": "1", "voted": "0"}
+    # Members only: the secretariat runs the process and is not counted among the participants.
+    members = session.execute(
+        select(func.count(User.id)).where(User.active.is_(True), User.role == "member")
+    ).scalar_one()
+    session.commit()
+    assert f"Out of {members} active members (the secretariat is not counted)" in participation
 
 
 def test_editorial_merges_are_offered_for_submitted_amendments(

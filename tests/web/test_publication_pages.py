@@ -155,7 +155,7 @@ def test_members_see_their_working_drafts_beside_the_release(
     page = _text(client_as("member").get(f"/published/{published.slug}/1.0"))
     aside = page[page.index("Working drafts") :]
     assert "The working text is at revision" in aside and "1 changed" in aside
-    assert f"#{published.amendment.number} {published.amendment.title}" in aside
+    assert f"Amendment #{published.amendment.number}: {published.amendment.title}" in aside
     assert "Propose an amendment to release 1.1" in aside
     observer = _text(client_as("observer").get(f"/published/{published.slug}/1.1"))
     assert "Working drafts" in observer and "Propose an amendment" not in observer

@@ -525,8 +525,9 @@ def test_a_draft_ballot_is_deleted_with_its_options_and_proxies(
 
 
 def test_an_opened_ballot_cannot_be_deleted(
-    sec_api: Api, voting_charter: Any, voting_state: Any
+    sec_api: Api, api_as: Any, voting_charter: Any, voting_state: Any
 ) -> None:
+    api_as("member")  # someone on the roll, so that the ballot can open
     ballot = _create(sec_api, voting_charter.slug, {"kind": "adoption"})
     _open(sec_api, ballot["id"])
     before = voting_state()

@@ -85,6 +85,59 @@ def test_clean_rebase_keeps_exactly_the_authors_edit(
     assert "published within a week" in revision_text(session, get_revision(session, charter))
 
 
+def test_a_merge_leaves_the_amendments_on_other_clauses_as_they_are(
+    session: Session, create_charter: Any, create_user: Any, secretariat: Any
+) -> None:
+    charter = create_charter(DOC)
+    alice, bob = create_user(), create_user()
+    merged = _replace(session, charter, alice, "simple majority", "two-thirds majority")
+    same_clause = _replace(session, charter, bob, "recorded in the minutes", "published")
+    other_clause_id = _clause_id(session, charter, "This charter")
+    elsewhere = propose_amendment(
+        session,
+        charter,
+        actor=bob,
+        title="Elsewhere",
+        changes=[{"kind": "replace", "clause_id": other_clause_id, "text": "It may be amended.\n"}],
+        submit=True,
+    )
+    inserted = propose_amendment(
+        session,
+        charter,
+        actor=bob,
+        title="A new clause",
+        changes=[{"kind": "insert", "after_clause_id": other_clause_id, "text": "\nNew.\n"}],
+        submit=True,
+    )
+    session.commit()
+    base = get_revision(session, charter)
+    untouched = {
+        a.id: (a.version, a.updated_at, [(c.base_version_id, c.new_text) for c in a.changes])
+        for a in (elsewhere, inserted)
+    }
+
+    merge_amendment(session, merged, actor=secretariat, editorial=True)
+    session.commit()
+
+    head = get_revision(session, charter)
+    # The amendment on the merged clause is carried onto the new revision ...
+    assert get_amendment(session, same_clause.id).base_revision_id == head.id
+    # ... the others apply to it exactly as written: not one of their rows was rewritten.
+    for amendment_id, before in untouched.items():
+        amendment = get_amendment(session, amendment_id)
+        assert amendment.state == "submitted" and amendment.base_revision_id == base.id
+        after = [(c.base_version_id, c.new_text) for c in amendment.changes]
+        assert (amendment.version, amendment.updated_at, after) == before
+    # And they merge onto it as they are.
+    for amendment in (elsewhere, inserted):
+        merge_amendment(
+            session, get_amendment(session, amendment.id), actor=secretariat, editorial=True
+        )
+        session.commit()
+    text = revision_text(session, get_revision(session, charter))
+    assert "two-thirds majority" in text and text.endswith("It may be amended.\n\nNew.\n")
+
+
 def test_overlapping_amendment_needs_rebase_and_its_author_resolves_it(
     session: Session, create_charter: Any, create_user: Any, secretariat: Any
 ) -> None:

@@ -148,3 +148,28 @@ def test_serve_on_a_busy_port_fails_in_one_line(
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.output
     assert "Traceback" not in result.output
+
+
+def test_each_worker_warms_its_app_up_and_freezes_what_lives_as_long_as_the_process(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full garbage collection then walks only what requests create, not the app itself."""
+    import gc
+
+    from charter_engine.cli import served_app
+
+    monkeypatch.setenv("CHARTER_DATABASE_URL", database_url)
+    monkeypatch.setenv("CHARTER_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("CHARTER_SECRET_KEY", "test-secret")
+    gc.unfreeze()
+    try:
+        app = served_app()
+        frozen = gc.get_freeze_count()
+        cache = app.jinja_env.cache
+        loaded = {key[1] for key, _template in cache.items()} if cache is not None else set()
+        assert set(app.jinja_env.list_templates()) <= loaded  # every template compiled
+        assert frozen > 10_000  # the modules, templates and mappers of the app
+        assert app.test_client().get("/login").status_code == 200
+        app.extensions["charter_engine"].close()
+    finally:
+        gc.unfreeze()

@@ -85,6 +85,9 @@ def make_ballot(session: Session, charter: Any, secretariat: Any) -> Callable[..
         target: Any = None,
         **rules: Any,
     ) -> Ballot:
+        # These tests count the secretariat among the voters; the roll rules themselves (members
+        # only by default) are tested in test_roll_rules.py.
+        rules.setdefault("roll", "members_and_secretariat")
         ballot = create_ballot(
             session,
             target or charter,

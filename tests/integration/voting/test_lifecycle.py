@@ -243,8 +243,9 @@ def test_ranked_majority_ratio_keeps_the_current_text(
     session: Session, charter: Any, amend: Any, voters: Any, make_ballot: Any, secretariat: Any
 ) -> None:
     amendment = amend("simple majority", "two-thirds majority")
+    competing = amend("simple majority", "consensus")
     people = voters(3)
-    ballot = make_ballot("ranked", [amendment], majority="3:1")
+    ballot = make_ballot("ranked", [amendment, competing], majority="3:1")
     key = ballot.options[0].key
     assert ballot.options[0].majority_num == 3
     for person, ranking in zip(
@@ -265,9 +266,10 @@ def test_ranked_quorum_is_votes_preferring_the_option_to_keep(
     session: Session, amend: Any, voters: Any, make_ballot: Any, secretariat: Any
 ) -> None:
     amendment = amend("simple majority", "two-thirds majority")
+    competing = amend("simple majority", "consensus")
     people = voters(5)
-    # Roll: 5 voters + author + secretariat = 7; a share of 1/2 means 7/2 votes above "keep".
-    ballot = make_ballot("ranked", [amendment], quorum={"share": "1/2"})
+    # Roll: 5 voters + 2 authors + secretariat = 8; a share of 1/2 means 4 votes above "keep".
+    ballot = make_ballot("ranked", [amendment, competing], quorum={"share": "1/2"})
     key = ballot.options[0].key
     for person in people[:3]:
         cast_vote(session, ballot, actor=person, ranking={key: 1, "keep": 2})
@@ -275,7 +277,7 @@ def test_ranked_quorum_is_votes_preferring_the_option_to_keep(
     close_ballot(session, ballot, actor=secretariat)
     session.commit()
     results = ballot_results(session, ballot, viewer=None)
-    assert results.quorum == Fraction(7, 2)
+    assert results.quorum == Fraction(4)
     assert ballot.outcome == "kept"
     assert results.ranked is not None and "quorum" in results.ranked.dropped[key]
 

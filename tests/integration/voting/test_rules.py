@@ -38,7 +38,46 @@ def test_member_weighting_gives_every_eligible_voter_one_vote() -> None:
         Eligible(3, "observer", True, "A"),
         Eligible(4, "member", False, "A"),
     ]
-    assert roll_weights(people, "member") == {1: 1, 2: 1}
+    assert roll_weights(people, "member") == {1: 1}
+    assert roll_weights(people, "member", "members_and_secretariat") == {1: 1, 2: 1}
+
+
+def test_the_roll_rule_decides_who_is_on_the_roll() -> None:
+    people = [
+        Eligible(1, "member", True, "A"),
+        Eligible(2, "secretariat", True, None),
+        Eligible(3, "observer", True, "A"),
+        Eligible(4, "member", False, "A"),
+        Eligible(5, "member", True, "B"),
+    ]
+    assert set(roll_weights(people, "member", "members")) == {1, 5}
+    assert set(roll_weights(people, "member", "members_and_secretariat")) == {1, 2, 5}
+    # A chosen list holds only those who may vote at all: never an observer or a deactivated one.
+    assert set(roll_weights(people, "member", "chosen", [2, 3, 4, 5])) == {2, 5}
+    assert roll_weights(people, "member", "chosen", []) == {}
+    # Organisation weights are split among those on the roll only.
+    assert roll_weights(people, "organisation", "chosen", [1, 5]) == {1: 1, 5: 1}
+
+
+def test_roll_rules_are_parsed_and_checked() -> None:
+    assert parse_rules({}).roll == "members"
+    chosen = parse_rules({"roll": "chosen", "roll_members": [9, 3]})
+    assert chosen.roll == "chosen" and chosen.roll_members == (3, 9)
+    # Leaving a chosen roll drops its list.
+    assert parse_rules({"roll": "members"}, chosen).roll_members == ()
+    for bad, field in [
+        ({"roll": "everyone"}, "roll"),
+        ({"roll": "chosen"}, "roll_members"),
+        ({"roll": "chosen", "roll_members": []}, "roll_members"),
+        ({"roll": "chosen", "roll_members": [1, 1]}, "roll_members"),
+        ({"roll": "chosen", "roll_members": ["1"]}, "roll_members"),
+        ({"roll": "chosen", "roll_members": 1}, "roll_members"),
+        ({"roll_members": [1]}, "roll_members"),
+        ({"roll": "members", "roll_members": [1]}, "roll_members"),
+    ]:
+        with pytest.raises(ValidationError) as caught:
+            parse_rules(bad)
+        assert caught.value.field == field, bad
 
 
 def test_organisation_weighting_splits_one_vote_per_organisation() -> None:

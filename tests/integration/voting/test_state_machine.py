@@ -88,7 +88,12 @@ def test_ballots_behave_like_the_model(
                     charter,
                     actor=staff,
                     kind="adoption",
-                    rules={"secrecy": secrecy, "allow_change": allow_change},
+                    # The staff account votes in the machine too.
+                    rules={
+                        "secrecy": secrecy,
+                        "allow_change": allow_change,
+                        "roll": "members_and_secretariat",
+                    },
                 )
                 s.commit()
                 self.ballot_id = ballot.id

@@ -111,8 +111,15 @@ def test_ranked_result_chart() -> None:
     labels = {"A": "Amendment A", "B": "Amendment B", "FD": "Keep the text"}
     root = parse(ranked_result_svg(result, labels=labels, title="Votes on section 2"))
     text = visible_text(root)
-    for k in (1, 2, 3):
-        assert f"#{k}" in text
+    # Rows and columns are lettered, never numbered: "#2" would read as an amendment number.
+    assert "#" not in text
+    column_marks = [
+        t.text
+        for t in root.iter("{http://www.w3.org/2000/svg}text")
+        if t.get("text-anchor") == "middle" and t.text in ("A", "B", "C")
+    ]
+    assert column_marks == ["A", "B", "C"]
+    assert "A  Amendment A (winner)" in text
     assert "Amendment A (winner)" in text
     assert "Keep the text (default)" in text
     assert "Amendment B (dropped)" in text
@@ -127,6 +134,17 @@ def test_ranked_result_chart() -> None:
     desc = root.findtext("svg:desc", namespaces=NS, default="")
     assert "Amendment A over Keep the text: 5" in desc
     assert "Dropped Amendment B: fails 5:1 majority against “Keep the text” (V=8:2)." in desc
+
+
+def test_ranked_chart_caption_stands_clear_of_the_table() -> None:
+    result = count_ranked(["A", "B", "K"], [{"A": 1, "B": 2}] * 3, default="K")
+    root = parse(ranked_result_svg(result, title="gap"))
+    cells = root.findall("svg:rect", NS)[1:]
+    table_bottom = max(float(r.get("y", 0)) + float(r.get("height", 0)) for r in cells)
+    texts = root.iter("{http://www.w3.org/2000/svg}text")
+    winner = next(t for t in texts if (t.text or "").startswith("Winner"))
+    # The caption's baseline is at least a line of text (14 px) below the last row.
+    assert float(winner.get("y", 0)) - table_bottom >= 14
 
 
 def test_ranked_chart_reports_a_tie() -> None:
