@@ -323,8 +323,8 @@ def test_the_inbox_and_the_digest_group_notifications_per_amendment(
     _deliver(app)
     [digest] = smtp.to(world.member.email)
     body = digest.get_content()
-    assert body.count("* Amendment 1: Clarify got support") == 1
-    assert body.count("  - earlier: New comment on Amendment 1: Clarify") == 3
+    assert body.count("* Amendment #1: Clarify got support") == 1
+    assert body.count("  - earlier: New comment on Amendment #1: Clarify") == 3
     assert "* New charter to draft" in body
 
     member = app.test_client()
@@ -332,7 +332,7 @@ def test_the_inbox_and_the_digest_group_notifications_per_amendment(
     inbox = member.get("/notifications/").get_data(as_text=True)
     assert inbox.count('class="inbox-item') == 3
     assert "4 updates, 4 unread" in inbox and "Earlier about this (3)" in inbox
-    assert "Amendment 1: Clarify got support" in inbox.split("Earlier about this")[0]
+    assert "Amendment #1: Clarify got support" in inbox.split("Earlier about this")[0]
 
     # "Mark all 4 as read" marks the amendment's notifications, not the others.
     latest = max(about, key=lambda n: (n.created_at, n.id))
