@@ -72,17 +72,27 @@ def ensure_env(extras: str) -> None:
             f"{lock.name} does not match the dependencies in pyproject.toml: "
             "run 'python3 dev.py lock' and commit the lock files"
         )
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + lock.read_bytes()).hexdigest()
-    stamp = VENV / f".installed-{extras or 'app'}"
-    if stamp.exists() and stamp.read_text() == digest:
-        return
+    if installed(extras) or (not extras and installed("dev")):
+        return  # the dev install holds the app's pinned versions too (its lock is constrained)
     say(f"installing Charter Engine and its dependencies from {lock.name} (first run only)")
     # Every file's hash is in the lock, so pip checks each download against it.
     if run(PYTHON, "-m", "pip", "install", "-q", "--require-hashes", "-r", lock) != 0:
         sys.exit("installing the dependencies failed (see above)")
     if run(PYTHON, "-m", "pip", "install", "-q", "--no-deps", "-e", ".") != 0:
         sys.exit("installing Charter Engine failed (see above)")
-    stamp.write_text(digest)
+    stamp = VENV / f".installed-{extras or 'app'}"
+    stamp.write_text(install_digest(extras))
+
+
+def install_digest(extras: str) -> str:
+    lock = LOCKS[extras]
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + lock.read_bytes()).hexdigest()
+
+
+def installed(extras: str) -> bool:
+    """Whether the environment holds the install of this lock file as it is now."""
+    stamp = VENV / f".installed-{extras or 'app'}"
+    return stamp.exists() and stamp.read_text() == install_digest(extras)
 
 
 def lock(argv: list[str]) -> int:

@@ -136,10 +136,17 @@ def db_upgrade(ctx: Context, revision: str) -> None:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     try:
-        migrate.upgrade(engine, revision)
+        before, after = migrate.upgrade(engine, revision)
     finally:
         engine.dispose()
-    click.echo(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
+    where = engine.url.render_as_string(hide_password=True)
+    now = ", ".join(after) or "no revision"
+    if not before:
+        click.echo(f"created the database schema at {where} (revision {now})")
+    elif before == after:
+        click.echo(f"database at {where} was already up to date (revision {now})")
+    else:
+        click.echo(f"upgraded the database at {where} from {', '.join(before)} to {now}")
 
 
 @db.command("downgrade")

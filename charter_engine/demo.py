@@ -55,6 +55,21 @@ PEOPLE = [
 ]
 
 
+def demo_accounts() -> list[str]:
+    """Lines naming every demo account, its role and the password (printed at each start)."""
+    width = max(len(email) for email, *_ in PEOPLE)
+    lines = [f"demo accounts (password {DEMO_PASSWORD}):"]
+    for email, name, role, _organisation, _country, _title in PEOPLE:
+        lines.append(f"  {email:<{width}}  {role:<11}  {name}")
+    return lines
+
+
+def _demo_accounts_exist(session: Session) -> bool:
+    emails = [email for email, *_ in PEOPLE]
+    found = session.execute(select(User.email).where(User.email.in_(emails))).scalars().all()
+    return len(set(found)) == len(emails)
+
+
 # Areas of work of the demo people, for the directory's filter (by the part before the "@").
 AREAS = {
     "secretariat": "Process design, Facilitation",
@@ -70,6 +85,8 @@ AREAS = {
 def load_demo(session: Session, *, force: bool = False) -> list[str]:
     """Create the demo data; returns lines to print. Does nothing if charters already exist."""
     if not force and session.execute(select(Charter.id).limit(1)).first():
+        if _demo_accounts_exist(session):
+            return ["the demo is already loaded", *demo_accounts()]
         return ["the database already has charters; demo not loaded (use --force to add it)"]
     users: dict[str, User] = {}
     for email, name, role, organisation, country, title in PEOPLE:
@@ -215,11 +232,9 @@ def load_demo(session: Session, *, force: bool = False) -> list[str]:
     )
     lines = [
         f"demo charter loaded: {charter.slug} ({charter.head_revision_number} revisions)",
-        f"sign in as secretariat@demo.example, lucia@demo.example, kenji@demo.example, "
-        f"marie@demo.example ... with the password {DEMO_PASSWORD}",
     ]
     try:
         lines += add_demo_ballots(session, charter, users, majority=majority, consensus=consensus)
     except Conflict as exc:  # pragma: no cover - the demo data is fixed
         lines.append(f"no demo ballot: {exc.message}")
-    return lines
+    return lines + demo_accounts()

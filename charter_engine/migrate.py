@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
@@ -21,11 +22,20 @@ def alembic_config(engine: Engine | None = None, url: str | None = None) -> Conf
     return config
 
 
-def upgrade(engine: Engine, target: str = "heads") -> None:
+def current_revisions(engine: Engine) -> tuple[str, ...]:
+    """The revisions the database is at; empty for a database without the schema."""
+    with engine.connect() as connection:
+        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+def upgrade(engine: Engine, target: str = "heads") -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Upgrade to ``target``; returns the revisions before and after (for the CLI to report)."""
+    before = current_revisions(engine)
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, target)
+    return before, current_revisions(engine)
 
 
 def downgrade(engine: Engine, target: str) -> None:

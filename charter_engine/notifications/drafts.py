@@ -48,6 +48,15 @@ class Draft:
     body: str = ""
     object_type: str | None = None
     object_id: str | None = None
+    # What it is about, for grouping (``amendment:12``); by default the object it links to.
+    topic: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.topic is None and self.object_type in TOPIC_TYPES and self.object_id:
+            self.topic = f"{self.object_type}:{self.object_id}"
+
+
+TOPIC_TYPES = ("amendment", "ballot", "charter")
 
 
 def _load(model: type[Row], session: Session, object_id: str | None) -> Row | None:
@@ -146,6 +155,11 @@ def drafts_for(session: Session, event: dict[str, Any]) -> list[Draft]:
         comment = _load(Comment, session, object_id)
         if comment is None:
             return []
+        topic = (
+            f"amendment:{comment.amendment_id}"
+            if comment.amendment_id is not None
+            else f"charter:{comment.charter_id}"
+        )
         if comment.parent_id is not None:
             parent = _load(Comment, session, str(comment.parent_id))
             if parent is not None:
@@ -157,6 +171,7 @@ def drafts_for(session: Session, event: dict[str, Any]) -> list[Draft]:
                         _excerpt(comment.body),
                         "comment",
                         object_id,
+                        topic,
                     )
                 )
         if comment.amendment_id is not None:
@@ -170,6 +185,7 @@ def drafts_for(session: Session, event: dict[str, Any]) -> list[Draft]:
                         _excerpt(comment.body),
                         "comment",
                         object_id,
+                        topic,
                     )
                 )
     elif action in ("charter.imported", "charter.editorial_change"):

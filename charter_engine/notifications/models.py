@@ -1,7 +1,9 @@
 """Notifications: the in-app inbox and per-member mail preferences.
 
 * :class:`Notification` — one row per recipient and happening, shown in the inbox. ``mailed_at`` is
-  set when it went out as an immediate mail or in a digest, so nothing is mailed twice.
+  set when it went out as an immediate mail or in a digest, so nothing is mailed twice. ``topic``
+  names what it is about (``amendment:12``, ``ballot:3``, ``charter:1``): the inbox and the
+  digest show the notifications of one topic together.
 * :class:`NotificationPreference` — a member's choice per kind: ``immediate``, ``digest`` or ``off``
   (email only; the inbox always lists everything). No row means the kind's default.
 
@@ -22,7 +24,10 @@ MODES = ("immediate", "digest", "off")
 
 class Notification(Base):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
+        Index("ix_notifications_user_topic", "user_id", "topic"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -32,6 +37,7 @@ class Notification(Base):
     # What it is about, for the link from the inbox (see charter_engine.web.links).
     object_type: Mapped[str | None] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(String(64))
+    topic: Mapped[str | None] = mapped_column(String(64))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # True when the member has to do something (vote, resolve a conflict, accept an invitation).
     needs_action: Mapped[bool] = mapped_column(default=False)

@@ -9,7 +9,10 @@ command line's, see :mod:`charter_engine.subscribers`), never in others. Rules:
 * every notification lands in the inbox; the member's preference for its *kind* decides the mail:
   ``immediate`` (queued in the outbox now), ``digest`` (in the next daily digest) or ``off``;
 * the default is ``immediate`` for kinds that need the member's action (a conflict to resolve, a
-  ballot to vote in) and ``digest`` for the rest.
+  ballot to vote in) and ``digest`` for the rest;
+* each notification has a *topic* (the amendment, ballot or charter it is about): the inbox shows
+  one entry per topic with its newest notification and the earlier ones under it, and a digest
+  lists each topic once (:func:`inbox_groups`, :func:`mark_topic_read`).
 
 Invitations and password resets are mailed directly by their operations (they carry a link, and a
 person without a password has no inbox yet).
@@ -18,12 +21,12 @@ person without a password has no inbox yet).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import String, case, cast, func, insert, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from charter_engine.accounts.models import User
@@ -142,6 +145,7 @@ def deliver_drafts(session: Session, drafts: Sequence[tuple[Draft, int | None]])
                     "body": draft.body,
                     "object_type": draft.object_type,
                     "object_id": draft.object_id,
+                    "topic": draft.topic,
                     "actor_id": actor_id,
                     "needs_action": kind.needs_action,
                     "created_at": now,
@@ -184,12 +188,24 @@ def _link(row: Notification) -> str:
     return f"{BASE_URL_MARK}/notifications/{row.id}"
 
 
+def _by_topic(rows: Sequence[Notification]) -> list[list[Notification]]:
+    """The rows grouped by topic (a row without one stands alone), newest first in each group,
+    groups in the order of their newest row."""
+    groups: dict[object, list[Notification]] = {}
+    for row in sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True):
+        groups.setdefault(row.topic or ("row", row.id), []).append(row)
+    return list(groups.values())
+
+
 def _mail_body(user: User, rows: Sequence[Notification]) -> str:
     lines = [f"Hello {user.name},", ""]
-    for row in rows:
+    for group in _by_topic(rows):
+        row = group[0]
         lines.append(f"* {row.title}")
         if row.body:
             lines.append(f"  {row.body}")
+        for earlier in group[1:]:
+            lines.append(f"  - earlier: {earlier.title}")
         lines.append(f"  {_link(row)}")
         lines.append("")
     lines.append(f"Choose what we mail you: {BASE_URL_MARK}/notifications/preferences")
@@ -282,11 +298,96 @@ def unread_count(session: Session, user: User) -> int:
     )
 
 
-def inbox_query(user: User, *, unread_only: bool = False) -> Any:
-    stmt = select(Notification).where(Notification.user_id == user.id)
+@dataclass(frozen=True)
+class InboxGroup:
+    """The notifications of one topic (or one on its own), newest first."""
+
+    items: Sequence[Notification]
+    count: int
+    unread: int
+
+    @property
+    def latest(self) -> Notification:
+        return self.items[0]
+
+    def needs_you(self, still_needed: Container[tuple[str | None, str | None]]) -> bool:
+        """Whether one of its notifications asks for something that still waits for the member
+        (``still_needed``: the (object type, object id) of what does)."""
+        return any(
+            n.needs_action and (n.object_type, n.object_id) in still_needed for n in self.items
+        )
+
+
+# Earlier notifications of a topic listed under its newest one (the rest are counted).
+GROUP_SHOWN = 20
+
+
+def _group_key() -> Any:
+    return func.coalesce(Notification.topic, literal("n:") + cast(Notification.id, String))
+
+
+def inbox_groups(
+    session: Session, user: User, *, unread_only: bool = False, offset: int = 0, limit: int = 30
+) -> tuple[list[InboxGroup], int]:
+    """One page of the inbox as groups (one per amendment, ballot or charter), newest group
+    first, and how many groups there are in all."""
+    key = _group_key().label("key")
+    where = [Notification.user_id == user.id]
     if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    return stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+        where.append(Notification.read_at.is_(None))
+    summary = (
+        select(
+            key,
+            func.max(Notification.created_at).label("latest"),
+            func.max(Notification.id).label("last_id"),
+            func.count().label("rows"),
+            func.sum(case((Notification.read_at.is_(None), 1), else_=0)).label("unread"),
+        )
+        .where(*where)
+        .group_by(key)
+    )
+    total = int(session.execute(select(func.count()).select_from(summary.subquery())).scalar_one())
+    page = session.execute(
+        summary.order_by(func.max(Notification.created_at).desc(), func.max(Notification.id).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    if not page:
+        return [], total
+    keys = [row.key for row in page]
+    rows = session.execute(
+        select(Notification, _group_key())
+        .where(*where, _group_key().in_(keys))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    ).all()
+    items: dict[str, list[Notification]] = {k: [] for k in keys}
+    for notification, group in rows:
+        if len(items[group]) < GROUP_SHOWN:
+            items[group].append(notification)
+    groups = [
+        InboxGroup(items[row.key], int(row.rows), int(row.unread or 0))
+        for row in page
+        if items[row.key]
+    ]
+    return groups, total
+
+
+def mark_topic_read(session: Session, row: Notification, *, now: datetime | None = None) -> int:
+    """Mark the notification and every other unread one of its topic as read."""
+    if row.topic is None:
+        mark_read(session, row, now=now)
+        return 1
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == row.user_id,
+            Notification.topic == row.topic,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now or utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def get_notification(session: Session, notification_id: int, user: User) -> Notification:

@@ -42,6 +42,7 @@ from .render import (
     render_diff_html,
     render_source,
     sanitise,
+    separate_changes,
     thawed_references,
 )
 
@@ -222,6 +223,7 @@ def _render_marked(
     html = _MARK_OR_SPAN.sub(element, html)
     # A mark that opened in one element and closed in another (a change across a link's edge)
     # would be repaired by the sanitiser into something else: show the source instead.
+    html = separate_changes(html)
     return (shown_kind, sanitise(html), plain) if _well_nested(html) else None
 
 

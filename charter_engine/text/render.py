@@ -47,6 +47,11 @@ RST = "rst"
 
 DEL_OPEN = '<del class="diff-del">'
 INS_OPEN = '<ins class="diff-ins">'
+# Between a deletion and an insertion that touch ("simple" → "absolute"): without it the two
+# read as one word ("simpleabsolute"), on screen and to a screen reader.
+CHANGE_SEPARATOR = '<span class="diff-sep"> </span>'
+# (Marks of whitespace changes, "¶" and "·", are symbols and stay together.)
+_TOUCHING_CHANGES = re.compile(f"(</del>)({re.escape(INS_OPEN)})|(</ins>)({re.escape(DEL_OPEN)})")
 
 _BLOCK_TAGS = {"p", "br", "hr", "pre", "blockquote", "ul", "ol", "li"}
 _INLINE_TAGS = {"em", "strong", "code", "a", "del", "s", "ins", "span"}
@@ -118,6 +123,12 @@ def _parser() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     setattr(md, "validateLink", _link_allowed)  # noqa: B010 - markdown-it's documented hook
     return md
+
+
+def separate_changes(html: str) -> str:
+    return _TOUCHING_CHANGES.sub(
+        lambda m: (m.group(1) or m.group(3)) + CHANGE_SEPARATOR + (m.group(2) or m.group(4)), html
+    )
 
 
 def sanitise(html: str) -> str:
@@ -308,20 +319,26 @@ def render_text(text: str, fmt: str, *, kind: str = PARAGRAPH, level: int = 0) -
 def render_diff_html(pieces: Iterable[tuple[int, str]]) -> str:
     """Escaped HTML of diff pieces: deletions in ``<del>``, insertions in ``<ins>``.
 
-    Newlines are kept as they are, for a ``white-space: pre-wrap`` container.
+    Newlines are kept as they are, for a ``white-space: pre-wrap`` container. A deletion and an
+    insertion that touch without whitespace between them get :data:`CHANGE_SEPARATOR`.
     """
     out: list[str] = []
+    previous: tuple[int, str] = (EQUAL, "")
     for op, text in pieces:
         if not text:
             continue
         if op == EQUAL:
             out.append(escape(text))
-        elif op == DELETE:
-            out.append(f"{DEL_OPEN}{escape(text)}</del>")
-        elif op == INSERT:
-            out.append(f"{INS_OPEN}{escape(text)}</ins>")
+        elif op in (DELETE, INSERT):
+            before_op, before = previous
+            touching = {before_op, op} == {DELETE, INSERT}
+            if touching and not before[-1].isspace() and not text[0].isspace():
+                out.append(CHANGE_SEPARATOR)
+            opener, closer = (DEL_OPEN, "</del>") if op == DELETE else (INS_OPEN, "</ins>")
+            out.append(f"{opener}{escape(text)}{closer}")
         else:
             raise ValueError(f"unknown diff operation {op!r}")
+        previous = (op, text)
     return "".join(out)
 
 

@@ -15,9 +15,10 @@ from charter_engine.notifications.models import Notification
 from charter_engine.notifications.operations import (
     KINDS,
     get_notification,
-    inbox_query,
+    inbox_groups,
     mark_all_read,
     mark_read,
+    mark_topic_read,
     mark_unread,
     preferences,
     set_preferences,
@@ -25,7 +26,7 @@ from charter_engine.notifications.operations import (
 )
 from charter_engine.web.forms import Form, choices
 from charter_engine.web.links import object_url
-from charter_engine.web.pagination import paginate
+from charter_engine.web.pagination import Page, page_number
 from charter_engine.web.security import current_account, require_user, safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -51,9 +52,12 @@ def inbox() -> ResponseReturnValue:
     user = require_user()
     ensure_can(user, "notifications:read")
     unread_only = request.args.get("show") == "unread"
-    page = paginate(
-        db(), inbox_query(user, unread_only=unread_only), page=request.args.get("page"), per_page=30
+    # One entry per amendment, ballot or charter: a busy day is a few lines, not dozens.
+    number, per_page = page_number(request.args.get("page")), 30
+    groups, total = inbox_groups(
+        db(), user, unread_only=unread_only, offset=(number - 1) * per_page, limit=per_page
     )
+    page = Page(items=groups, page=number, per_page=per_page, total=total)
     return render_template(
         "notifications/inbox.html",
         page=page,
@@ -93,6 +97,8 @@ def read(notification_id: int) -> ResponseReturnValue:
     row = get_notification(db(), notification_id, user)
     if request.form.get("unread"):
         mark_unread(db(), row)
+    elif request.form.get("group"):
+        mark_topic_read(db(), row)
     else:
         mark_read(db(), row)
     db().commit()

@@ -91,8 +91,10 @@ def test_directory_map_profile_and_inbox_as_secretariat(page: Any, world: Simple
     assert main_nav.get_by_role("link", name="Directory").get_attribute("aria-current") == "page"
     check_accessibility(page)
     save_screenshot(page, "directory-map")
-    page.get_by_role("link", name="France: 1 member").first.click()
-    assert "country=FR" in page.url
+    # France's outline takes in French Guiana: its middle is sea, so follow it with the keyboard.
+    page.get_by_role("link", name="France: 1 member").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "country=FR" in url)
 
     page.get_by_role("link", name="Mia Member").click()
     assert page.get_by_role("link", name=world.member.email).is_visible()

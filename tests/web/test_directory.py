@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.operations import create_user
-from charter_engine.web.country_map import layout, render_map
+from charter_engine.web.country_map import SHAPES_FILE, equal_earth, render_map, shapes
 from tests.web.support import post
 
 
@@ -124,9 +124,25 @@ def test_map_counts_members_per_country_and_lists_them(
     )  # nothing from outside
 
 
-def test_map_layout_gives_every_country_its_own_square() -> None:
-    tiles = layout()
-    assert len({(t.col, t.row) for t in tiles}) == len(tiles)
-    svg = str(render_map({"FR": 3, "KE": 12}))
-    assert "tile-2" in svg and "tile-4" in svg
-    assert 'aria-label="Kenya: 12 members"' in svg
+def test_the_map_draws_natural_earth_countries_shaded_by_members() -> None:
+    drawn = shapes()
+    # Every country of the 1:110m shapes but Antarctica, each with a closed outline.
+    assert len(drawn) == 174 and "AQ" not in drawn
+    assert all(path.startswith("M") and path.endswith("z") for path in drawn.values())
+    assert {"FR", "KE", "BR", "JP", "CA", "XK"} <= set(drawn)
+    svg = str(render_map({"FR": 3, "KE": 12, "SG": 1}))
+    assert "land-2" in svg and "land-4" in svg
+    assert 'aria-label="Kenya: 12 members"' in svg and 'aria-label="France: 3 members"' in svg
+    # Singapore is too small for the 1:110m shapes: a dot marks it.
+    assert 'aria-label="Singapore: 1 member"' in svg and "<circle" in svg
+    # The shipped file stays small, and its licence travels with it.
+    assert SHAPES_FILE.stat().st_size < 200_000
+    assert "public domain" in (SHAPES_FILE.parent / "LICENSE.txt").read_text(encoding="utf-8")
+
+
+def test_equal_earth_projection_keeps_its_known_extent() -> None:
+    assert equal_earth(0, 0) == (0.0, 0.0)
+    x, _ = equal_earth(180, 0)
+    assert round(x, 4) == 2.7066  # Equal Earth's half-width at the equator
+    left, north = equal_earth(-10, 60)
+    assert left < 0 < north

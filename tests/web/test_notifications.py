@@ -289,3 +289,54 @@ def test_proxies_tell_the_agent_and_a_deleted_ballot_tells_both_sides(
     _deliver(app)
     subjects = [m["Subject"] for m in smtp.to(world.other_member.email)]
     assert any("gave you their vote" in s for s in subjects)
+
+
+def test_the_inbox_and_the_digest_group_notifications_per_amendment(
+    app: Any, world: SimpleNamespace, session: Session, create_charter: Any, smtp: Any
+) -> None:
+    from charter_engine.amendments.backers import add_backer
+
+    charter = create_charter(DOC)
+    clause_id = current_entries(session, charter)[0][0]
+    amendment = propose_amendment(
+        session,
+        charter,
+        actor=world.member,
+        title="Clarify",
+        submit=True,
+        changes=[{"kind": "replace", "clause_id": clause_id, "text": "# Charter of all\n\n"}],
+    )
+    session.commit()
+    for body in ("Why?", "And how?", "Who decides?"):
+        create_comment(session, charter, actor=world.other_member, body=body, amendment=amendment)
+        session.commit()
+    add_backer(session, amendment, actor=world.other_member, kind="cosponsor")
+    session.commit()
+    rows = _rows(session, world.member)
+    about = [n for n in rows if n.topic == f"amendment:{amendment.id}"]
+    # Besides: the new charter (a topic of its own) and the world's one notification without one.
+    assert len(about) == 4 and len(rows) == 6
+
+    # The digest lists the amendment's news as one item, its earlier news under it.
+    assert send_digest(session, utcnow()) >= 1
+    session.commit()
+    _deliver(app)
+    [digest] = smtp.to(world.member.email)
+    body = digest.get_content()
+    assert body.count("* Amendment #1: Clarify got support") == 1
+    assert body.count("  - earlier: New comment on Amendment #1: Clarify") == 3
+    assert "* New charter to draft" in body
+
+    member = app.test_client()
+    login(member, world.member)
+    inbox = member.get("/notifications/").get_data(as_text=True)
+    assert inbox.count('class="inbox-item') == 3
+    assert "4 updates, 4 unread" in inbox and "Earlier about this (3)" in inbox
+    assert "Amendment #1: Clarify got support" in inbox.split("Earlier about this")[0]
+
+    # "Mark all 4 as read" marks the amendment's notifications, not the others.
+    latest = max(about, key=lambda n: (n.created_at, n.id))
+    assert "Mark all 4 as read" in inbox
+    post(member, f"/notifications/{latest.id}/read", {"group": "1"})
+    unread = [n for n in _rows(session, world.member) if n.read_at is None]
+    assert sorted(str(n.topic) for n in unread) == ["None", f"charter:{charter.id}"]

@@ -91,7 +91,7 @@ def test_the_compare_page_shows_a_rendered_redline(
     ) in page
     assert (
         '<li>(b) confirmed by the <del class="diff-del">secretariat</del>'
-        '<ins class="diff-ins">members</ins>.</li>'
+        '<span class="diff-sep"> </span><ins class="diff-ins">members</ins>.</li>'
     ) in page
     assert "§ 2.b" in page
     # The changelog of the revisions compared.
@@ -172,7 +172,7 @@ def test_an_amendment_shows_its_changes_rendered(
     page = _page(client_as("member"), f"/charters/{charter.slug}/amendments/1")
     assert (
         '<li>(b) confirmed by the <del class="diff-del">secretariat</del>'
-        '<ins class="diff-ins">members</ins>.</li>'
+        '<span class="diff-sep"> </span><ins class="diff-ins">members</ins>.</li>'
     ) in page
     changed = _page(client_as("member"), f"/charters/{charter.slug}/amendments/1?view=changed")
     assert "<li>(b) confirmed by the members.</li>" in changed

@@ -69,7 +69,8 @@ def test_the_redline_of_two_revisions(session: Session, secretariat: Any) -> Non
         (
             "changed",
             "Article 1 ¶1",
-            '<p>The Core Group drafts\n<del class="diff-del">a</del><ins class="diff-ins">one</ins>'
+            '<p>The Core Group drafts\n<del class="diff-del">a</del>'
+            '<span class="diff-sep"> </span><ins class="diff-ins">one</ins>'
             " shared charter.</p>\n",
         ),
         (

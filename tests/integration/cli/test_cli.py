@@ -88,7 +88,7 @@ def test_demo_then_audit_verify_then_tamper(cli, database_url: str) -> None:  # 
     result = cli("demo")
     assert result.exit_code == 0, result.output
     assert "demo charter loaded" in result.output
-    assert "already has charters" in cli("demo").output
+    assert "the demo is already loaded" in cli("demo").output
     verified = cli("audit", "verify")
     assert verified.exit_code == 0 and "audit chain intact" in verified.output
     engine = make_engine(database_url)

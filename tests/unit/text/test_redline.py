@@ -61,10 +61,12 @@ def test_rendered_entries_show_structure_and_changes() -> None:
     rendered = [block for _entry, block in render_entries(redline(old, new), "markdown")]
     assert rendered[0].kind == "heading"
     assert rendered[0].html == (
-        '<del class="diff-del">Members</del><ins class="diff-ins">Our members</ins>'
+        '<del class="diff-del">Members</del>'
+        '<span class="diff-sep"> </span><ins class="diff-ins">Our members</ins>'
     )
     assert rendered[1].html == (
-        '<p>The <del class="diff-del">council</del><ins class="diff-ins">board</ins>\nmeets.</p>\n'
+        '<p>The <del class="diff-del">council</del>'
+        '<span class="diff-sep"> </span><ins class="diff-ins">board</ins>\nmeets.</p>\n'
     )
     old_view = [b.html for _e, b in render_entries(redline(old, new), "markdown", view="old")]
     assert "<ins" not in "".join(old_view) and "council" in old_view[1]
@@ -88,7 +90,10 @@ def test_a_change_inside_a_link_target_shows_the_source() -> None:
     )
     assert block.kind == "verbatim"
     assert block.html.startswith('<pre class="redline-source">')
-    assert '<del class="diff-del">one</del><ins class="diff-ins">two</ins>' in block.html
+    assert (
+        '<del class="diff-del">one</del>'
+        '<span class="diff-sep"> </span><ins class="diff-ins">two</ins>' in block.html
+    )
 
 
 def test_list_items_keep_their_markers_out_of_the_marks() -> None:
