@@ -4,8 +4,8 @@ Adds ``notifications.topic`` (``amendment:<id>``, ``ballot:<id>``, ``charter:<id
 per member and topic, and fills it in for the notifications already there: from the object they
 link to, and for comments from the amendment or charter the comment is on.
 
-Revision ID: 0016_notification_topics
-Revises: 0015_directory_search_keys
+Revision ID: 0019_notification_topics
+Revises: 0018_directory_search_keys
 Create Date: 2026-12-06 05:00:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0016_notification_topics'
-down_revision = '0015_directory_search_keys'
+revision = '0019_notification_topics'
+down_revision = '0018_directory_search_keys'
 branch_labels = None
 depends_on = None
 
