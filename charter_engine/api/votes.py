@@ -9,8 +9,6 @@ its opening time has come, opens it and is tried once more.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any, Literal
 
 from flask import Response, jsonify
@@ -25,7 +23,7 @@ from charter_engine.context import db
 from charter_engine.db import utcnow
 from charter_engine.voting import casting, closing, records, views
 from charter_engine.voting import queries as q
-from charter_engine.voting.rules import fraction_text, json_number
+from charter_engine.voting.rules import json_number
 
 # A number of votes or a weight: a whole number, or an exact fraction "p/q".
 WeightOut = int | float | str
@@ -123,22 +121,6 @@ class ReceiptFound(Answer):
     receipt_hash: str
     choice: str | None
     ranking: dict[str, int] | None
-
-
-# --------------------------------------------------------------------------------------------
-# helpers
-
-
-def _ranking_text(ranking: dict[str, int] | None) -> str:
-    if not ranking:
-        return ""
-    return ";".join(f"{k}={v}" for k, v in sorted(ranking.items(), key=lambda kv: (kv[1], kv[0])))
-
-
-def _cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,38 +261,9 @@ def roll_call(ballot_id: int) -> ResponseReturnValue:
 def roll_call_csv(ballot_id: int) -> ResponseReturnValue:
     """The roll call as CSV"""
     ballot = settled_ballot(ballot_id)
-    rows = records.roll_call(db(), ballot)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [
-            "voter_id",
-            "name",
-            "organisation",
-            "weight",
-            "voted",
-            "choice",
-            "ranking",
-            "cast_by_proxy",
-            "cast_at",
-        ]
-    )
-    for r in rows:
-        writer.writerow(
-            [
-                r.voter_id,
-                _cell(r.name),
-                _cell(r.organisation),
-                fraction_text(r.weight),
-                "yes" if r.voted else "no",
-                r.choice or "",
-                _ranking_text(r.ranking),
-                _cell(r.cast_by_name) if r.cast_by_id not in (None, r.voter_id) else "",
-                iso_time(r.cast_at) or "",
-            ]
-        )
+    body = records.roll_call_csv(records.roll_call(db(), ballot))
     return Response(
-        out.getvalue(),
+        body,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="ballot-{ballot.id}-roll-call.csv"'},
     )
