@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from charter_engine.accounts.models import User
 from charter_engine.amendments.models import Amendment, AmendmentBacker, AmendmentChange
 from charter_engine.amendments.workflow import PENDING_STATES, STATES
-from charter_engine.charters.models import Charter, ClauseVersion
+from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
 from charter_engine.charters.queries import versions_by_id
 from charter_engine.db import rows_by_id
 from charter_engine.errors import NotFound
@@ -288,3 +288,38 @@ def applies_unchanged(amendment: Amendment, shown: Mapping[int, int]) -> bool:
         if change.after_clause_id is not None and change.after_clause_id not in shown:
             return False
     return True
+
+
+def applies_through(session: Session, amendment: Amendment) -> int | None:
+    """The newest revision number whose text ``amendment`` applies to exactly as written: its base,
+    or a later revision that left every clause it touches alone (a merge elsewhere does not rebase
+    it). ``None`` for an amendment with no base. Two queries."""
+    base = session.get(Revision, amendment.base_revision_id) if amendment.base_revision_id else None
+    if base is None:
+        return None
+    touched = {c.clause_id for c in amendment.changes if c.clause_id is not None}
+    touched |= {c.after_clause_id for c in amendment.changes if c.after_clause_id is not None}
+    later = session.execute(
+        select(Revision.id, Revision.number)
+        .where(Revision.charter_id == base.charter_id, Revision.number > base.number)
+        .order_by(Revision.number)
+    ).all()
+    shown: dict[int, dict[int, int]] = {revision_id: {} for revision_id, _ in later}
+    if later and touched:
+        for revision_id, clause_id, version_id in session.execute(
+            select(
+                RevisionClause.revision_id,
+                RevisionClause.clause_id,
+                RevisionClause.clause_version_id,
+            ).where(
+                RevisionClause.revision_id.in_(list(shown)),
+                RevisionClause.clause_id.in_(touched),
+            )
+        ):
+            shown[revision_id][clause_id] = version_id
+    through = base.number
+    for revision_id, number in later:
+        if not applies_unchanged(amendment, shown[revision_id]):
+            break
+        through = number
+    return through

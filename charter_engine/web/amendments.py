@@ -30,6 +30,7 @@ from charter_engine.amendments.queries import (
     amendment_by_number,
     amendment_conflicts,
     amendment_list_query,
+    applies_through,
     applies_unchanged,
     backer_of,
     change_texts,
@@ -311,6 +312,7 @@ def show(slug: str, number: int) -> ResponseReturnValue:
         subs=subs,
         parent=parent,
         base_number=base_numbers.get(amendment.base_revision_id),
+        applies_through=applies_through(session, amendment),
         # Written against an older revision whose changes since left its clauses alone.
         applies_to_head=amendment.state in PENDING_STATES
         and applies_unchanged(amendment, {rc.clause_id: rc.clause_version_id for rc in rows}),
