@@ -180,7 +180,7 @@ def test_two_servers_behave_as_one(
     )
     assert comment.status == 201, comment.text
     inbox = ann.get("/notifications/", port=b)
-    assert "New comment on Amendment 2" in inbox.text and "I support this wording." in inbox.text
+    assert "New comment on Amendment #2" in inbox.text and "I support this wording." in inbox.text
     # The merge made through both servers told her too.
     assert "needs a rebase" in inbox.text
     assert ann.post_form("/logout", {}, port=b).status == 302
