@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from charter_engine.amendments.operations import propose_amendment
 from charter_engine.charters.models import Charter
 from charter_engine.charters.operations import import_charter
 from charter_engine.charters.queries import current_entries
+from charter_engine.db import make_engine, make_session_factory
 from charter_engine.errors import NotFound
 from charter_engine.publication.provenance import changelog, clause_provenance, revision_blame
 from charter_engine.voting.casting import cast_vote
@@ -168,3 +171,68 @@ def test_blame_and_provenance_name_who_wrote_what(
     assert body["origins"]["2"]["amendment"]["ballot"]["tally"]["yes"] == 3
     with pytest.raises(NotFound):
         clause_provenance(session, charter, 10**6)
+
+
+def test_a_charter_blamed_before_a_merge_is_blamed_again_after_it(
+    session: Session, secretariat: Any
+) -> None:
+    """Blame is kept per revision once worked out: a new revision is a new blame."""
+    charter = import_charter(session, title="Kept", text=DOC, actor=secretariat)
+    decisions = _clause(session, charter, "Decisions")
+    first = clause_provenance(session, charter, decisions)
+    assert first.blame is not None and {p.origin for p in first.blame.passages} == {1}
+    editorial_change(
+        session,
+        charter,
+        clause_id=decisions,
+        text="Decisions are taken by consensus.\n\n",
+        reason="Consensus",
+        actor=secretariat,
+    )
+    session.commit()
+    after = clause_provenance(session, charter, decisions)
+    assert after.blame is not None
+    assert [(p.text, p.origin) for p in after.blame.passages] == [
+        ("Decisions are taken by ", 1),
+        ("consensus", 2),
+        (".\n\n", 1),
+    ]
+    assert [o.revision for o in after.shaped_by] == [1, 2]
+    # The revision asked for before is still blamed as it stood.
+    assert clause_provenance(session, charter, decisions, 1).blame == first.blame
+
+
+def test_a_copy_of_the_database_changed_otherwise_keeps_its_own_blame(
+    tmp_path: Path, database_url: str, secretariat: Any, session: Session
+) -> None:
+    """Revision 2 of the same charter, made in two copies of one database, is two histories."""
+    if not database_url.startswith("sqlite:///"):
+        pytest.skip("the copy of the database is made by copying its SQLite file")
+    charter = import_charter(session, title="One", text=DOC, actor=secretariat)
+    session.commit()
+    copy = tmp_path / "copy.sqlite3"
+    shutil.copyfile(database_url.removeprefix("sqlite:///"), copy)
+
+    def decide_by(word: str, session: Session) -> list[tuple[str, Any]]:
+        here = session.get(Charter, charter.id)
+        assert here is not None
+        decisions = _clause(session, here, "Decisions")
+        editorial_change(
+            session,
+            here,
+            clause_id=decisions,
+            text=f"Decisions are taken by {word}.\n\n",
+            reason=word,
+            actor=session.merge(secretariat),
+        )
+        session.commit()
+        blame = revision_blame(session, here).clause(decisions)
+        return [(p.text, p.origin) for p in blame.passages]
+
+    engine = make_engine(f"sqlite:///{copy}")
+    try:
+        with make_session_factory(engine)() as other:
+            assert decide_by("unanimity", other)[1] == ("unanimity", 2)
+    finally:
+        engine.dispose()
+    assert decide_by("consensus", session)[1] == ("consensus", 2)
