@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.operations import create_user
@@ -101,6 +102,14 @@ def _charter_business(session: Session, world: SimpleNamespace, n: int) -> str:
     return charter.slug
 
 
+def _first_rule(session: Session, slug: str) -> int:
+    from charter_engine.charters.models import Charter
+    from charter_engine.charters.queries import current_entries
+
+    charter = session.scalars(select(Charter).where(Charter.slug == slug)).one()
+    return next(cid for cid, v in current_entries(session, charter) if v.text[0] == "R")
+
+
 def test_main_pages_need_the_same_statements_for_3_and_30_amendments_ballots_and_members(
     app: Any, world: SimpleNamespace, session: Session, query_counter: Any
 ) -> None:
@@ -113,6 +122,7 @@ def test_main_pages_need_the_same_statements_for_3_and_30_amendments_ballots_and
         "/ballots/",
         "/charters/{slug}/ballots",
         "/notifications/",
+        "/charters/{slug}/clauses/{clause}",
     ]
     client = app.test_client()
     login(client, world.secretariat)
@@ -120,8 +130,9 @@ def test_main_pages_need_the_same_statements_for_3_and_30_amendments_ballots_and
     for n in (3, 30):
         _grow(session, world, 1000 + n, n)
         slug = _charter_business(session, world, n)
+        clause = _first_rule(session, slug)
         for page in pages:
-            url = page.format(slug=slug)
+            url = page.format(slug=slug, clause=clause)
             assert client.get(url).status_code == 200, url
             with query_counter() as queries:
                 assert client.get(url).status_code == 200, url
