@@ -150,6 +150,20 @@ def _script_head() -> str:
     return ",".join(sorted(ScriptDirectory.from_config(migrate.alembic_config()).get_heads()))
 
 
+def analyze(url: str) -> None:
+    """Gather the planner's statistics, as autovacuum does on a production server (the one on
+    these machines runs with autovacuum off, and a freshly built database has none: PostgreSQL
+    then guesses a few dozen rows per table and picks nested loops over thousands)."""
+    from sqlalchemy import text
+
+    from charter_engine.db import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
 def cached(url: str, spec: Spec) -> bool:
     """Whether ``url`` holds a complete dataset of this recipe and spec on the current schema."""
     from sqlalchemy import text
@@ -584,6 +598,7 @@ def pages(args: argparse.Namespace) -> None:
             print(f"building the {name} dataset in {urls[name]} ...", flush=True)
             seconds = build(urls[name], spec, log=lambda m: print(m, flush=True))
             print(f"  built in {seconds:.0f} s", flush=True)
+        analyze(urls[name])
     facts = {name: dataset_facts(url) for name, url in urls.items()}
     for name, f in facts.items():
         print(
@@ -704,6 +719,7 @@ def merge_rounds(url: str) -> dict[str, list[tuple[float, int]]]:
         def tally(*_args: Any) -> None:
             count[0] += 1
 
+        analyze(url)
         event.listen(engine, "before_cursor_execute", tally)
         results: dict[str, list[tuple[float, int]]] = {"alone": [], "crowded": []}
         for r in range(ROUNDS):

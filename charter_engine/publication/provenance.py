@@ -228,8 +228,6 @@ def _ballot_tally(ballot: Ballot) -> tuple[int | None, dict[str, Any]]:
 
 def _ballots_of(session: Session, amendment_ids: set[int]) -> dict[int, BallotSummary]:
     """The last closed ballot on each amendment (amendment and ranked ballots)."""
-    if not amendment_ids:
-        return {}
     rows = session.execute(
         select(BallotOption.amendment_id, Ballot)
         .join(Ballot, Ballot.id == BallotOption.ballot_id)
@@ -248,32 +246,28 @@ def _ballots_of(session: Session, amendment_ids: set[int]) -> dict[int, BallotSu
 
 
 def origins_of(session: Session, revisions: Iterable[Revision]) -> dict[int, Origin]:
-    """The origin of each revision, by number (four queries)."""
+    """The origin of each revision, by number (four queries, whatever the revisions)."""
     revisions = list(revisions)
     amendment_ids = {r.amendment_id for r in revisions if r.amendment_id is not None}
     amendments = {
         a.id: a for a in session.scalars(select(Amendment).where(Amendment.id.in_(amendment_ids)))
     }
     cosponsors: dict[int, list[int]] = {}
-    if amendment_ids:
-        for amendment_id, user_id in session.execute(
-            select(AmendmentBacker.amendment_id, AmendmentBacker.user_id)
-            .where(
-                AmendmentBacker.amendment_id.in_(amendment_ids),
-                AmendmentBacker.kind == "cosponsor",
-            )
-            .order_by(AmendmentBacker.created_at, AmendmentBacker.id)
-        ):
-            cosponsors.setdefault(amendment_id, []).append(user_id)
+    for amendment_id, user_id in session.execute(
+        select(AmendmentBacker.amendment_id, AmendmentBacker.user_id)
+        .where(
+            AmendmentBacker.amendment_id.in_(amendment_ids),
+            AmendmentBacker.kind == "cosponsor",
+        )
+        .order_by(AmendmentBacker.created_at, AmendmentBacker.id)
+    ):
+        cosponsors.setdefault(amendment_id, []).append(user_id)
     user_ids = {r.actor_id for r in revisions if r.actor_id is not None}
     user_ids |= {a.author_id for a in amendments.values()}
     user_ids |= {u for ids in cosponsors.values() for u in ids}
-    names: dict[int, str] = {}
-    if user_ids:
-        for user_id, name in session.execute(
-            select(User.id, User.name).where(User.id.in_(user_ids))
-        ):
-            names[user_id] = name
+    names: dict[int, str] = dict(
+        session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()
+    )
     ballots = _ballots_of(session, amendment_ids)
     out: dict[int, Origin] = {}
     for revision in revisions:
