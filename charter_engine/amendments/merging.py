@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session, selectinload
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.changes import ChangeError, ChangeSpec, apply_changes
 from charter_engine.amendments.models import Amendment, AmendmentChange
-from charter_engine.amendments.queries import fingerprint, get_amendment, touched_clause_ids
-from charter_engine.amendments.transitions import ensure_version, set_state
+from charter_engine.amendments.queries import get_amendment, touched_clause_ids
+from charter_engine.amendments.transitions import ensure_version, record_text_event, set_state
 from charter_engine.amendments.workflow import EDITABLE_STATES, next_state, permission_for
 from charter_engine.audit.operations import record
 from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
@@ -463,10 +463,10 @@ def _merge_into_parent(
         extra={"into": parent.id, "editorial": editorial},
     )
     session.flush()
-    record(
+    record_text_event(
         session,
         "amendment.sub_amendment_merged",
         parent,
         actor=actor,
-        payload={"sub_amendment": sub.id, "fingerprint": fingerprint(parent)},
+        payload={"sub_amendment": sub.id},
     )

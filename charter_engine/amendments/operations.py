@@ -18,14 +18,14 @@ from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.changes import ChangeError, ChangeSpec, apply_changes, derive_changes
 from charter_engine.amendments.merging import head_versions, rebase_one
 from charter_engine.amendments.models import Amendment, AmendmentChange
-from charter_engine.amendments.queries import fingerprint, get_amendment
+from charter_engine.amendments.queries import get_amendment
 from charter_engine.amendments.transitions import (
     ensure_version,
+    record_text_event,
     set_state,
     transition_amendment,
 )
 from charter_engine.amendments.workflow import EDITABLE_STATES, next_state
-from charter_engine.audit.operations import record
 from charter_engine.charters.models import Charter, Revision, RevisionClause
 from charter_engine.charters.operations import parser_format, validate_document_text
 from charter_engine.charters.queries import (
@@ -204,20 +204,15 @@ def propose_amendment(
     specs = _specs_from_input(
         base_rows, changes=changes, text=text, fmt=parser_format(charter.source_format)
     )
-    rows = _build_changes(specs, base_rows)
-    amendment = Amendment(
-        charter_id=charter.id,
-        number=charter.next_amendment_number,
+    amendment = add_draft(
+        session,
+        charter,
+        actor=actor,
         title=title_s,
         rationale=rationale_s,
-        author_id=actor.id,
-        state="draft",
         base_revision_id=base.id,
-        changes=rows,
+        changes=_build_changes(specs, base_rows),
     )
-    charter.next_amendment_number += 1
-    session.add(amendment)
-    session.flush()
     if base.number != charter.head_revision_number:
         head = get_revision(session, charter)
         conflicts = rebase_one(
@@ -233,21 +228,73 @@ def propose_amendment(
                 f"changes made since. Revision {head.number} is current.",
                 details={"conflicts": conflicts, "head_revision": head.number},
             )
-    record(
+    record_proposal(
+        session,
+        amendment,
+        actor=actor,
+        context={"charter": charter.slug, "base_revision": base.number},
+    )
+    if submit:
+        transition_amendment(session, amendment, "submit", actor=actor)
+    return amendment
+
+
+def add_draft(
+    session: Session,
+    charter: Charter,
+    *,
+    actor: User,
+    title: str,
+    rationale: str,
+    base_revision_id: int,
+    changes: list[AmendmentChange],
+    parent_id: int | None = None,
+) -> Amendment:
+    """Insert a draft amendment under the next number of ``charter`` (locked for update)."""
+    amendment = Amendment(
+        charter_id=charter.id,
+        number=charter.next_amendment_number,
+        title=title,
+        rationale=rationale,
+        author_id=actor.id,
+        state="draft",
+        base_revision_id=base_revision_id,
+        parent_id=parent_id,
+        changes=changes,
+    )
+    charter.next_amendment_number += 1
+    session.add(amendment)
+    session.flush()
+    return amendment
+
+
+def record_proposal(
+    session: Session, amendment: Amendment, *, actor: User, context: dict[str, Any]
+) -> None:
+    """Record ``amendment.proposed``: its number and title, where it stands (``context``) and the
+    fingerprint of what it proposes."""
+    record_text_event(
         session,
         "amendment.proposed",
         amendment,
         actor=actor,
-        payload={
-            "charter": charter.slug,
-            "number": amendment.number,
-            "title": title_s,
-            "base_revision": base.number,
-            "fingerprint": fingerprint(amendment),
-        },
+        payload={"number": amendment.number, "title": amendment.title, **context},
     )
-    if submit:
-        transition_amendment(session, amendment, "submit", actor=actor)
+
+
+def _locked_as_seen(
+    session: Session,
+    amendment: Amendment,
+    permission: str,
+    *,
+    actor: User,
+    expected_version: int | None,
+) -> Amendment:
+    """The amendment's row, locked, once ``actor`` may ``permission`` it and it is still the
+    version they saw."""
+    ensure_can(actor, permission, amendment)
+    amendment = get_amendment(session, amendment.id, for_update=True)
+    ensure_version(amendment, expected_version)
     return amendment
 
 
@@ -263,9 +310,9 @@ def update_amendment(
     text: str | None = None,
 ) -> Amendment:
     """The author edits title, rationale or changes (against the current head)."""
-    ensure_can(actor, "amendment:edit", amendment)
-    amendment = get_amendment(session, amendment.id, for_update=True)
-    ensure_version(amendment, expected_version)
+    amendment = _locked_as_seen(
+        session, amendment, "amendment:edit", actor=actor, expected_version=expected_version
+    )
     if amendment.state not in EDITABLE_STATES or amendment.state == "needs_rebase":
         raise InvalidTransition(
             f"An amendment in state {amendment.state!r} cannot be edited"
@@ -280,12 +327,8 @@ def update_amendment(
         _replace_changes(session, amendment, changes=changes, text=text)
     amendment.updated_at = utcnow()
     session.flush()
-    record(
-        session,
-        "amendment.edited",
-        amendment,
-        actor=actor,
-        payload={"version": amendment.version, "fingerprint": fingerprint(amendment)},
+    record_text_event(
+        session, "amendment.edited", amendment, actor=actor, payload={"version": amendment.version}
     )
     return amendment
 
@@ -320,9 +363,9 @@ def resolve_amendment(
     text: str | None = None,
 ) -> Amendment:
     """The author settles a conflict by restating the amendment against the current text."""
-    ensure_can(actor, "amendment:resolve", amendment)
-    amendment = get_amendment(session, amendment.id, for_update=True)
-    ensure_version(amendment, expected_version)
+    amendment = _locked_as_seen(
+        session, amendment, "amendment:resolve", actor=actor, expected_version=expected_version
+    )
     target = next_state(amendment.state, "resolve", previous=amendment.state_before_rebase)
     if target is None:
         raise InvalidTransition("Only an amendment that needs a rebase can be resolved.")

@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.models import Amendment, AmendmentChange
 from charter_engine.amendments.operations import (
+    add_draft,
     check_proposed_text,
     check_total_text,
+    record_proposal,
     validate_meta,
 )
-from charter_engine.amendments.queries import fingerprint, get_amendment
+from charter_engine.amendments.queries import get_amendment
 from charter_engine.amendments.transitions import transition_amendment
 from charter_engine.amendments.workflow import EDITABLE_STATES
-from charter_engine.audit.operations import record
 from charter_engine.charters.queries import get_charter_for_update
 from charter_engine.errors import InvalidTransition, ValidationError
 
@@ -92,32 +93,17 @@ def propose_sub_amendment(
         )
     check_total_text(row.new_text or "" for row in rows)
     charter = get_charter_for_update(session, parent.charter_id)
-    sub = Amendment(
-        charter_id=charter.id,
-        number=charter.next_amendment_number,
+    sub = add_draft(
+        session,
+        charter,
+        actor=actor,
         title=title_s,
         rationale=rationale_s,
-        author_id=actor.id,
-        state="draft",
         base_revision_id=parent.base_revision_id,
         parent_id=parent.id,
         changes=rows,
     )
-    charter.next_amendment_number += 1
-    session.add(sub)
-    session.flush()
-    record(
-        session,
-        "amendment.proposed",
-        sub,
-        actor=actor,
-        payload={
-            "parent": parent.id,
-            "number": sub.number,
-            "title": title_s,
-            "fingerprint": fingerprint(sub),
-        },
-    )
+    record_proposal(session, sub, actor=actor, context={"parent": parent.id})
     if submit:
         transition_amendment(session, sub, "submit", actor=actor)
     return sub

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from charter_engine.accounts.permissions import can, ensure_can
 from charter_engine.amendments.models import Amendment
+from charter_engine.amendments.queries import fingerprint
 from charter_engine.amendments.workflow import (
     USER_ACTIONS,
     available_actions,
@@ -49,6 +50,25 @@ def set_state(
         actor=actor,
         payload={"from": before, "to": target, **(extra or {})},
         object_type="amendment",
+    )
+
+
+def record_text_event(
+    session: Session,
+    action: str,
+    amendment: Amendment,
+    *,
+    actor: User | None,
+    payload: dict[str, Any],
+) -> None:
+    """Record ``action`` on an amendment whose text it set, with the fingerprint of that text (a
+    ballot pins the fingerprint of what it puts to the vote)."""
+    record(
+        session,
+        action,
+        amendment,
+        actor=actor,
+        payload={**payload, "fingerprint": fingerprint(amendment)},
     )
 
 

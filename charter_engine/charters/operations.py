@@ -131,11 +131,10 @@ def import_charter(
     session.add(charter)
     session.flush()
     blocks = split_document(text, parser_format(fmt))
-    revision = _write_revision(
+    revision = create_revision(
         session,
         charter,
-        number=1,
-        entries=[Entry(clause_id=None, text=b.text) for b in blocks],
+        [Entry(clause_id=None, text=b.text) for b in blocks],
         cause="import",
         actor=actor,
         note=f"Imported from {filename}" if filename else "Imported",
@@ -167,35 +166,11 @@ def create_revision(
     note: str | None = None,
     editorial: bool = False,
 ) -> Revision:
-    """Append the next revision of ``charter`` (which the caller has locked for update)."""
-    number = charter.head_revision_number + 1
-    revision = _write_revision(
-        session,
-        charter,
-        number=number,
-        entries=entries,
-        cause=cause,
-        actor=actor,
-        amendment_id=amendment_id,
-        note=note,
-        editorial=editorial,
-    )
-    charter.head_revision_number = number
-    return revision
+    """Append the next revision of ``charter`` (which the caller has locked for update).
 
-
-def _write_revision(
-    session: Session,
-    charter: Charter,
-    *,
-    number: int,
-    entries: Sequence[Entry],
-    cause: str,
-    actor: User | None,
-    amendment_id: int | None = None,
-    note: str | None = None,
-    editorial: bool = False,
-) -> Revision:
+    The import is revision 1 of a new charter; every later revision follows the head.
+    """
+    number = 1 if cause == "import" else charter.head_revision_number + 1
     if not entries:
         raise ValidationError("A charter cannot be left without any clause.")
     texts: list[str] = []
@@ -288,6 +263,7 @@ def _write_revision(
         )
     session.add_all(rows)
     session.flush()
+    charter.head_revision_number = number
     return revision
 
 

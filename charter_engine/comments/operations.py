@@ -216,7 +216,12 @@ def carry_anchors(session: Session, revision: Revision) -> None:
             new_version.text,
             [(a.start_offset, a.end_offset) for a in live],
         )
-        for anchor, span in zip(live, mapped, strict=True):
+        # An anchor already outdated stays so, where it was; a live one whose passage was
+        # rewritten (no span) becomes outdated there too.
+        outdated: list[tuple[CommentAnchor, tuple[int, int] | None]] = [
+            (a, None) for a in group if a.outdated
+        ]
+        for anchor, span in [*zip(live, mapped, strict=True), *outdated]:
             session.add(
                 CommentAnchor(
                     comment_id=anchor.comment_id,
@@ -227,18 +232,6 @@ def carry_anchors(session: Session, revision: Revision) -> None:
                     outdated=span is None,
                 )
             )
-        for anchor in group:
-            if anchor.outdated:
-                session.add(
-                    CommentAnchor(
-                        comment_id=anchor.comment_id,
-                        clause_version_id=new_version.id,
-                        start_offset=anchor.start_offset,
-                        end_offset=anchor.end_offset,
-                        quote=anchor.quote,
-                        outdated=True,
-                    )
-                )
 
 
 def list_comments(

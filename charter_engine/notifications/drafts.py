@@ -152,42 +152,7 @@ def drafts_for(session: Session, event: dict[str, Any]) -> list[Draft]:
                     )
                 )
     elif action == "comment.created":
-        comment = _load(Comment, session, object_id)
-        if comment is None:
-            return []
-        topic = (
-            f"amendment:{comment.amendment_id}"
-            if comment.amendment_id is not None
-            else f"charter:{comment.charter_id}"
-        )
-        if comment.parent_id is not None:
-            parent = _load(Comment, session, str(comment.parent_id))
-            if parent is not None:
-                drafts.append(
-                    Draft(
-                        [parent.author_id],
-                        "comment_reply",
-                        "Someone replied to your comment",
-                        _excerpt(comment.body),
-                        "comment",
-                        object_id,
-                        topic,
-                    )
-                )
-        if comment.amendment_id is not None:
-            amendment = _load(Amendment, session, str(comment.amendment_id))
-            if amendment is not None:
-                drafts.append(
-                    Draft(
-                        [amendment.author_id],
-                        "amendment_update",
-                        f"New comment on {_amendment_label(amendment)}",
-                        _excerpt(comment.body),
-                        "comment",
-                        object_id,
-                        topic,
-                    )
-                )
+        drafts.extend(_comment_drafts(session, object_id))
     elif action in ("charter.imported", "charter.editorial_change"):
         charter = _load(Charter, session, object_id)
         if charter is not None:
@@ -242,6 +207,34 @@ def drafts_for(session: Session, event: dict[str, Any]) -> list[Draft]:
                 )
             )
     return drafts
+
+
+def _comment_drafts(session: Session, object_id: str | None) -> list[Draft]:
+    """The author of the comment answered and the author of the amendment commented on are told,
+    each with an excerpt of the new comment."""
+    comment = _load(Comment, session, object_id)
+    if comment is None:
+        return []
+    topic = (
+        f"amendment:{comment.amendment_id}"
+        if comment.amendment_id is not None
+        else f"charter:{comment.charter_id}"
+    )
+    told: list[tuple[int, str, str]] = []  # (recipient, kind, title)
+    if comment.parent_id is not None:
+        parent = _load(Comment, session, str(comment.parent_id))
+        if parent is not None:
+            told.append((parent.author_id, "comment_reply", "Someone replied to your comment"))
+    if comment.amendment_id is not None:
+        amendment = _load(Amendment, session, str(comment.amendment_id))
+        if amendment is not None:
+            title = f"New comment on {_amendment_label(amendment)}"
+            told.append((amendment.author_id, "amendment_update", title))
+    excerpt = _excerpt(comment.body)
+    return [
+        Draft([recipient], kind, title, excerpt, "comment", object_id, topic)
+        for recipient, kind, title in told
+    ]
 
 
 def _proxy_drafts(session: Session, event: dict[str, Any], payload: dict[str, Any]) -> list[Draft]:
