@@ -26,7 +26,7 @@ from charter_engine.api.spec import (
     Paged,
     PageQuery,
     Quote,
-    endpoint,
+    endpoints_tagged,
     request_body,
     request_query,
 )
@@ -145,13 +145,12 @@ def _comments_json(comments: Sequence[Comment], current_version_id: int | None) 
     return [_comment_json(c, users, current_version_id) for c in comments]
 
 
+endpoint = endpoints_tagged("comments")
+
+
 @api_bp.get(f"/charters/<slug>/clauses/<{ID}:clause_id>/comments")
 @endpoint(
-    operation_id="listClauseComments",
-    tags="comments",
-    query=PageQuery,
-    ok={200: ClauseComments},
-    errors=(404,),
+    operation_id="listClauseComments", query=PageQuery, ok={200: ClauseComments}, errors=(404,)
 )
 def clause_comments_index(slug: str, clause_id: int) -> ResponseReturnValue:
     """Comments on a clause, oldest first, anchors shown on its current version"""
@@ -174,7 +173,6 @@ def clause_comments_index(slug: str, clause_id: int) -> ResponseReturnValue:
 @api_bp.post(f"/charters/<slug>/clauses/<{ID}:clause_id>/comments")
 @endpoint(
     operation_id="createClauseComment",
-    tags="comments",
     body=ClauseCommentInput,
     ok={201: CommentOut},
     errors=(403, 404),
@@ -204,7 +202,6 @@ def clause_comments_create(slug: str, clause_id: int) -> ResponseReturnValue:
 @api_bp.get(f"/amendments/<{ID}:amendment_id>/comments")
 @endpoint(
     operation_id="listAmendmentComments",
-    tags="comments",
     query=PageQuery,
     ok={200: AmendmentComments},
     errors=(404,),
@@ -229,7 +226,6 @@ def amendment_comments_index(amendment_id: int) -> ResponseReturnValue:
 @api_bp.post(f"/amendments/<{ID}:amendment_id>/comments")
 @endpoint(
     operation_id="createAmendmentComment",
-    tags="comments",
     body=AmendmentCommentInput,
     ok={201: CommentOut},
     errors=(403, 404),
