@@ -30,7 +30,7 @@ from charter_engine.api.amendment_json import (
 )
 from charter_engine.api.amendments import ChangeSpec, change_dicts
 from charter_engine.api.charters import user_json
-from charter_engine.api.core import actor, api_bp, commit
+from charter_engine.api.core import actor, api_bp, commit, created
 from charter_engine.api.spec import (
     ID,
     Answer,
@@ -199,10 +199,9 @@ def amendments_sub_create(amendment_id: int) -> ResponseReturnValue:
     )
     sub_id = sub.id
     commit()
-    response = jsonify(fresh_amendment_json(sub_id))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.amendments_show", amendment_id=sub_id)
-    return response
+    return created(
+        fresh_amendment_json(sub_id), url_for("api.amendments_show", amendment_id=sub_id)
+    )
 
 
 def _backers(amendment_id: int) -> list[dict[str, Any]]:

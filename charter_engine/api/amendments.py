@@ -29,7 +29,7 @@ from charter_engine.api.amendment_json import (
     users_by_id,
 )
 from charter_engine.api.charters import charter_or_404
-from charter_engine.api.core import actor, api_bp, commit
+from charter_engine.api.core import actor, api_bp, commit, created
 from charter_engine.api.spec import (
     ID,
     Body,
@@ -124,10 +124,10 @@ def amendments_create(slug: str) -> ResponseReturnValue:
     )
     amendment_id = amendment.id
     commit()
-    response = jsonify(fresh_amendment_json(amendment_id))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.amendments_show", amendment_id=amendment_id)
-    return response
+    return created(
+        fresh_amendment_json(amendment_id),
+        url_for("api.amendments_show", amendment_id=amendment_id),
+    )
 
 
 @api_bp.get("/charters/<slug>/amendments")

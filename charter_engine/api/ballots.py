@@ -15,7 +15,7 @@ from flask import jsonify, url_for
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
-from charter_engine.api.core import actor, api_bp, commit, iso_time
+from charter_engine.api.core import actor, api_bp, commit, created, iso_time
 from charter_engine.api.spec import (
     ID,
     Answer,
@@ -257,10 +257,7 @@ def create_ballot(slug: str) -> ResponseReturnValue:
         rules=data.model_dump(exclude_unset=True, exclude={"kind", "amendments", "title"}),
     )
     commit()
-    response = jsonify(ballot_json(ballot, full=True))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.get_ballot", ballot_id=ballot.id)
-    return response
+    return created(ballot_json(ballot, full=True), url_for("api.get_ballot", ballot_id=ballot.id))
 
 
 @api_bp.get("/charters/<slug>/ballots")

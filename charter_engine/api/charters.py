@@ -14,7 +14,7 @@ from sqlalchemy import select
 from charter_engine.accounts.models import User
 from charter_engine.amendments.editorial import editorial_change
 from charter_engine.amendments.models import Amendment
-from charter_engine.api.core import actor, api_bp, commit, iso_time
+from charter_engine.api.core import actor, api_bp, commit, created, iso_time
 from charter_engine.api.spec import (
     ID,
     Answer,
@@ -275,10 +275,7 @@ def charters_create() -> ResponseReturnValue:
     )
     slug, head = charter.slug, charter.head_revision_number
     commit()
-    response = jsonify(slug=slug, head_revision=head)
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.charters_show", slug=slug)
-    return response
+    return created({"slug": slug, "head_revision": head}, url_for("api.charters_show", slug=slug))
 
 
 @api_bp.get("/charters/<slug>")

@@ -133,6 +133,14 @@ def commit() -> None:
     db().commit()
 
 
+def created(answer: dict[str, Any], location: str) -> ResponseReturnValue:
+    """A ``201`` answer: the new object, and its address in ``Location``."""
+    response = jsonify(answer)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
 @api_bp.errorhandler(ApiError)
 def _api_error(exc: ApiError) -> ResponseReturnValue:
     db().rollback()

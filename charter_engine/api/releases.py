@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import Field, StringConstraints
 
 from charter_engine.api.charters import charter_or_404
-from charter_engine.api.core import abort_json, actor, api_bp, commit, iso_time
+from charter_engine.api.core import abort_json, actor, api_bp, commit, created, iso_time
 from charter_engine.api.spec import (
     Answer,
     Body,
@@ -152,12 +152,7 @@ def releases_create(slug: str) -> ResponseReturnValue:
         "files": {f.format: f.sha256 for f in release.files},
     }
     commit()
-    response = jsonify(out)
-    response.status_code = 201
-    response.headers["Location"] = url_for(
-        "publication.release", slug=slug, label=out["label"], _external=False
-    )
-    return response
+    return created(out, url_for("publication.release", slug=slug, label=out["label"]))
 
 
 @api_bp.get("/charters/<slug>/releases")
