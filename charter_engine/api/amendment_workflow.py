@@ -30,7 +30,7 @@ from charter_engine.api.amendment_json import (
 )
 from charter_engine.api.amendments import ChangeSpec, change_dicts
 from charter_engine.api.charters import user_json
-from charter_engine.api.core import actor, api_bp, commit
+from charter_engine.api.core import actor, api_bp, commit, created
 from charter_engine.api.spec import (
     ID,
     Answer,
@@ -41,7 +41,7 @@ from charter_engine.api.spec import (
     Number,
     Rationale,
     Title,
-    endpoint,
+    endpoints_tagged,
     request_body,
 )
 from charter_engine.context import db
@@ -99,13 +99,12 @@ class Backers(Answer):
     backers: list[Backer]
 
 
+endpoint = endpoints_tagged("amendments")
+
+
 @api_bp.post(f"/amendments/<{ID}:amendment_id>/actions")
 @endpoint(
-    operation_id="amendmentAction",
-    tags="amendments",
-    body=ActionRequest,
-    ok={200: NewState},
-    errors=(403, 404, 409),
+    operation_id="amendmentAction", body=ActionRequest, ok={200: NewState}, errors=(403, 404, 409)
 )
 def amendments_action(amendment_id: int) -> ResponseReturnValue:
     """Take a workflow action"""
@@ -119,7 +118,6 @@ def amendments_action(amendment_id: int) -> ResponseReturnValue:
 @api_bp.post(f"/amendments/<{ID}:amendment_id>/merge")
 @endpoint(
     operation_id="mergeAmendment",
-    tags="amendments",
     body=MergeRequest,
     body_optional=True,
     ok={200: Merged},
@@ -159,7 +157,6 @@ def amendments_merge(amendment_id: int) -> ResponseReturnValue:
 @api_bp.post(f"/amendments/<{ID}:amendment_id>/resolve")
 @endpoint(
     operation_id="resolveAmendment",
-    tags="amendments",
     body=AmendmentResolution,
     ok={200: AmendmentDetail},
     errors=(403, 404, 409),
@@ -183,7 +180,6 @@ def amendments_resolve(amendment_id: int) -> ResponseReturnValue:
 @api_bp.post(f"/amendments/<{ID}:amendment_id>/sub-amendments")
 @endpoint(
     operation_id="proposeSubAmendment",
-    tags="amendments",
     body=SubAmendmentProposal,
     ok={201: AmendmentDetail},
     errors=(403, 404, 409),
@@ -203,10 +199,9 @@ def amendments_sub_create(amendment_id: int) -> ResponseReturnValue:
     )
     sub_id = sub.id
     commit()
-    response = jsonify(fresh_amendment_json(sub_id))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.amendments_show", amendment_id=sub_id)
-    return response
+    return created(
+        fresh_amendment_json(sub_id), url_for("api.amendments_show", amendment_id=sub_id)
+    )
 
 
 def _backers(amendment_id: int) -> list[dict[str, Any]]:
@@ -225,13 +220,7 @@ def _backers(amendment_id: int) -> list[dict[str, Any]]:
 
 
 @api_bp.post(f"/amendments/<{ID}:amendment_id>/backers")
-@endpoint(
-    operation_id="backAmendment",
-    tags="amendments",
-    body=BackRequest,
-    ok={201: Backers},
-    errors=(403, 404, 409),
-)
+@endpoint(operation_id="backAmendment", body=BackRequest, ok={201: Backers}, errors=(403, 404, 409))
 def amendments_back(amendment_id: int) -> ResponseReturnValue:
     """Back an amendment as co-sponsor or supporter"""
     data = request_body(BackRequest)
@@ -242,7 +231,7 @@ def amendments_back(amendment_id: int) -> ResponseReturnValue:
 
 
 @api_bp.delete(f"/amendments/<{ID}:amendment_id>/backers")
-@endpoint(operation_id="unbackAmendment", tags="amendments", ok={200: Backers}, errors=(404,))
+@endpoint(operation_id="unbackAmendment", ok={200: Backers}, errors=(404,))
 def amendments_unback(amendment_id: int) -> ResponseReturnValue:
     """Stop backing an amendment"""
     amendment = amendment_or_404(amendment_id)

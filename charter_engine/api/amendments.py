@@ -29,7 +29,7 @@ from charter_engine.api.amendment_json import (
     users_by_id,
 )
 from charter_engine.api.charters import charter_or_404
-from charter_engine.api.core import actor, api_bp, commit
+from charter_engine.api.core import actor, api_bp, commit, created
 from charter_engine.api.spec import (
     ID,
     Body,
@@ -42,7 +42,7 @@ from charter_engine.api.spec import (
     QueryNumber,
     Rationale,
     Title,
-    endpoint,
+    endpoints_tagged,
     request_body,
     request_query,
 )
@@ -97,10 +97,12 @@ class AmendmentList(Paged):
     amendments: list[AmendmentSummary]
 
 
+endpoint = endpoints_tagged("amendments")
+
+
 @api_bp.post("/charters/<slug>/amendments")
 @endpoint(
     operation_id="proposeAmendment",
-    tags="amendments",
     body=AmendmentProposal,
     ok={201: AmendmentDetail},
     errors=(403, 404, 409),
@@ -122,19 +124,15 @@ def amendments_create(slug: str) -> ResponseReturnValue:
     )
     amendment_id = amendment.id
     commit()
-    response = jsonify(fresh_amendment_json(amendment_id))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.amendments_show", amendment_id=amendment_id)
-    return response
+    return created(
+        fresh_amendment_json(amendment_id),
+        url_for("api.amendments_show", amendment_id=amendment_id),
+    )
 
 
 @api_bp.get("/charters/<slug>/amendments")
 @endpoint(
-    operation_id="listAmendments",
-    tags="amendments",
-    query=AmendmentListQuery,
-    ok={200: AmendmentList},
-    errors=(404,),
+    operation_id="listAmendments", query=AmendmentListQuery, ok={200: AmendmentList}, errors=(404,)
 )
 def amendments_index(slug: str) -> ResponseReturnValue:
     """List a charter's amendments, by number"""
@@ -176,7 +174,7 @@ def amendments_index(slug: str) -> ResponseReturnValue:
 
 
 @api_bp.get(f"/amendments/<{ID}:amendment_id>")
-@endpoint(operation_id="getAmendment", tags="amendments", ok={200: AmendmentDetail}, errors=(404,))
+@endpoint(operation_id="getAmendment", ok={200: AmendmentDetail}, errors=(404,))
 def amendments_show(amendment_id: int) -> ResponseReturnValue:
     """An amendment with each change's diff against the current text"""
     return jsonify(amendment_json(amendment_or_404(amendment_id), viewer=actor()))
@@ -185,7 +183,6 @@ def amendments_show(amendment_id: int) -> ResponseReturnValue:
 @api_bp.patch(f"/amendments/<{ID}:amendment_id>")
 @endpoint(
     operation_id="updateAmendment",
-    tags="amendments",
     body=AmendmentUpdate,
     ok={200: AmendmentDetail},
     errors=(403, 404, 409),

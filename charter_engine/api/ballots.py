@@ -15,7 +15,7 @@ from flask import jsonify, url_for
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
-from charter_engine.api.core import actor, api_bp, commit, iso_time
+from charter_engine.api.core import actor, api_bp, commit, created, iso_time
 from charter_engine.api.spec import (
     ID,
     Answer,
@@ -26,7 +26,7 @@ from charter_engine.api.spec import (
     PageQuery,
     PlainText,
     Title,
-    endpoint,
+    endpoints_tagged,
     request_body,
     request_query,
 )
@@ -235,13 +235,12 @@ def ballot_json(ballot: Ballot, *, full: bool = False) -> dict[str, Any]:
 # ballots
 
 
+endpoint = endpoints_tagged("ballots")
+
+
 @api_bp.post("/charters/<slug>/ballots")
 @endpoint(
-    operation_id="createBallot",
-    tags="ballots",
-    body=BallotCreate,
-    ok={201: BallotDetail},
-    errors=(403, 404, 409),
+    operation_id="createBallot", body=BallotCreate, ok={201: BallotDetail}, errors=(403, 404, 409)
 )
 def create_ballot(slug: str) -> ResponseReturnValue:
     """Create a draft ballot with its rules (secretariat)"""
@@ -258,20 +257,11 @@ def create_ballot(slug: str) -> ResponseReturnValue:
         rules=data.model_dump(exclude_unset=True, exclude={"kind", "amendments", "title"}),
     )
     commit()
-    response = jsonify(ballot_json(ballot, full=True))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.get_ballot", ballot_id=ballot.id)
-    return response
+    return created(ballot_json(ballot, full=True), url_for("api.get_ballot", ballot_id=ballot.id))
 
 
 @api_bp.get("/charters/<slug>/ballots")
-@endpoint(
-    operation_id="listBallots",
-    tags="ballots",
-    query=PageQuery,
-    ok={200: BallotList},
-    errors=(404,),
-)
+@endpoint(operation_id="listBallots", query=PageQuery, ok={200: BallotList}, errors=(404,))
 def list_ballots(slug: str) -> ResponseReturnValue:
     """The charter's ballots, newest first"""
     session = db()
@@ -288,7 +278,7 @@ def list_ballots(slug: str) -> ResponseReturnValue:
 
 
 @api_bp.get(f"/ballots/<{ID}:ballot_id>")
-@endpoint(operation_id="getBallot", tags="ballots", ok={200: BallotDetail}, errors=(404,))
+@endpoint(operation_id="getBallot", ok={200: BallotDetail}, errors=(404,))
 def get_ballot(ballot_id: int) -> ResponseReturnValue:
     """A ballot with its rules, options and the text they pin"""
     return jsonify(ballot_json(settled_ballot(ballot_id), full=True))
@@ -296,11 +286,7 @@ def get_ballot(ballot_id: int) -> ResponseReturnValue:
 
 @api_bp.patch(f"/ballots/<{ID}:ballot_id>")
 @endpoint(
-    operation_id="updateBallot",
-    tags="ballots",
-    body=BallotUpdate,
-    ok={200: BallotDetail},
-    errors=(403, 404, 409),
+    operation_id="updateBallot", body=BallotUpdate, ok={200: BallotDetail}, errors=(403, 404, 409)
 )
 def update_ballot(ballot_id: int) -> ResponseReturnValue:
     """Change the title or rules of a draft ballot (frozen once open)"""
@@ -321,7 +307,6 @@ def update_ballot(ballot_id: int) -> ResponseReturnValue:
 @api_bp.delete(f"/ballots/<{ID}:ballot_id>")
 @endpoint(
     operation_id="deleteBallot",
-    tags="ballots",
     body=BallotDelete,
     body_optional=True,
     ok={204: None},
@@ -342,7 +327,7 @@ def delete_ballot(ballot_id: int) -> ResponseReturnValue:
 
 
 @api_bp.post(f"/ballots/<{ID}:ballot_id>/open")
-@endpoint(operation_id="openBallot", tags="ballots", ok={200: BallotDetail}, errors=(403, 404, 409))
+@endpoint(operation_id="openBallot", ok={200: BallotDetail}, errors=(403, 404, 409))
 def open_ballot(ballot_id: int) -> ResponseReturnValue:
     """Open: pin the text, freeze the roll (secretariat)"""
     session = db()
@@ -352,9 +337,7 @@ def open_ballot(ballot_id: int) -> ResponseReturnValue:
 
 
 @api_bp.post(f"/ballots/<{ID}:ballot_id>/close")
-@endpoint(
-    operation_id="closeBallot", tags="ballots", ok={200: BallotDetail}, errors=(403, 404, 409)
-)
+@endpoint(operation_id="closeBallot", ok={200: BallotDetail}, errors=(403, 404, 409))
 def close_ballot(ballot_id: int) -> ResponseReturnValue:
     """Close, count and carry out the decision (secretariat)"""
     session = db()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from charter_engine.accounts.models import User
 from charter_engine.amendments.editorial import editorial_change
 from charter_engine.amendments.models import Amendment
-from charter_engine.api.core import actor, api_bp, commit, iso_time
+from charter_engine.api.core import actor, api_bp, commit, created, iso_time
 from charter_engine.api.spec import (
     ID,
     Answer,
@@ -30,7 +30,7 @@ from charter_engine.api.spec import (
     Query,
     QueryNumber,
     Reason,
-    endpoint,
+    endpoints_tagged,
     request_body,
     request_query,
 )
@@ -248,8 +248,11 @@ def clause_json(rc: RevisionClause) -> dict[str, Any]:
 # endpoints
 
 
+endpoint = endpoints_tagged("charters")
+
+
 @api_bp.get("/charters")
-@endpoint(operation_id="listCharters", tags="charters", query=PageQuery, ok={200: CharterList})
+@endpoint(operation_id="listCharters", query=PageQuery, ok={200: CharterList})
 def charters_index() -> ResponseReturnValue:
     """List charters, oldest first"""
     page = request_query(PageQuery)
@@ -258,13 +261,7 @@ def charters_index() -> ResponseReturnValue:
 
 
 @api_bp.post("/charters")
-@endpoint(
-    operation_id="importCharter",
-    tags="charters",
-    body=CharterImport,
-    ok={201: CharterCreated},
-    errors=(403,),
-)
+@endpoint(operation_id="importCharter", body=CharterImport, ok={201: CharterCreated}, errors=(403,))
 def charters_create() -> ResponseReturnValue:
     """Import a charter (secretariat)"""
     data = request_body(CharterImport)
@@ -278,20 +275,11 @@ def charters_create() -> ResponseReturnValue:
     )
     slug, head = charter.slug, charter.head_revision_number
     commit()
-    response = jsonify(slug=slug, head_revision=head)
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.charters_show", slug=slug)
-    return response
+    return created({"slug": slug, "head_revision": head}, url_for("api.charters_show", slug=slug))
 
 
 @api_bp.get("/charters/<slug>")
-@endpoint(
-    operation_id="getCharter",
-    tags="charters",
-    query=RevisionQuery,
-    ok={200: CharterRevision},
-    errors=(404,),
-)
+@endpoint(operation_id="getCharter", query=RevisionQuery, ok={200: CharterRevision}, errors=(404,))
 def charters_show(slug: str) -> ResponseReturnValue:
     """A charter revision as clauses (the head unless ?revision=N)"""
     session = db()
@@ -307,7 +295,6 @@ def charters_show(slug: str) -> ResponseReturnValue:
 @api_bp.get("/charters/<slug>/text")
 @endpoint(
     operation_id="getCharterText",
-    tags="charters",
     query=RevisionQuery,
     ok={200: None},
     errors=(404,),
@@ -347,13 +334,7 @@ def _revision_json(
 
 
 @api_bp.get("/charters/<slug>/revisions")
-@endpoint(
-    operation_id="listRevisions",
-    tags="charters",
-    query=PageQuery,
-    ok={200: RevisionList},
-    errors=(404,),
-)
+@endpoint(operation_id="listRevisions", query=PageQuery, ok={200: RevisionList}, errors=(404,))
 def charters_revisions(slug: str) -> ResponseReturnValue:
     """Every revision with its cause, oldest first"""
     session = db()
@@ -399,13 +380,7 @@ def _comparison_json(item: ClauseComparison) -> dict[str, Any]:
 
 
 @api_bp.get("/charters/<slug>/compare")
-@endpoint(
-    operation_id="compareRevisions",
-    tags="charters",
-    query=CompareQuery,
-    ok={200: Comparison},
-    errors=(404,),
-)
+@endpoint(operation_id="compareRevisions", query=CompareQuery, ok={200: Comparison}, errors=(404,))
 def charters_compare(slug: str) -> ResponseReturnValue:
     """Word-level changes between two revisions, clause by clause
 
@@ -427,7 +402,7 @@ def charters_compare(slug: str) -> ResponseReturnValue:
 
 
 @api_bp.get(f"/charters/<slug>/clauses/<{ID}:clause_id>/history")
-@endpoint(operation_id="clauseHistory", tags="charters", ok={200: ClauseHistory}, errors=(404,))
+@endpoint(operation_id="clauseHistory", ok={200: ClauseHistory}, errors=(404,))
 def charters_clause_history(slug: str, clause_id: int) -> ResponseReturnValue:
     """Every version of a clause with the diff to the version before"""
     session = db()
@@ -456,7 +431,6 @@ def charters_clause_history(slug: str, clause_id: int) -> ResponseReturnValue:
 @api_bp.post("/charters/<slug>/editorial")
 @endpoint(
     operation_id="editorialChange",
-    tags="charters",
     body=EditorialChange,
     ok={201: NewRevision},
     errors=(403, 404, 409),

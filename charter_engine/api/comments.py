@@ -10,10 +10,10 @@ from typing import Any
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 from pydantic import Field
-from sqlalchemy import select
 
 from charter_engine.accounts.models import User
-from charter_engine.api.amendment_json import amendment_or_404
+from charter_engine.amendments.models import Amendment
+from charter_engine.api.amendment_json import amendment_or_404, users_by_id
 from charter_engine.api.charters import UserRef, charter_or_404, user_json
 from charter_engine.api.core import actor, api_bp, commit
 from charter_engine.api.spec import (
@@ -26,12 +26,12 @@ from charter_engine.api.spec import (
     Paged,
     PageQuery,
     Quote,
-    endpoint,
+    endpoints_tagged,
     request_body,
     request_query,
 )
-from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
-from charter_engine.charters.queries import get_clause
+from charter_engine.charters.models import Charter
+from charter_engine.charters.queries import clause_in_revision, get_clause, get_revision
 from charter_engine.comments.models import Comment
 from charter_engine.comments.operations import (
     AnchorSpec,
@@ -91,21 +91,9 @@ class AmendmentComments(Paged):
 
 def _current_version_id(charter: Charter, clause_id: int) -> int | None:
     """The clause's version in the head revision; None when the clause was deleted."""
-    version_id: int | None = (
-        db()
-        .execute(
-            select(ClauseVersion.id)
-            .join(RevisionClause, RevisionClause.clause_version_id == ClauseVersion.id)
-            .join(Revision, Revision.id == RevisionClause.revision_id)
-            .where(
-                Revision.charter_id == charter.id,
-                Revision.number == charter.head_revision_number,
-                RevisionClause.clause_id == clause_id,
-            )
-        )
-        .scalar_one_or_none()
-    )
-    return version_id
+    session = db()
+    row = clause_in_revision(session, get_revision(session, charter), clause_id)
+    return row.clause_version_id if row is not None else None
 
 
 def _comment_json(
@@ -136,22 +124,29 @@ def _comment_json(
 
 
 def _comments_json(comments: Sequence[Comment], current_version_id: int | None) -> list[Any]:
-    ids = {c.author_id for c in comments}
-    users = (
-        {u.id: u for u in db().execute(select(User).where(User.id.in_(ids))).scalars()}
-        if ids
-        else {}
-    )
+    users = users_by_id({c.author_id for c in comments})
     return [_comment_json(c, users, current_version_id) for c in comments]
+
+
+def _charter_of(amendment: Amendment) -> Charter:
+    charter = db().get(Charter, amendment.charter_id)
+    assert charter is not None
+    return charter
+
+
+def _posted(comment: Comment, current_version_id: int | None) -> ResponseReturnValue:
+    """Commit the new comment and answer ``201`` with it."""
+    answer = _comments_json([comment], current_version_id)[0]
+    commit()
+    return jsonify(answer), 201
+
+
+endpoint = endpoints_tagged("comments")
 
 
 @api_bp.get(f"/charters/<slug>/clauses/<{ID}:clause_id>/comments")
 @endpoint(
-    operation_id="listClauseComments",
-    tags="comments",
-    query=PageQuery,
-    ok={200: ClauseComments},
-    errors=(404,),
+    operation_id="listClauseComments", query=PageQuery, ok={200: ClauseComments}, errors=(404,)
 )
 def clause_comments_index(slug: str, clause_id: int) -> ResponseReturnValue:
     """Comments on a clause, oldest first, anchors shown on its current version"""
@@ -174,7 +169,6 @@ def clause_comments_index(slug: str, clause_id: int) -> ResponseReturnValue:
 @api_bp.post(f"/charters/<slug>/clauses/<{ID}:clause_id>/comments")
 @endpoint(
     operation_id="createClauseComment",
-    tags="comments",
     body=ClauseCommentInput,
     ok={201: CommentOut},
     errors=(403, 404),
@@ -195,30 +189,27 @@ def clause_comments_create(slug: str, clause_id: int) -> ResponseReturnValue:
         parent_id=data.parent_id,
         anchor=None if anchor is None else AnchorSpec(anchor.start, anchor.end, anchor.quote),
     )
-    current = _current_version_id(charter, clause_id)
-    answer = _comments_json([comment], current)[0]
-    commit()
-    return jsonify(answer), 201
+    return _posted(comment, _current_version_id(charter, clause_id))
 
 
 @api_bp.get(f"/amendments/<{ID}:amendment_id>/comments")
 @endpoint(
     operation_id="listAmendmentComments",
-    tags="comments",
     query=PageQuery,
     ok={200: AmendmentComments},
     errors=(404,),
 )
 def amendment_comments_index(amendment_id: int) -> ResponseReturnValue:
     """Comments on an amendment, oldest first"""
-    session = db()
     amendment = amendment_or_404(amendment_id)
-    charter = session.get(Charter, amendment.charter_id)
-    assert charter is not None
     page = request_query(PageQuery)
     comments, next_page = page.cut(
         list_comments(
-            session, charter, amendment_id=amendment.id, limit=page.limit, offset=page.offset
+            db(),
+            _charter_of(amendment),
+            amendment_id=amendment.id,
+            limit=page.limit,
+            offset=page.offset,
         )
     )
     return jsonify(
@@ -229,7 +220,6 @@ def amendment_comments_index(amendment_id: int) -> ResponseReturnValue:
 @api_bp.post(f"/amendments/<{ID}:amendment_id>/comments")
 @endpoint(
     operation_id="createAmendmentComment",
-    tags="comments",
     body=AmendmentCommentInput,
     ok={201: CommentOut},
     errors=(403, 404),
@@ -237,18 +227,13 @@ def amendment_comments_index(amendment_id: int) -> ResponseReturnValue:
 def amendment_comments_create(amendment_id: int) -> ResponseReturnValue:
     """Comment on an amendment"""
     data = request_body(AmendmentCommentInput)
-    session = db()
     amendment = amendment_or_404(amendment_id)
-    charter = session.get(Charter, amendment.charter_id)
-    assert charter is not None
     comment = create_comment(
-        session,
-        charter,
+        db(),
+        _charter_of(amendment),
         actor=actor(),
         body=data.body,
         amendment=amendment,
         parent_id=data.parent_id,
     )
-    answer = _comments_json([comment], None)[0]
-    commit()
-    return jsonify(answer), 201
+    return _posted(comment, None)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any, NoReturn
 
 from flask import Blueprint, g, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -133,6 +134,14 @@ def commit() -> None:
     db().commit()
 
 
+def created(answer: dict[str, Any], location: str) -> ResponseReturnValue:
+    """A ``201`` answer: the new object, and its address in ``Location``."""
+    response = jsonify(answer)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
 @api_bp.errorhandler(ApiError)
 def _api_error(exc: ApiError) -> ResponseReturnValue:
     db().rollback()
@@ -160,35 +169,34 @@ def _domain_error(exc: CharterError) -> ResponseReturnValue:
     )
 
 
-@api_bp.errorhandler(StaleDataError)
-def _stale(exc: StaleDataError) -> ResponseReturnValue:
-    db().rollback()
-    return error_response(
-        409, "stale", "Someone else changed this at the same time; reload and try again."
-    )
-
-
-@api_bp.errorhandler(IntegrityError)
-def _integrity(exc: IntegrityError) -> ResponseReturnValue:
-    db().rollback()
-    log.info("integrity error answered as 409: %s", exc.orig)
-    return error_response(
-        409, "conflict", "This clashes with existing data (a duplicate or a stale reference)."
-    )
-
-
-@api_bp.errorhandler(DataError)
-def _data_error(exc: DataError) -> ResponseReturnValue:
-    db().rollback()
-    log.info("data error answered as 400: %s", exc.orig)
-    return error_response(400, "bad_request", "A value is out of range or malformed.")
-
-
-@api_bp.errorhandler(OverflowError)
-def _overflow(exc: OverflowError) -> ResponseReturnValue:
+# What the database (or binding a value for it) refuses, answered as a refusal of the request:
+# (status, code, message). The transaction is rolled back; the database's own words go to the log.
+_DATABASE_REFUSALS: dict[type[Exception], tuple[int, str, str]] = {
+    StaleDataError: (
+        409,
+        "stale",
+        "Someone else changed this at the same time; reload and try again.",
+    ),
+    IntegrityError: (
+        409,
+        "conflict",
+        "This clashes with existing data (a duplicate or a stale reference).",
+    ),
+    DataError: (400, "bad_request", "A value is out of range or malformed."),
     # SQLite refuses to bind integers beyond 64 bits; such an id or number names nothing.
+    OverflowError: (400, "bad_request", "A number in the request is out of range."),
+}
+
+
+def _database_refusal(status: int, code: str, message: str, exc: Exception) -> ResponseReturnValue:
     db().rollback()
-    return error_response(400, "bad_request", "A number in the request is out of range.")
+    if isinstance(exc, DBAPIError):
+        log.info("%s answered as %d: %s", type(exc).__name__, status, exc.orig)
+    return error_response(status, code, message)
+
+
+for _error, _answer in _DATABASE_REFUSALS.items():
+    api_bp.register_error_handler(_error, partial(_database_refusal, *_answer))
 
 
 @api_bp.errorhandler(OperationalError)

@@ -19,7 +19,7 @@ from charter_engine.api.spec import (
     IdValue,
     Paged,
     PageQuery,
-    endpoint,
+    endpoints_tagged,
     request_body,
     request_query,
 )
@@ -84,8 +84,11 @@ def proxy_json(proxy: Proxy, people: dict[int, User] | None = None) -> dict[str,
 # proxies
 
 
+endpoint = endpoints_tagged("proxies")
+
+
 @api_bp.get("/proxies")
-@endpoint(operation_id="listProxies", tags="proxies", query=PageQuery, ok={200: Proxies})
+@endpoint(operation_id="listProxies", query=PageQuery, ok={200: Proxies})
 def list_proxies() -> ResponseReturnValue:
     """Proxies I gave and proxies I hold, active ones first, newest first
 
@@ -106,13 +109,7 @@ def list_proxies() -> ResponseReturnValue:
 
 
 @api_bp.post("/proxies")
-@endpoint(
-    operation_id="giveProxy",
-    tags="proxies",
-    body=ProxyRequest,
-    ok={201: ProxyOut},
-    errors=(403, 409),
-)
+@endpoint(operation_id="giveProxy", body=ProxyRequest, ok={201: ProxyOut}, errors=(403, 409))
 def give_proxy() -> ResponseReturnValue:
     """Give my vote to another member, for one ballot or until revoked"""
     data = request_body(ProxyRequest)
@@ -124,7 +121,7 @@ def give_proxy() -> ResponseReturnValue:
 
 
 @api_bp.post(f"/proxies/<{ID}:proxy_id>/revoke")
-@endpoint(operation_id="revokeProxy", tags="proxies", ok={200: ProxyOut}, errors=(404, 409))
+@endpoint(operation_id="revokeProxy", ok={200: ProxyOut}, errors=(404, 409))
 def revoke_proxy(proxy_id: int) -> ResponseReturnValue:
     """Revoke a proxy (refused once it was used for its one ballot)"""
     proxy = proxy_ops.revoke_proxy(db(), proxy_id, actor=actor())

@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import Field, StringConstraints
 
 from charter_engine.api.charters import charter_or_404
-from charter_engine.api.core import abort_json, actor, api_bp, commit, iso_time
+from charter_engine.api.core import abort_json, actor, api_bp, commit, created, iso_time
 from charter_engine.api.spec import (
     Answer,
     Body,
@@ -24,7 +24,7 @@ from charter_engine.api.spec import (
     PageQuery,
     Query,
     QueryNumber,
-    endpoint,
+    endpoints_tagged,
     request_body,
     request_query,
 )
@@ -118,10 +118,12 @@ def release_json(release: Release, slug: str) -> dict[str, Any]:
     }
 
 
+endpoint = endpoints_tagged("releases")
+
+
 @api_bp.post("/charters/<slug>/releases")
 @endpoint(
     operation_id="publishRelease",
-    tags="releases",
     body=ReleaseCreate,
     ok={201: ReleaseCreated},
     errors=(403, 404, 409),
@@ -150,22 +152,11 @@ def releases_create(slug: str) -> ResponseReturnValue:
         "files": {f.format: f.sha256 for f in release.files},
     }
     commit()
-    response = jsonify(out)
-    response.status_code = 201
-    response.headers["Location"] = url_for(
-        "publication.release", slug=slug, label=out["label"], _external=False
-    )
-    return response
+    return created(out, url_for("publication.release", slug=slug, label=out["label"]))
 
 
 @api_bp.get("/charters/<slug>/releases")
-@endpoint(
-    operation_id="listReleases",
-    tags="releases",
-    query=PageQuery,
-    ok={200: ReleaseList},
-    errors=(404,),
-)
+@endpoint(operation_id="listReleases", query=PageQuery, ok={200: ReleaseList}, errors=(404,))
 def releases_index(slug: str) -> ResponseReturnValue:
     """The charter's releases, newest first"""
     charter = charter_or_404(slug)
@@ -177,7 +168,6 @@ def releases_index(slug: str) -> ResponseReturnValue:
 @api_bp.get("/charters/<slug>/export")
 @endpoint(
     operation_id="exportCharter",
-    tags="releases",
     query=ExportQuery,
     ok={200: None},
     errors=(404, 422),
@@ -210,7 +200,6 @@ def charters_export(slug: str) -> ResponseReturnValue:
 @api_bp.get("/charters/<slug>/redline")
 @endpoint(
     operation_id="exportRedline",
-    tags="releases",
     query=RedlineQuery,
     ok={200: None},
     errors=(404, 422),

@@ -7,6 +7,8 @@ body against the models before the handler runs (a refused query is a ``400``, a
 ``422`` naming the field, both in the API's one error format, with the validator's findings in
 ``details.errors``) and checks every JSON answer against the model declared for its status. The
 handler reads the parsed values with :func:`body` and :func:`query`: typed objects, never raw JSON.
+The endpoints of one module share the tag they are listed under: the module declares them with
+:func:`endpoints_tagged`.
 
 Path parameters are declared by the route itself: ids use :data:`ID` (``1 … 2³¹−1``), so an id
 that cannot name a row does not match the route and answers ``404`` with no query.
@@ -24,6 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from flask import current_app, request, url_for
@@ -422,6 +425,11 @@ def endpoint(
         return wrapped
 
     return decorate
+
+
+def endpoints_tagged(tag: str) -> partial[Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """:func:`endpoint` for the endpoints of one module, which the document lists under one tag."""
+    return partial(endpoint, tags=tag)
 
 
 def request_body(model: type[T]) -> T:

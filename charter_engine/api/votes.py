@@ -18,7 +18,15 @@ from pydantic import ConfigDict, Field
 from charter_engine.api.ballots import settled_ballot
 from charter_engine.api.core import actor, api_bp, commit, holder, iso_time
 from charter_engine.api.proxies import ProxyOut, proxy_json
-from charter_engine.api.spec import ID, Answer, Body, IdValue, PlainText, endpoint, request_body
+from charter_engine.api.spec import (
+    ID,
+    Answer,
+    Body,
+    IdValue,
+    PlainText,
+    endpoints_tagged,
+    request_body,
+)
 from charter_engine.context import db
 from charter_engine.db import utcnow
 from charter_engine.voting import casting, closing, records, views
@@ -127,10 +135,12 @@ class ReceiptFound(Answer):
 # votes
 
 
+endpoint = endpoints_tagged("votes")
+
+
 @api_bp.post(f"/ballots/<{ID}:ballot_id>/votes")
 @endpoint(
     operation_id="castVote",
-    tags="votes",
     body=VoteRequest,
     ok={201: VoteResult, 200: VoteResult},
     errors=(403, 404, 409),
@@ -184,7 +194,7 @@ def cast_vote(ballot_id: int) -> ResponseReturnValue:
 
 
 @api_bp.get(f"/ballots/<{ID}:ballot_id>/votes/mine")
-@endpoint(operation_id="myVote", tags="votes", ok={200: VoterStatusOut}, errors=(404,))
+@endpoint(operation_id="myVote", ok={200: VoterStatusOut}, errors=(404,))
 def my_vote(ballot_id: int) -> ResponseReturnValue:
     """My status on a ballot: on the roll, voted, proxies given and held"""
     ballot = settled_ballot(ballot_id)
@@ -216,7 +226,7 @@ def my_vote(ballot_id: int) -> ResponseReturnValue:
 
 
 @api_bp.get(f"/ballots/<{ID}:ballot_id>/results")
-@endpoint(operation_id="ballotResults", tags="votes", ok={200: Results}, errors=(404, 409))
+@endpoint(operation_id="ballotResults", ok={200: Results}, errors=(404, 409))
 def results(ballot_id: int) -> ResponseReturnValue:
     """Results (after close; running results of named ballots for the secretariat)"""
     ballot = settled_ballot(ballot_id)
@@ -225,7 +235,7 @@ def results(ballot_id: int) -> ResponseReturnValue:
 
 
 @api_bp.get(f"/ballots/<{ID}:ballot_id>/roll-call")
-@endpoint(operation_id="rollCall", tags="votes", ok={200: RollCall}, errors=(404, 409))
+@endpoint(operation_id="rollCall", ok={200: RollCall}, errors=(404, 409))
 def roll_call(ballot_id: int) -> ResponseReturnValue:
     """Who voted what on a closed named ballot"""
     ballot = settled_ballot(ballot_id)
@@ -253,7 +263,6 @@ def roll_call(ballot_id: int) -> ResponseReturnValue:
 @api_bp.get(f"/ballots/<{ID}:ballot_id>/roll-call.csv")
 @endpoint(
     operation_id="rollCallCsv",
-    tags="votes",
     ok={200: None},
     errors=(404, 409),
     content={200: {"text/csv": {"schema": {"type": "string"}}}},
@@ -270,7 +279,7 @@ def roll_call_csv(ballot_id: int) -> ResponseReturnValue:
 
 
 @api_bp.get(f"/ballots/<{ID}:ballot_id>/counted")
-@endpoint(operation_id="countedBallots", tags="votes", ok={200: CountedBallots}, errors=(404, 409))
+@endpoint(operation_id="countedBallots", ok={200: CountedBallots}, errors=(404, 409))
 def counted(ballot_id: int) -> ResponseReturnValue:
     """The published list of counted ballots of a closed secret ballot"""
     ballot = settled_ballot(ballot_id)
@@ -285,11 +294,7 @@ def counted(ballot_id: int) -> ResponseReturnValue:
 
 @api_bp.post(f"/ballots/<{ID}:ballot_id>/receipts")
 @endpoint(
-    operation_id="verifyReceipt",
-    tags="votes",
-    body=ReceiptCheck,
-    ok={200: ReceiptFound},
-    errors=(404, 409),
+    operation_id="verifyReceipt", body=ReceiptCheck, ok={200: ReceiptFound}, errors=(404, 409)
 )
 def verify_receipt(ballot_id: int) -> ResponseReturnValue:
     """Find my ballot in the published list by its receipt
