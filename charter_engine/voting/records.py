@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import can
 from charter_engine.errors import Conflict, NotFound
-from charter_engine.voting.models import Ballot, RollEntry, SecretBallot, Vote
+from charter_engine.voting.models import Ballot, RollEntry, SecretBallot, Vote, load_ranking
 from charter_engine.voting.queries import count_ballot
 from charter_engine.voting.receipts import is_receipt_shaped, receipt_hash
-from charter_engine.voting.results import count_to_json
+from charter_engine.voting.results import Count, count_to_json
 from charter_engine.voting.rules import fraction_text
 
 if TYPE_CHECKING:
@@ -55,18 +55,12 @@ def ballot_results(session: Session, ballot: Ballot, *, viewer: User | None) -> 
     if ballot.state == "closed":
         count = count_ballot(session, ballot)
         stored = json.loads(ballot.result) if ballot.result else None
-        return BallotResults(
-            ballot_id=ballot.id,
-            kind=ballot.kind,
+        return _results(
+            ballot,
+            count,
             final=True,
             outcome=ballot.outcome or count.outcome,
             reason=(stored or {}).get("reason", count.reason),
-            simple=count.simple,
-            ranked=count.ranked,
-            voters=count.voters,
-            roll_count=count.roll_count,
-            roll_weight=count.roll_weight,
-            quorum=count.quorum,
             data=stored or count_to_json(count),
         )
     if ballot.state == "draft":
@@ -77,19 +71,32 @@ def ballot_results(session: Session, ballot: Ballot, *, viewer: User | None) -> 
         # Watching a running tally next to the list of who has voted would reveal single votes.
         raise Conflict("A secret ballot shows no running results; they are published at close.")
     count = count_ballot(session, ballot)
-    return BallotResults(
-        ballot_id=ballot.id,
-        kind=ballot.kind,
+    return _results(
+        ballot,
+        count,
         final=False,
         outcome=count.outcome,
         reason="Running count (the ballot is still open): " + count.reason,
+        data={**count_to_json(count), "running": True},
+    )
+
+
+def _results(
+    ballot: Ballot, count: Count, *, final: bool, outcome: str, reason: str, data: dict[str, Any]
+) -> BallotResults:
+    return BallotResults(
+        ballot_id=ballot.id,
+        kind=ballot.kind,
+        final=final,
+        outcome=outcome,
+        reason=reason,
         simple=count.simple,
         ranked=count.ranked,
         voters=count.voters,
         roll_count=count.roll_count,
         roll_weight=count.roll_weight,
         quorum=count.quorum,
-        data={**count_to_json(count), "running": True},
+        data=data,
     )
 
 
@@ -109,10 +116,12 @@ class RollCallRow:
 
 def roll_call(session: Session, ballot: Ballot) -> list[RollCallRow]:
     """Every voter on the roll of a closed named ballot and how they voted (or that they didn't)."""
-    if ballot.secrecy != "named":
-        raise Conflict("A secret ballot has no roll call; see the list of counted ballots.")
-    if ballot.state != "closed":
-        raise Conflict("The roll call is published when the ballot closes.")
+    _ensure_published(
+        ballot,
+        "named",
+        other_secrecy="A secret ballot has no roll call; see the list of counted ballots.",
+        not_closed="The roll call is published when the ballot closes.",
+    )
     rows = session.execute(
         select(RollEntry, User, Vote)
         .join(User, User.id == RollEntry.user_id)
@@ -135,7 +144,7 @@ def roll_call(session: Session, ballot: Ballot) -> list[RollCallRow]:
                 weight=Fraction(entry.weight_num, entry.weight_den),
                 voted=vote is not None,
                 choice=vote.choice if vote else None,
-                ranking=json.loads(vote.ranking) if vote and vote.ranking else None,
+                ranking=load_ranking(vote.ranking) if vote else None,
                 cast_by_id=vote.cast_by_id if vote else None,
                 cast_by_name=names.get(vote.cast_by_id) if vote else None,
                 cast_at=vote.cast_at if vote else None,
@@ -204,27 +213,28 @@ class CountedBallot:
 
 def counted_ballots(session: Session, ballot: Ballot) -> list[CountedBallot]:
     """The published list of a closed secret ballot: each counted ballot by its receipt hash."""
-    if ballot.secrecy != "secret":
-        raise Conflict("Only secret ballots have a list of counted ballots; see the roll call.")
-    if ballot.state != "closed":
-        raise Conflict("The list of counted ballots is published when the ballot closes.")
+    _ensure_published(
+        ballot,
+        "secret",
+        other_secrecy="Only secret ballots have a list of counted ballots; see the roll call.",
+        not_closed="The list of counted ballots is published when the ballot closes.",
+    )
     rows = session.execute(
         select(SecretBallot.receipt_hash, SecretBallot.choice, SecretBallot.ranking)
         .where(SecretBallot.ballot_id == ballot.id)
         .order_by(SecretBallot.receipt_hash)
     ).all()
-    return [
-        CountedBallot(r.receipt_hash, r.choice, json.loads(r.ranking) if r.ranking else None)
-        for r in rows
-    ]
+    return [CountedBallot(r.receipt_hash, r.choice, load_ranking(r.ranking)) for r in rows]
 
 
 def verify_receipt(session: Session, ballot: Ballot, code: str) -> CountedBallot:
     """Find the ballot a receipt belongs to in the published list (after close)."""
-    if ballot.secrecy != "secret":
-        raise Conflict("Receipts belong to secret ballots; this ballot is named.")
-    if ballot.state != "closed":
-        raise Conflict("Receipts can be checked once the ballot closes and its list is published.")
+    _ensure_published(
+        ballot,
+        "secret",
+        other_secrecy="Receipts belong to secret ballots; this ballot is named.",
+        not_closed="Receipts can be checked once the ballot closes and its list is published.",
+    )
     if not is_receipt_shaped(code):
         raise NotFound("That is not a receipt code of this ballot.")
     row = session.execute(
@@ -235,6 +245,12 @@ def verify_receipt(session: Session, ballot: Ballot, code: str) -> CountedBallot
     ).scalar_one_or_none()
     if row is None:
         raise NotFound("No counted ballot has this receipt.")
-    return CountedBallot(
-        row.receipt_hash, row.choice, json.loads(row.ranking) if row.ranking else None
-    )
+    return CountedBallot(row.receipt_hash, row.choice, load_ranking(row.ranking))
+
+
+def _ensure_published(ballot: Ballot, secrecy: str, *, other_secrecy: str, not_closed: str) -> None:
+    """A record of a ``secrecy`` ballot is published when it closes; the messages say why not."""
+    if ballot.secrecy != secrecy:
+        raise Conflict(other_secrecy)
+    if ballot.state != "closed":
+        raise Conflict(not_closed)

@@ -5,7 +5,6 @@ on the roll, voted, proxies given and held. Built from :mod:`.queries` for the p
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -17,7 +16,7 @@ from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import can
 from charter_engine.amendments.models import Amendment, AmendmentChange
 from charter_engine.charters.models import Charter
-from charter_engine.voting.models import Ballot, Participation, Proxy, RollEntry, Vote
+from charter_engine.voting.models import Ballot, Participation, Proxy, RollEntry, Vote, load_ranking
 from charter_engine.voting.queries import (
     accepting_votes,
     applicable_proxy,
@@ -249,7 +248,7 @@ def voter_status(session: Session, ballot: Ballot, user: User, *, now: datetime)
         weight=Fraction(roll.weight_num, roll.weight_den) if roll else None,
         voted=cast is not None,
         choice=vote.choice if vote else None,
-        ranking=json.loads(vote.ranking) if vote and vote.ranking else None,
+        ranking=load_ranking(vote.ranking) if vote else None,
         cast_by_id=cast.cast_by_id if cast else None,
         proxy_given=proxy,
         proxy_agent_name=agent.name if agent else None,
