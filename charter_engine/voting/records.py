@@ -24,7 +24,7 @@ from charter_engine.errors import Conflict, NotFound
 from charter_engine.voting.models import Ballot, RollEntry, SecretBallot, Vote, load_ranking
 from charter_engine.voting.queries import count_ballot
 from charter_engine.voting.receipts import is_receipt_shaped, receipt_hash
-from charter_engine.voting.results import Count, count_to_json
+from charter_engine.voting.results import count_to_json
 from charter_engine.voting.rules import fraction_text
 
 if TYPE_CHECKING:
@@ -55,12 +55,18 @@ def ballot_results(session: Session, ballot: Ballot, *, viewer: User | None) -> 
     if ballot.state == "closed":
         count = count_ballot(session, ballot)
         stored = json.loads(ballot.result) if ballot.result else None
-        return _results(
-            ballot,
-            count,
+        return BallotResults(
+            ballot_id=ballot.id,
+            kind=ballot.kind,
             final=True,
             outcome=ballot.outcome or count.outcome,
             reason=(stored or {}).get("reason", count.reason),
+            simple=count.simple,
+            ranked=count.ranked,
+            voters=count.voters,
+            roll_count=count.roll_count,
+            roll_weight=count.roll_weight,
+            quorum=count.quorum,
             data=stored or count_to_json(count),
         )
     if ballot.state == "draft":
@@ -71,32 +77,19 @@ def ballot_results(session: Session, ballot: Ballot, *, viewer: User | None) -> 
         # Watching a running tally next to the list of who has voted would reveal single votes.
         raise Conflict("A secret ballot shows no running results; they are published at close.")
     count = count_ballot(session, ballot)
-    return _results(
-        ballot,
-        count,
-        final=False,
-        outcome=count.outcome,
-        reason="Running count (the ballot is still open): " + count.reason,
-        data={**count_to_json(count), "running": True},
-    )
-
-
-def _results(
-    ballot: Ballot, count: Count, *, final: bool, outcome: str, reason: str, data: dict[str, Any]
-) -> BallotResults:
     return BallotResults(
         ballot_id=ballot.id,
         kind=ballot.kind,
-        final=final,
-        outcome=outcome,
-        reason=reason,
+        final=False,
+        outcome=count.outcome,
+        reason="Running count (the ballot is still open): " + count.reason,
         simple=count.simple,
         ranked=count.ranked,
         voters=count.voters,
         roll_count=count.roll_count,
         roll_weight=count.roll_weight,
         quorum=count.quorum,
-        data=data,
+        data={**count_to_json(count), "running": True},
     )
 
 
@@ -116,12 +109,7 @@ class RollCallRow:
 
 def roll_call(session: Session, ballot: Ballot) -> list[RollCallRow]:
     """Every voter on the roll of a closed named ballot and how they voted (or that they didn't)."""
-    _ensure_published(
-        ballot,
-        "named",
-        other_secrecy="A secret ballot has no roll call; see the list of counted ballots.",
-        not_closed="The roll call is published when the ballot closes.",
-    )
+    _ensure_published(ballot, "roll call")
     rows = session.execute(
         select(RollEntry, User, Vote)
         .join(User, User.id == RollEntry.user_id)
@@ -213,12 +201,7 @@ class CountedBallot:
 
 def counted_ballots(session: Session, ballot: Ballot) -> list[CountedBallot]:
     """The published list of a closed secret ballot: each counted ballot by its receipt hash."""
-    _ensure_published(
-        ballot,
-        "secret",
-        other_secrecy="Only secret ballots have a list of counted ballots; see the roll call.",
-        not_closed="The list of counted ballots is published when the ballot closes.",
-    )
+    _ensure_published(ballot, "counted ballots")
     rows = session.execute(
         select(SecretBallot.receipt_hash, SecretBallot.choice, SecretBallot.ranking)
         .where(SecretBallot.ballot_id == ballot.id)
@@ -229,12 +212,7 @@ def counted_ballots(session: Session, ballot: Ballot) -> list[CountedBallot]:
 
 def verify_receipt(session: Session, ballot: Ballot, code: str) -> CountedBallot:
     """Find the ballot a receipt belongs to in the published list (after close)."""
-    _ensure_published(
-        ballot,
-        "secret",
-        other_secrecy="Receipts belong to secret ballots; this ballot is named.",
-        not_closed="Receipts can be checked once the ballot closes and its list is published.",
-    )
+    _ensure_published(ballot, "receipts")
     if not is_receipt_shaped(code):
         raise NotFound("That is not a receipt code of this ballot.")
     row = session.execute(
@@ -248,8 +226,29 @@ def verify_receipt(session: Session, ballot: Ballot, code: str) -> CountedBallot
     return CountedBallot(row.receipt_hash, row.choice, load_ranking(row.ranking))
 
 
-def _ensure_published(ballot: Ballot, secrecy: str, *, other_secrecy: str, not_closed: str) -> None:
-    """A record of a ``secrecy`` ballot is published when it closes; the messages say why not."""
+# What each published record is of, and why it is not there: (the ballots that have it, the
+# message for the other kind of ballot, the message before the ballot closes).
+_PUBLISHED: dict[str, tuple[str, str, str]] = {
+    "roll call": (
+        "named",
+        "A secret ballot has no roll call; see the list of counted ballots.",
+        "The roll call is published when the ballot closes.",
+    ),
+    "counted ballots": (
+        "secret",
+        "Only secret ballots have a list of counted ballots; see the roll call.",
+        "The list of counted ballots is published when the ballot closes.",
+    ),
+    "receipts": (
+        "secret",
+        "Receipts belong to secret ballots; this ballot is named.",
+        "Receipts can be checked once the ballot closes and its list is published.",
+    ),
+}
+
+
+def _ensure_published(ballot: Ballot, record: str) -> None:
+    secrecy, other_secrecy, not_closed = _PUBLISHED[record]
     if ballot.secrecy != secrecy:
         raise Conflict(other_secrecy)
     if ballot.state != "closed":
