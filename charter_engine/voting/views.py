@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import can
-from charter_engine.amendments.models import Amendment, AmendmentChange
+from charter_engine.amendments.models import Amendment
+from charter_engine.amendments.queries import changes_of
 from charter_engine.charters.models import Charter
 from charter_engine.voting.models import Ballot, Participation, Proxy, RollEntry, Vote, load_ranking
 from charter_engine.voting.queries import (
@@ -76,17 +77,7 @@ def ballot_detail(session: Session, ballot: Ballot) -> BallotDetail:
         if amendment_ids
         else {}
     )
-    changes: dict[int, list[PinnedChange]] = {}
-    if amendment_ids:
-        rows = session.execute(
-            select(AmendmentChange)
-            .where(AmendmentChange.amendment_id.in_(amendment_ids))
-            .order_by(AmendmentChange.amendment_id, AmendmentChange.position)
-        ).scalars()
-        for c in rows:
-            changes.setdefault(c.amendment_id, []).append(
-                PinnedChange(c.kind, c.clause_id, c.after_clause_id, c.new_text)
-            )
+    changes = changes_of(session, amendment_ids)
     options = []
     for option in ballot.options:
         amendment = amendments.get(option.amendment_id or -1)
@@ -101,7 +92,10 @@ def ballot_detail(session: Session, ballot: Ballot) -> BallotDetail:
                 amendment_state=amendment.state if amendment else None,
                 fingerprint=option.fingerprint,
                 majority=Fraction(option.majority_num, option.majority_den),
-                changes=tuple(changes.get(option.amendment_id or -1, ())),
+                changes=tuple(
+                    PinnedChange(c.kind, c.clause_id, c.after_clause_id, c.new_text)
+                    for c in changes.get(option.amendment_id or -1, ())
+                ),
             )
         )
     return BallotDetail(
