@@ -34,7 +34,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 from .diff import DELETE, EQUAL, INSERT, diff_tokens
-from .redline import stable_keys
+from .redline import between_anchors, stable_keys
 from .tokens import tokenize
 
 
@@ -106,18 +106,6 @@ def _align(versions: _Versions, old: Sequence[Slot], new: Sequence[Slot], origin
         at += size
 
 
-def _stretches(slots: Sequence[Slot], anchors: set[Hashable]) -> dict[Hashable | None, list[Slot]]:
-    """The clauses between anchors, by the anchor before them (None: before the first)."""
-    out: dict[Hashable | None, list[Slot]] = {}
-    anchor: Hashable | None = None
-    for slot in slots:
-        if slot.key in anchors:
-            anchor = slot.key
-        else:
-            out.setdefault(anchor, []).append(slot)
-    return out
-
-
 def _step(
     versions: _Versions, before: Sequence[Slot], after: Sequence[Slot], origin: Hashable
 ) -> None:
@@ -130,11 +118,11 @@ def _step(
     # Between two anchors: the versions that went away there, and those that appeared there.
     gone = {
         anchor: [s for s in slots if s.version not in staying]
-        for anchor, slots in _stretches(before, anchors).items()
+        for anchor, slots in between_anchors(before, anchors).items()
     }
     appeared = {
         anchor: [s for s in slots if s.version not in present]
-        for anchor, slots in _stretches(after, anchors).items()
+        for anchor, slots in between_anchors(after, anchors).items()
     }
     gone_where = {slot.key: anchor for anchor, slots in gone.items() for slot in slots}
     for anchor, slots in appeared.items():

@@ -24,8 +24,9 @@ changes compare in milliseconds.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Container, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from .diff import DELETE, EQUAL, INSERT, diff_words
 from .document import PARAGRAPH
@@ -119,6 +120,28 @@ def stable_keys(old_positions: Sequence[int], keys: Sequence[Hashable]) -> set[H
     return stable
 
 
+class Keyed(Protocol):
+    @property
+    def key(self) -> Hashable: ...
+
+
+K = TypeVar("K", bound=Keyed)
+
+
+def between_anchors(
+    items: Iterable[K], anchors: Container[Hashable]
+) -> dict[Hashable | None, list[K]]:
+    """The items that are not anchors, by the anchor before them (None: before the first)."""
+    out: dict[Hashable | None, list[K]] = {}
+    anchor: Hashable | None = None
+    for item in items:
+        if item.key in anchors:
+            anchor = item.key
+        else:
+            out.setdefault(anchor, []).append(item)
+    return out
+
+
 def _same_text(old: Side, new: Side) -> bool:
     if old.version is not None and old.version == new.version:
         return True
@@ -132,13 +155,7 @@ def redline(old: Sequence[Side], new: Sequence[Side]) -> Redline:
     common = [side.key for side in new if side.key in old_at]
     stable = stable_keys([old_at[key] for key in common], common)
 
-    deleted_after: dict[Hashable | None, list[Side]] = {}
-    anchor: Hashable | None = None
-    for side in old:
-        if side.key in new_keys:
-            anchor = side.key
-        else:
-            deleted_after.setdefault(anchor, []).append(side)
+    deleted_after = between_anchors(old, new_keys)
 
     def deleted(side: Side) -> RedlineEntry:
         return RedlineEntry(side.key, "deleted", True, side, None, ((DELETE, side.text),))

@@ -146,12 +146,10 @@ def _inline_piece(match: re.Match[str]) -> str:
         return _link(value, value)
     if group == "fn":
         return escape_markdown(f"[{value}]")
-    if group == "interp":
+    if group in ("interp", "em"):  # `text` without a role is italic, as docutils shows it
         return f"*{escape_markdown(value)}*"
     if group == "strong":
         return f"**{escape_markdown(value)}**"
-    if group == "em":
-        return f"*{escape_markdown(value)}*"
     if group == "esc":
         if value.isspace():
             return ""

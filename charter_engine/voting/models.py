@@ -18,6 +18,7 @@ The schema carries the invariants that must never depend on an ``if`` in Python:
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import (
@@ -181,17 +182,33 @@ class RollEntry(Base):
     organisation: Mapped[str | None] = mapped_column(String(200))
 
 
-class Vote(Base):
-    """A vote on a named ballot: who, what, and who cast it (the voter, or their proxy)."""
-
-    __tablename__ = "votes"
-    __table_args__ = (
+def _one_per_voter_on_the_roll() -> tuple[UniqueConstraint, ForeignKeyConstraint]:
+    """The constraints of a table of what voters did on a ballot (votes, participations): one row
+    per voter, and only for voters on the ballot's frozen roll."""
+    return (
         UniqueConstraint("ballot_id", "voter_id"),
         ForeignKeyConstraint(
             ["ballot_id", "voter_id"],
             ["ballot_roll.ballot_id", "ballot_roll.user_id"],
             ondelete="CASCADE",
         ),
+    )
+
+
+def load_ranking(stored: str | None) -> dict[str, int] | None:
+    """A ranking as stored in ``ranking`` columns (a JSON object option key → rank), or None."""
+    if not stored:
+        return None
+    ranking: dict[str, int] = json.loads(stored)
+    return ranking
+
+
+class Vote(Base):
+    """A vote on a named ballot: who, what, and who cast it (the voter, or their proxy)."""
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        *_one_per_voter_on_the_roll(),
         CheckConstraint(
             "choice IS NULL OR choice IN ('yes', 'no', 'abstain')", name="choice_known"
         ),
@@ -218,14 +235,7 @@ class Participation(Base):
     """
 
     __tablename__ = "ballot_participations"
-    __table_args__ = (
-        UniqueConstraint("ballot_id", "voter_id"),
-        ForeignKeyConstraint(
-            ["ballot_id", "voter_id"],
-            ["ballot_roll.ballot_id", "ballot_roll.user_id"],
-            ondelete="CASCADE",
-        ),
-    )
+    __table_args__ = _one_per_voter_on_the_roll()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ballot_id: Mapped[int]

@@ -98,13 +98,7 @@ def give_proxy(
             session.flush()
     except IntegrityError:
         raise Conflict("You already gave a proxy for this; revoke it first.") from None
-    record(
-        session,
-        "proxy.given",
-        proxy,
-        actor=actor,
-        payload={"agent": agent.id, "ballot": proxy.ballot_id},
-    )
+    _record_proxy_event(session, "proxy.given", proxy, actor)
     return proxy
 
 
@@ -143,11 +137,15 @@ def revoke_proxy(
             )
     proxy.revoked_at = current_time(now)
     session.flush()
+    _record_proxy_event(session, "proxy.revoked", proxy, actor)
+    return proxy
+
+
+def _record_proxy_event(session: Session, event: str, proxy: Proxy, actor: User) -> None:
     record(
         session,
-        "proxy.revoked",
+        event,
         proxy,
         actor=actor,
         payload={"agent": proxy.agent_id, "ballot": proxy.ballot_id},
     )
-    return proxy

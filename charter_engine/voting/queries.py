@@ -8,14 +8,13 @@ These functions read and never change anything. What a page shows of a ballot is
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from fractions import Fraction
 from typing import Literal
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from charter_engine.accounts.models import User
 from charter_engine.charters.models import Charter
@@ -29,6 +28,7 @@ from charter_engine.voting.models import (
     RollEntry,
     SecretBallot,
     Vote,
+    load_ranking,
 )
 from charter_engine.voting.results import CastVote, Count, count_votes
 from charter_engine.voting.rules import DEFAULT_OPTION, Rules, is_accepting, quorum_votes
@@ -170,30 +170,18 @@ def list_proxies(
 ) -> tuple[Sequence[Proxy], Sequence[Proxy]]:
     """(proxies ``user`` gave, proxies ``user`` holds), active ones first, newest first;
     ``limit`` and ``offset`` cut out one page of each."""
-    order = (Proxy.revoked_at.is_not(None), Proxy.id.desc())
-    given = (
-        session.execute(
+
+    def page(party: InstrumentedAttribute[int]) -> Sequence[Proxy]:
+        stmt = (
             select(Proxy)
-            .where(Proxy.principal_id == user.id)
-            .order_by(*order)
+            .where(party == user.id)
+            .order_by(Proxy.revoked_at.is_not(None), Proxy.id.desc())
             .limit(limit)
             .offset(offset)
         )
-        .scalars()
-        .all()
-    )
-    held = (
-        session.execute(
-            select(Proxy)
-            .where(Proxy.agent_id == user.id)
-            .order_by(*order)
-            .limit(limit)
-            .offset(offset)
-        )
-        .scalars()
-        .all()
-    )
-    return given, held
+        return session.execute(stmt).scalars().all()
+
+    return page(Proxy.principal_id), page(Proxy.agent_id)
 
 
 def has_voted(session: Session, ballot: Ballot, voter_id: int) -> bool:
@@ -237,20 +225,14 @@ def cast_votes(session: Session, ballot: Ballot) -> list[CastVote]:
             .order_by(SecretBallot.id)
         ).all()
         # Secret ballots are always counted one vote per member (see rules.check_rules).
-        return [
-            CastVote(Fraction(1), r.choice, json.loads(r.ranking) if r.ranking else None)
-            for r in rows
-        ]
+        return [CastVote(Fraction(1), r.choice, load_ranking(r.ranking)) for r in rows]
     weights, _n, _total = _roll_totals(session, ballot)
     named = session.execute(
         select(Vote.voter_id, Vote.choice, Vote.ranking)
         .where(Vote.ballot_id == ballot.id)
         .order_by(Vote.voter_id)
     ).all()
-    return [
-        CastVote(weights[r.voter_id], r.choice, json.loads(r.ranking) if r.ranking else None)
-        for r in named
-    ]
+    return [CastVote(weights[r.voter_id], r.choice, load_ranking(r.ranking)) for r in named]
 
 
 def count_ballot(session: Session, ballot: Ballot) -> Count:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import can
 from charter_engine.errors import Conflict, NotFound
-from charter_engine.voting.models import Ballot, RollEntry, SecretBallot, Vote
+from charter_engine.voting.models import Ballot, RollEntry, SecretBallot, Vote, load_ranking
 from charter_engine.voting.queries import count_ballot
 from charter_engine.voting.receipts import is_receipt_shaped, receipt_hash
 from charter_engine.voting.results import count_to_json
@@ -109,10 +109,7 @@ class RollCallRow:
 
 def roll_call(session: Session, ballot: Ballot) -> list[RollCallRow]:
     """Every voter on the roll of a closed named ballot and how they voted (or that they didn't)."""
-    if ballot.secrecy != "named":
-        raise Conflict("A secret ballot has no roll call; see the list of counted ballots.")
-    if ballot.state != "closed":
-        raise Conflict("The roll call is published when the ballot closes.")
+    _ensure_published(ballot, "roll call")
     rows = session.execute(
         select(RollEntry, User, Vote)
         .join(User, User.id == RollEntry.user_id)
@@ -135,7 +132,7 @@ def roll_call(session: Session, ballot: Ballot) -> list[RollCallRow]:
                 weight=Fraction(entry.weight_num, entry.weight_den),
                 voted=vote is not None,
                 choice=vote.choice if vote else None,
-                ranking=json.loads(vote.ranking) if vote and vote.ranking else None,
+                ranking=load_ranking(vote.ranking) if vote else None,
                 cast_by_id=vote.cast_by_id if vote else None,
                 cast_by_name=names.get(vote.cast_by_id) if vote else None,
                 cast_at=vote.cast_at if vote else None,
@@ -204,27 +201,18 @@ class CountedBallot:
 
 def counted_ballots(session: Session, ballot: Ballot) -> list[CountedBallot]:
     """The published list of a closed secret ballot: each counted ballot by its receipt hash."""
-    if ballot.secrecy != "secret":
-        raise Conflict("Only secret ballots have a list of counted ballots; see the roll call.")
-    if ballot.state != "closed":
-        raise Conflict("The list of counted ballots is published when the ballot closes.")
+    _ensure_published(ballot, "counted ballots")
     rows = session.execute(
         select(SecretBallot.receipt_hash, SecretBallot.choice, SecretBallot.ranking)
         .where(SecretBallot.ballot_id == ballot.id)
         .order_by(SecretBallot.receipt_hash)
     ).all()
-    return [
-        CountedBallot(r.receipt_hash, r.choice, json.loads(r.ranking) if r.ranking else None)
-        for r in rows
-    ]
+    return [CountedBallot(r.receipt_hash, r.choice, load_ranking(r.ranking)) for r in rows]
 
 
 def verify_receipt(session: Session, ballot: Ballot, code: str) -> CountedBallot:
     """Find the ballot a receipt belongs to in the published list (after close)."""
-    if ballot.secrecy != "secret":
-        raise Conflict("Receipts belong to secret ballots; this ballot is named.")
-    if ballot.state != "closed":
-        raise Conflict("Receipts can be checked once the ballot closes and its list is published.")
+    _ensure_published(ballot, "receipts")
     if not is_receipt_shaped(code):
         raise NotFound("That is not a receipt code of this ballot.")
     row = session.execute(
@@ -235,6 +223,33 @@ def verify_receipt(session: Session, ballot: Ballot, code: str) -> CountedBallot
     ).scalar_one_or_none()
     if row is None:
         raise NotFound("No counted ballot has this receipt.")
-    return CountedBallot(
-        row.receipt_hash, row.choice, json.loads(row.ranking) if row.ranking else None
-    )
+    return CountedBallot(row.receipt_hash, row.choice, load_ranking(row.ranking))
+
+
+# What each published record is of, and why it is not there: (the ballots that have it, the
+# message for the other kind of ballot, the message before the ballot closes).
+_PUBLISHED: dict[str, tuple[str, str, str]] = {
+    "roll call": (
+        "named",
+        "A secret ballot has no roll call; see the list of counted ballots.",
+        "The roll call is published when the ballot closes.",
+    ),
+    "counted ballots": (
+        "secret",
+        "Only secret ballots have a list of counted ballots; see the roll call.",
+        "The list of counted ballots is published when the ballot closes.",
+    ),
+    "receipts": (
+        "secret",
+        "Receipts belong to secret ballots; this ballot is named.",
+        "Receipts can be checked once the ballot closes and its list is published.",
+    ),
+}
+
+
+def _ensure_published(ballot: Ballot, record: str) -> None:
+    secrecy, other_secrecy, not_closed = _PUBLISHED[record]
+    if ballot.secrecy != secrecy:
+        raise Conflict(other_secrecy)
+    if ballot.state != "closed":
+        raise Conflict(not_closed)

@@ -5,7 +5,6 @@ on the roll, voted, proxies given and held. Built from :mod:`.queries` for the p
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -15,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import can
-from charter_engine.amendments.models import Amendment, AmendmentChange
+from charter_engine.amendments.models import Amendment
+from charter_engine.amendments.queries import changes_of
 from charter_engine.charters.models import Charter
-from charter_engine.voting.models import Ballot, Participation, Proxy, RollEntry, Vote
+from charter_engine.voting.models import Ballot, Participation, Proxy, RollEntry, Vote, load_ranking
 from charter_engine.voting.queries import (
     accepting_votes,
     applicable_proxy,
@@ -77,17 +77,7 @@ def ballot_detail(session: Session, ballot: Ballot) -> BallotDetail:
         if amendment_ids
         else {}
     )
-    changes: dict[int, list[PinnedChange]] = {}
-    if amendment_ids:
-        rows = session.execute(
-            select(AmendmentChange)
-            .where(AmendmentChange.amendment_id.in_(amendment_ids))
-            .order_by(AmendmentChange.amendment_id, AmendmentChange.position)
-        ).scalars()
-        for c in rows:
-            changes.setdefault(c.amendment_id, []).append(
-                PinnedChange(c.kind, c.clause_id, c.after_clause_id, c.new_text)
-            )
+    changes = changes_of(session, amendment_ids)
     options = []
     for option in ballot.options:
         amendment = amendments.get(option.amendment_id or -1)
@@ -102,7 +92,10 @@ def ballot_detail(session: Session, ballot: Ballot) -> BallotDetail:
                 amendment_state=amendment.state if amendment else None,
                 fingerprint=option.fingerprint,
                 majority=Fraction(option.majority_num, option.majority_den),
-                changes=tuple(changes.get(option.amendment_id or -1, ())),
+                changes=tuple(
+                    PinnedChange(c.kind, c.clause_id, c.after_clause_id, c.new_text)
+                    for c in changes.get(option.amendment_id or -1, ())
+                ),
             )
         )
     return BallotDetail(
@@ -249,7 +242,7 @@ def voter_status(session: Session, ballot: Ballot, user: User, *, now: datetime)
         weight=Fraction(roll.weight_num, roll.weight_den) if roll else None,
         voted=cast is not None,
         choice=vote.choice if vote else None,
-        ranking=json.loads(vote.ranking) if vote and vote.ranking else None,
+        ranking=load_ranking(vote.ranking) if vote else None,
         cast_by_id=cast.cast_by_id if cast else None,
         proxy_given=proxy,
         proxy_agent_name=agent.name if agent else None,
