@@ -42,6 +42,11 @@ def add_backer(
 
 
 def remove_backer(session: Session, amendment: Amendment, *, actor: User) -> None:
+    """Stop backing a pending amendment; once decided, its backers are part of its record."""
+    if amendment.state not in PENDING_STATES:
+        raise InvalidTransition(
+            "This amendment is no longer pending; who backed it stays on its record."
+        )
     backer = session.execute(
         select(AmendmentBacker).where(
             AmendmentBacker.amendment_id == amendment.id, AmendmentBacker.user_id == actor.id

@@ -231,7 +231,7 @@ def amendments_back(amendment_id: int) -> ResponseReturnValue:
 
 
 @api_bp.delete(f"/amendments/<{ID}:amendment_id>/backers")
-@endpoint(operation_id="unbackAmendment", ok={200: Backers}, errors=(404,))
+@endpoint(operation_id="unbackAmendment", ok={200: Backers}, errors=(404, 409))
 def amendments_unback(amendment_id: int) -> ResponseReturnValue:
     """Stop backing an amendment"""
     amendment = amendment_or_404(amendment_id)

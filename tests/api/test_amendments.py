@@ -312,6 +312,14 @@ def test_backing_an_amendment(
 
     assert other_member_api.delete(path).get_json()["backers"] == []
 
+    # Once the amendment is no longer pending, its backers are part of its record.
+    assert other_member_api.post(path, json={"kind": "supporter"}).status_code == 201
+    actions = f"amendments/{created['id']}/actions"
+    assert member_api.post(actions, json={"action": "withdraw"}).status_code == 200
+    before = snapshot()
+    assert_error(other_member_api.delete(path), 409, "invalid_transition")
+    assert snapshot() == before
+
 
 @pytest.mark.parametrize(
     "body",
