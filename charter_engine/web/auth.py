@@ -42,7 +42,7 @@ from flask_login import login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from charter_engine.accounts.invitations import (
@@ -74,6 +74,7 @@ from charter_engine.errors import ValidationError
 from charter_engine.limits import PASSWORD
 from charter_engine.web.forms import EmailAddress, Form, commit_or_show, show_error
 from charter_engine.web.mailer import deliver_now
+from charter_engine.web.second_factor import CodeForm
 from charter_engine.web.security import current_account, public, require_user, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -93,17 +94,22 @@ CODE_STEP_MAX_AGE = 10 * 60
 PASSWORD_HELP = f"At least {MIN_PASSWORD} characters. A few unrelated words make a good password."
 
 
+def _current_password_field(label: str) -> PasswordField:
+    """The password an account has now, which the browser may fill in."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), Length(max=PASSWORD)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class LoginForm(Form):
     email = EmailField(
         "Email address",
         validators=[DataRequired(), EmailAddress()],
         render_kw={"autocomplete": "username"},
     )
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired(), Length(max=PASSWORD)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = _current_password_field("Password")
 
 
 class NewPasswordForm(Form):
@@ -127,24 +133,7 @@ class NewPasswordForm(Form):
 
 
 class ChangePasswordForm(NewPasswordForm):
-    current_password = PasswordField(
-        "Current password",
-        validators=[DataRequired(), Length(max=PASSWORD)],
-        render_kw={"autocomplete": "current-password"},
-    )
-
-
-class SignInCodeForm(Form):
-    code = StringField(
-        "Code",
-        validators=[DataRequired(), Length(max=40)],
-        render_kw={
-            "autocomplete": "one-time-code",
-            "inputmode": "numeric",
-            "autocapitalize": "off",
-            "spellcheck": "false",
-        },
-    )
+    current_password = _current_password_field("Current password")
 
 
 class ResetRequestForm(Form):
@@ -244,7 +233,7 @@ def login_code() -> ResponseReturnValue:
         flash("Sign in with your email address and password first.", "info")
         return redirect(url_for("auth.login"))
     user, target = pending
-    form = SignInCodeForm()
+    form = CodeForm()
     status = 200
     if form.validate_on_submit():
         now = utcnow()

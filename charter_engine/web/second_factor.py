@@ -52,6 +52,9 @@ ENROLMENT_ENDPOINTS = frozenset(
 
 
 class CodeForm(Form):
+    """A code from the authenticator app, or a recovery code: to sign in, or to change the
+    second factor itself."""
+
     code = StringField(
         "Code",
         validators=[DataRequired(), Length(max=40)],
