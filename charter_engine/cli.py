@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 import click
 from sqlalchemy import Engine, select
@@ -32,6 +32,8 @@ from charter_engine.subscribers import make_app_sessions
 
 if TYPE_CHECKING:
     from flask import Flask
+
+    from charter_engine.accounts.operations import NewAccount
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -184,28 +186,13 @@ def db_downgrade(ctx: Context, revision: str) -> None:
 @pass_context
 @handle_errors
 def create_user_cmd(
-    ctx: Context,
-    email: str,
-    name: str,
-    role: str,
-    organisation: str | None,
-    country: str | None,
-    password: str | None,
-    with_token: bool,
+    ctx: Context, password: str | None, with_token: bool, **account: Unpack[NewAccount]
 ) -> None:
     """Create an account."""
     from charter_engine.accounts.operations import create_user, issue_token
 
     with ctx.session() as session:
-        user = create_user(
-            session,
-            email=email,
-            name=name,
-            role=role,
-            organisation=organisation,
-            country=country,
-            password=password,
-        )
+        user = create_user(session, **account, password=password)
         token = issue_token(session, user, name="cli") if with_token else None
         session.commit()
         click.echo(f"created {user.role} {user.email} (id {user.id})")

@@ -7,11 +7,18 @@ address has an account, so the form cannot be used to find out who is a member.
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
-from charter_engine.accounts.operations import create_user, normalise_email, set_password
+from charter_engine.accounts.operations import (
+    NewAccount,
+    create_user,
+    normalise_email,
+    set_password,
+)
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.accounts.tokens import (
     INVITATION,
@@ -63,27 +70,11 @@ def _queue_invitation(session: Session, user: User, actor: User, signer: TokenSi
 
 
 def invite_member(
-    session: Session,
-    *,
-    email: object,
-    name: object,
-    role: str = "member",
-    organisation: str | None = None,
-    country: str | None = None,
-    actor: User,
-    signer: TokenSigner,
+    session: Session, *, actor: User, signer: TokenSigner, **account: Unpack[NewAccount]
 ) -> User:
     """Create an account without a password and mail its owner an invitation link."""
     ensure_can(actor, "user:invite")
-    user = create_user(
-        session,
-        email=email,
-        name=name,
-        role=role,
-        organisation=organisation,
-        country=country,
-        actor=actor,
-    )
+    user = create_user(session, **account, actor=actor)
     _queue_invitation(session, user, actor, signer)
     record(
         session, "user.invited", user, actor=actor, payload={"email": user.email, "role": user.role}
