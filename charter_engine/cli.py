@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from charter_engine import __version__
+from charter_engine.backup import BackupError
 from charter_engine.config import Settings, load_settings
 from charter_engine.db import make_engine, make_session_factory
 from charter_engine.errors import CharterError
@@ -99,6 +100,8 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except CharterError as exc:
             fail(exc.message)
+        except BackupError as exc:
+            fail(str(exc))
         except (OperationalError, ProgrammingError) as exc:
             fail(
                 f"database error: {exc.orig}. "
@@ -594,12 +597,9 @@ def audit_chain(ctx: Context) -> None:
 @handle_errors
 def backup_cmd(ctx: Context, file: Path) -> None:
     """Write a consistent copy of the database to FILE while the application keeps serving."""
-    from charter_engine.backup import BackupError, backup_database
+    from charter_engine.backup import backup_database
 
-    try:
-        backup_database(ctx.settings.database_url, file)
-    except BackupError as exc:
-        fail(str(exc))
+    backup_database(ctx.settings.database_url, file)
     click.echo(f"backed up the database to {file} ({file.stat().st_size} bytes)")
 
 
@@ -609,12 +609,9 @@ def backup_cmd(ctx: Context, file: Path) -> None:
 @handle_errors
 def restore_cmd(ctx: Context, file: Path) -> None:
     """Load the backup FILE into the database, which must be new and empty."""
-    from charter_engine.backup import BackupError, restore_database
+    from charter_engine.backup import restore_database
 
-    try:
-        restore_database(ctx.settings.database_url, file)
-    except BackupError as exc:
-        fail(str(exc))
+    restore_database(ctx.settings.database_url, file)
     click.echo(f"restored {file}; check it with 'charter-engine audit verify'")
 
 
