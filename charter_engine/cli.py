@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 import click
 from sqlalchemy import Engine, select
@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from charter_engine import __version__
+from charter_engine.backup import BackupError
 from charter_engine.config import Settings, load_settings
 from charter_engine.db import make_engine, make_session_factory
 from charter_engine.errors import CharterError
@@ -32,6 +33,8 @@ from charter_engine.subscribers import make_app_sessions
 
 if TYPE_CHECKING:
     from flask import Flask
+
+    from charter_engine.accounts.operations import NewAccount
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -97,6 +100,8 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except CharterError as exc:
             fail(exc.message)
+        except BackupError as exc:
+            fail(str(exc))
         except (OperationalError, ProgrammingError) as exc:
             fail(
                 f"database error: {exc.orig}. "
@@ -184,28 +189,13 @@ def db_downgrade(ctx: Context, revision: str) -> None:
 @pass_context
 @handle_errors
 def create_user_cmd(
-    ctx: Context,
-    email: str,
-    name: str,
-    role: str,
-    organisation: str | None,
-    country: str | None,
-    password: str | None,
-    with_token: bool,
+    ctx: Context, password: str | None, with_token: bool, **account: Unpack[NewAccount]
 ) -> None:
     """Create an account."""
     from charter_engine.accounts.operations import create_user, issue_token
 
     with ctx.session() as session:
-        user = create_user(
-            session,
-            email=email,
-            name=name,
-            role=role,
-            organisation=organisation,
-            country=country,
-            password=password,
-        )
+        user = create_user(session, **account, password=password)
         token = issue_token(session, user, name="cli") if with_token else None
         session.commit()
         click.echo(f"created {user.role} {user.email} (id {user.id})")
@@ -607,12 +597,9 @@ def audit_chain(ctx: Context) -> None:
 @handle_errors
 def backup_cmd(ctx: Context, file: Path) -> None:
     """Write a consistent copy of the database to FILE while the application keeps serving."""
-    from charter_engine.backup import BackupError, backup_database
+    from charter_engine.backup import backup_database
 
-    try:
-        backup_database(ctx.settings.database_url, file)
-    except BackupError as exc:
-        fail(str(exc))
+    backup_database(ctx.settings.database_url, file)
     click.echo(f"backed up the database to {file} ({file.stat().st_size} bytes)")
 
 
@@ -622,12 +609,9 @@ def backup_cmd(ctx: Context, file: Path) -> None:
 @handle_errors
 def restore_cmd(ctx: Context, file: Path) -> None:
     """Load the backup FILE into the database, which must be new and empty."""
-    from charter_engine.backup import BackupError, restore_database
+    from charter_engine.backup import restore_database
 
-    try:
-        restore_database(ctx.settings.database_url, file)
-    except BackupError as exc:
-        fail(str(exc))
+    restore_database(ctx.settings.database_url, file)
     click.echo(f"restored {file}; check it with 'charter-engine audit verify'")
 
 

@@ -4,14 +4,16 @@ different states, comments and a ballot — loaded through the operations, like 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
-from charter_engine.accounts.operations import create_user
+from charter_engine.accounts.operations import NewAccount, create_user
 from charter_engine.amendments.merging import merge_amendment
-from charter_engine.amendments.operations import propose_amendment
+from charter_engine.amendments.models import Amendment
+from charter_engine.amendments.operations import ChangeInput, propose_amendment
 from charter_engine.amendments.transitions import transition_amendment
 from charter_engine.charters.models import Charter
 from charter_engine.charters.operations import import_charter
@@ -23,63 +25,106 @@ from charter_engine.voting.demo import add_demo_ballots
 DEMO_PASSWORD = "charter-demo-2026"  # nosec B105  # the demo's published password
 CHARTER_FILE = Path(__file__).parent / "demo_data" / "charter.md"
 
+
+class DemoPerson(NamedTuple):
+    email: str
+    name: str
+    role: str
+    organisation: str
+    country: str
+    title: str
+    areas: str  # areas of work, for the directory's filter
+
+    def account(self) -> NewAccount:
+        return NewAccount(
+            email=self.email,
+            name=self.name,
+            role=self.role,
+            organisation=self.organisation,
+            country=self.country,
+        )
+
+
 PEOPLE = [
-    (
+    DemoPerson(
         "secretariat@demo.example",
         "Amina Diallo",
         "secretariat",
         "Convening Organisation",
         "CH",
         "Head of secretariat",
+        "Process design, Facilitation",
     ),
-    (
+    DemoPerson(
         "lucia@demo.example",
         "Lucía Fernández",
         "member",
         "Instituto de Innovación",
         "ES",
         "Director of open programmes",
+        "Open data, Public procurement",
     ),
-    ("kenji@demo.example", "Kenji Watanabe", "member", "Tokyo Design Lab", "JP", "Research lead"),
-    (
+    DemoPerson(
+        "kenji@demo.example",
+        "Kenji Watanabe",
+        "member",
+        "Tokyo Design Lab",
+        "JP",
+        "Research lead",
+        "Service design, Open data",
+    ),
+    DemoPerson(
         "marie@demo.example",
         "Marie Dubois",
         "member",
         "Ville de Lyon",
         "FR",
         "Chief innovation officer",
+        "Économie circulaire, Smart cities",
     ),
-    ("ngozi@demo.example", "Ngozi Okafor", "member", "Lagos Tech Hub", "NG", "Programme manager"),
-    ("rafael@demo.example", "Rafael Costa", "member", "Universidade do Porto", "PT", "Professor"),
-    ("olivia@demo.example", "Olivia Brown", "observer", "Open Policy Institute", "CA", "Analyst"),
+    DemoPerson(
+        "ngozi@demo.example",
+        "Ngozi Okafor",
+        "member",
+        "Lagos Tech Hub",
+        "NG",
+        "Programme manager",
+        "Digital skills, Start-up support",
+    ),
+    DemoPerson(
+        "rafael@demo.example",
+        "Rafael Costa",
+        "member",
+        "Universidade do Porto",
+        "PT",
+        "Professor",
+        "Research policy, Digital skills",
+    ),
+    DemoPerson(
+        "olivia@demo.example",
+        "Olivia Brown",
+        "observer",
+        "Open Policy Institute",
+        "CA",
+        "Analyst",
+        "Open government",
+    ),
 ]
 
 
 def demo_accounts() -> list[str]:
     """Lines naming every demo account, its role and the password (printed at each start)."""
-    width = max(len(email) for email, *_ in PEOPLE)
+    width = max(len(person.email) for person in PEOPLE)
     lines = [f"demo accounts (password {DEMO_PASSWORD}):"]
-    for email, name, role, _organisation, _country, _title in PEOPLE:
-        lines.append(f"  {email:<{width}}  {role:<11}  {name}")
+    for person in PEOPLE:
+        lines.append(f"  {person.email:<{width}}  {person.role:<11}  {person.name}")
     return lines
 
 
 def _demo_accounts_exist(session: Session) -> bool:
-    emails = [email for email, *_ in PEOPLE]
+    emails = [person.email for person in PEOPLE]
     found = session.execute(select(User.email).where(User.email.in_(emails))).scalars().all()
     return len(set(found)) == len(emails)
-
-
-# Areas of work of the demo people, for the directory's filter (by the part before the "@").
-AREAS = {
-    "secretariat": "Process design, Facilitation",
-    "lucia": "Open data, Public procurement",
-    "kenji": "Service design, Open data",
-    "marie": "Économie circulaire, Smart cities",
-    "ngozi": "Digital skills, Start-up support",
-    "rafael": "Research policy, Digital skills",
-    "olivia": "Open government",
-}
 
 
 def load_demo(session: Session, *, force: bool = False) -> list[str]:
@@ -89,21 +134,13 @@ def load_demo(session: Session, *, force: bool = False) -> list[str]:
             return ["the demo is already loaded", *demo_accounts()]
         return ["the database already has charters; demo not loaded (use --force to add it)"]
     users: dict[str, User] = {}
-    for email, name, role, organisation, country, title in PEOPLE:
-        existing = session.execute(select(User).where(User.email == email)).scalar_one_or_none()
-        if existing is None:
-            existing = create_user(
-                session,
-                email=email,
-                name=name,
-                role=role,
-                organisation=organisation,
-                country=country,
-                password=DEMO_PASSWORD,
-            )
-            existing.role_title = title
-            existing.areas = AREAS.get(email.split("@")[0])
-        users[email.split("@")[0]] = existing
+    for person in PEOPLE:
+        user = session.execute(select(User).where(User.email == person.email)).scalar_one_or_none()
+        if user is None:
+            user = create_user(session, **person.account(), password=DEMO_PASSWORD)
+            user.role_title = person.title
+            user.areas = person.areas
+        users[person.email.split("@")[0]] = user
     sec = users["secretariat"]
     charter = import_charter(
         session,
@@ -112,101 +149,90 @@ def load_demo(session: Session, *, force: bool = False) -> list[str]:
         actor=sec,
         filename=CHARTER_FILE.name,
     )
-    clauses = {v.text.split("\n")[0][:40]: cid for cid, v in current_entries(session, charter)}
+    # The imported text, clause by clause (read once: the amendments below change the head).
+    texts = {cid: v.text for cid, v in current_entries(session, charter)}
 
     def clause(prefix: str) -> int:
-        return next(cid for key, cid in clauses.items() if key.startswith(prefix))
+        return next(cid for cid, text in texts.items() if text.startswith(prefix))
 
+    def propose(
+        author: str, title: str, rationale: str, change: ChangeInput, *, submit: bool = True
+    ) -> Amendment:
+        """An amendment of one change proposed by ``author`` (the part of their email before
+        the "@"), submitted for discussion unless ``submit`` is False."""
+        return propose_amendment(
+            session,
+            charter,
+            actor=users[author],
+            title=title,
+            rationale=rationale,
+            changes=[change],
+            submit=submit,
+        )
+
+    meetings = clause("The Core Group meets")
     decisions = clause("Decisions are taken")
-    decisions_text = next(
-        v.text for cid, v in current_entries(session, charter) if cid == decisions
-    )
 
-    editorial = propose_amendment(
-        session,
-        charter,
-        actor=users["rafael"],
-        title="Fix the wording of the meetings clause",
-        rationale="'at least four times a year' reads better with a comma before 'at times'.",
-        changes=[
-            {
-                "kind": "replace",
-                "clause_id": clause("The Core Group meets"),
-                "text": next(
-                    v.text
-                    for cid, v in current_entries(session, charter)
-                    if cid == clause("The Core Group meets")
-                ).replace("four times a year, at times", "four times a year, at times chosen"),
-            }
-        ],
-        submit=True,
+    editorial = propose(
+        "rafael",
+        "Fix the wording of the meetings clause",
+        "'at least four times a year' reads better with a comma before 'at times'.",
+        {
+            "kind": "replace",
+            "clause_id": meetings,
+            "text": texts[meetings].replace(
+                "four times a year, at times", "four times a year, at times chosen"
+            ),
+        },
     )
     merge_amendment(session, editorial, actor=sec, editorial=True)
 
-    quorum = propose_amendment(
-        session,
-        charter,
-        actor=users["lucia"],
-        title="Count abstentions towards the quorum",
-        rationale="Members who abstain take part in the vote; the quorum should count them.",
-        changes=[
-            {
-                "kind": "replace",
-                "clause_id": clause("A decision is valid"),
-                "text": "A decision is valid only if at least one third of the members took part "
-                "in the vote, abstentions included.\n\n",
-            }
-        ],
-        submit=True,
+    quorum = propose(
+        "lucia",
+        "Count abstentions towards the quorum",
+        "Members who abstain take part in the vote; the quorum should count them.",
+        {
+            "kind": "replace",
+            "clause_id": clause("A decision is valid"),
+            "text": "A decision is valid only if at least one third of the members took part "
+            "in the vote, abstentions included.\n\n",
+        },
     )
     transition_amendment(session, quorum, "open_discussion", actor=sec)
 
-    majority = propose_amendment(
-        session,
-        charter,
-        actor=users["kenji"],
-        title="Absolute majority for decisions",
-        rationale="A simple majority of votes cast lets a small group decide.",
-        changes=[
-            {
-                "kind": "replace",
-                "clause_id": decisions,
-                "text": decisions_text.replace("simple majority", "absolute majority"),
-            }
-        ],
-        submit=True,
+    majority = propose(
+        "kenji",
+        "Absolute majority for decisions",
+        "A simple majority of votes cast lets a small group decide.",
+        {
+            "kind": "replace",
+            "clause_id": decisions,
+            "text": texts[decisions].replace("simple majority", "absolute majority"),
+        },
     )
-    consensus = propose_amendment(
-        session,
-        charter,
-        actor=users["marie"],
-        title="Seek consensus first",
-        rationale="We should try to agree before we vote.",
-        changes=[
-            {
-                "kind": "replace",
-                "clause_id": decisions,
-                "text": "Decisions are sought by consensus; failing consensus, they are taken by "
-                "simple majority of the votes cast. Abstentions are not counted as votes "
-                "cast.\n\n",
-            }
-        ],
-        submit=True,
+    consensus = propose(
+        "marie",
+        "Seek consensus first",
+        "We should try to agree before we vote.",
+        {
+            "kind": "replace",
+            "clause_id": decisions,
+            "text": "Decisions are sought by consensus; failing consensus, they are taken by "
+            "simple majority of the votes cast. Abstentions are not counted as votes "
+            "cast.\n\n",
+        },
     )
-    propose_amendment(
-        session,
-        charter,
-        actor=users["ngozi"],
-        title="Add a clause on languages",
-        rationale="Members work in many languages.",
-        changes=[
-            {
-                "kind": "insert",
-                "after_clause_id": clause("The Core Group meets"),
-                "text": "Meetings are held in English; members may ask for interpretation into "
-                "French or Spanish.\n\n",
-            }
-        ],
+    propose(
+        "ngozi",
+        "Add a clause on languages",
+        "Members work in many languages.",
+        {
+            "kind": "insert",
+            "after_clause_id": meetings,
+            "text": "Meetings are held in English; members may ask for interpretation into "
+            "French or Spanish.\n\n",
+        },
+        submit=False,
     )
     create_comment(
         session,

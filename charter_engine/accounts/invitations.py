@@ -7,11 +7,18 @@ address has an account, so the form cannot be used to find out who is a member.
 
 from __future__ import annotations
 
+from typing import Unpack
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
-from charter_engine.accounts.operations import create_user, normalise_email, set_password
+from charter_engine.accounts.operations import (
+    NewAccount,
+    create_user,
+    normalise_email,
+    set_password,
+)
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.accounts.tokens import (
     INVITATION,
@@ -41,49 +48,40 @@ def _hours(seconds: int) -> str:
     return f"{hours} hour" + ("" if hours == 1 else "s")
 
 
+def _link(signer: TokenSigner, purpose: str, user: User) -> str:
+    """A new link of ``purpose`` for ``user``, as it is written in a mail."""
+    path = INVITATION_PATH if purpose == INVITATION else RESET_PATH
+    return BASE_URL_MARK + path.format(token=signer.make(purpose, user))
+
+
+def _queue_to(session: Session, user: User, *, subject: str, kind: str, body: str) -> None:
+    queue_mail(session, to=user.email, subject=subject, body=body, kind=kind, user_id=user.id)
+
+
 def _queue_invitation(session: Session, user: User, actor: User, signer: TokenSigner) -> None:
-    token = signer.make(INVITATION, user)
-    link = BASE_URL_MARK + INVITATION_PATH.format(token=token)
-    body = (
-        f"Hello {user.name},\n\n"
-        f"{actor.name} invites you to join the Core Group drafting the charter on Charter Engine "
-        f"as {ROLE_WORDS.get(user.role, user.role)}.\n\n"
-        f"Choose your password here to accept the invitation:\n{link}\n\n"
-        f"The link works once and for {_days(signer.invitation_max_age)}. "
-        "If you did not expect this invitation, you can ignore this mail.\n"
-    )
-    queue_mail(
+    link = _link(signer, INVITATION, user)
+    _queue_to(
         session,
-        to=user.email,
+        user,
         subject="Your invitation to the Core Group",
-        body=body,
         kind="invitation",
-        user_id=user.id,
+        body=(
+            f"Hello {user.name},\n\n"
+            f"{actor.name} invites you to join the Core Group drafting the charter on Charter "
+            f"Engine as {ROLE_WORDS.get(user.role, user.role)}.\n\n"
+            f"Choose your password here to accept the invitation:\n{link}\n\n"
+            f"The link works once and for {_days(signer.invitation_max_age)}. "
+            "If you did not expect this invitation, you can ignore this mail.\n"
+        ),
     )
 
 
 def invite_member(
-    session: Session,
-    *,
-    email: object,
-    name: object,
-    role: str = "member",
-    organisation: str | None = None,
-    country: str | None = None,
-    actor: User,
-    signer: TokenSigner,
+    session: Session, *, actor: User, signer: TokenSigner, **account: Unpack[NewAccount]
 ) -> User:
     """Create an account without a password and mail its owner an invitation link."""
     ensure_can(actor, "user:invite")
-    user = create_user(
-        session,
-        email=email,
-        name=name,
-        role=role,
-        organisation=organisation,
-        country=country,
-        actor=actor,
-    )
+    user = create_user(session, **account, actor=actor)
     _queue_invitation(session, user, actor, signer)
     record(
         session, "user.invited", user, actor=actor, payload={"email": user.email, "role": user.role}
@@ -126,37 +124,30 @@ def request_password_reset(session: Session, *, email: object, signer: TokenSign
         return
     if not user.password_hash:
         # Never accepted the invitation: a reset link would not help; send a fresh invitation link.
-        token = signer.make(INVITATION, user)
-        link = BASE_URL_MARK + INVITATION_PATH.format(token=token)
-        body = (
-            f"Hello {user.name},\n\nSomeone asked to reset the password of your Charter Engine "
-            "account, but you have not chosen a password yet. Choose it here:\n"
-            f"{link}\n\nThe link works once and for {_days(signer.invitation_max_age)}.\n"
-        )
-        queue_mail(
+        _queue_to(
             session,
-            to=user.email,
+            user,
             subject="Choose your password",
-            body=body,
             kind="invitation",
-            user_id=user.id,
+            body=(
+                f"Hello {user.name},\n\nSomeone asked to reset the password of your Charter "
+                "Engine account, but you have not chosen a password yet. Choose it here:\n"
+                f"{_link(signer, INVITATION, user)}\n\n"
+                f"The link works once and for {_days(signer.invitation_max_age)}.\n"
+            ),
         )
         return
-    token = signer.make(RESET, user)
-    link = BASE_URL_MARK + RESET_PATH.format(token=token)
-    body = (
-        f"Hello {user.name},\n\nSomeone (probably you) asked to reset the password of your "
-        f"Charter Engine account. Choose a new password here:\n{link}\n\n"
-        f"The link works once and for {_hours(signer.reset_max_age)}. If you did not ask for it, "
-        "ignore this mail: your password stays as it is.\n"
-    )
-    queue_mail(
+    _queue_to(
         session,
-        to=user.email,
+        user,
         subject="Reset your password",
-        body=body,
         kind="password_reset",
-        user_id=user.id,
+        body=(
+            f"Hello {user.name},\n\nSomeone (probably you) asked to reset the password of your "
+            f"Charter Engine account. Choose a new password here:\n{_link(signer, RESET, user)}"
+            f"\n\nThe link works once and for {_hours(signer.reset_max_age)}. If you did not "
+            "ask for it, ignore this mail: your password stays as it is.\n"
+        ),
     )
     record(session, "user.password_reset_requested", user, actor=None, payload={})
 

@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from typing import cast
+from typing import NotRequired, TypedDict, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -30,6 +30,16 @@ def normalise_email(email: object) -> str:
     if not isinstance(email, str) or not EMAIL_RE.match(email.strip()):
         raise ValidationError("Give a valid email address.", field="email")
     return check_length(email, EMAIL, field="email", what="the email address").strip().lower()
+
+
+class NewAccount(TypedDict):
+    """Who a new account is for, as :func:`create_user` checks it."""
+
+    email: object
+    name: object
+    role: NotRequired[str]
+    organisation: NotRequired[str | None]
+    country: NotRequired[str | None]
 
 
 def create_user(

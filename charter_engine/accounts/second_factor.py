@@ -145,15 +145,7 @@ def confirm_enrolment(session: Session, user: User, code: object, *, now: dateti
         )
     factor.confirmed_at = now
     factor.last_used_step = step
-    codes = _new_recovery_codes(session, user, now=now)
-    record(
-        session,
-        "user.second_factor_enabled",
-        user,
-        actor=user,
-        payload={"recovery_codes": len(codes)},
-    )
-    return codes
+    return _new_recovery_codes(session, user, now=now, event="user.second_factor_enabled")
 
 
 def use_second_factor(session: Session, user: User, code: object, *, now: datetime) -> str | None:
@@ -195,15 +187,7 @@ def renew_recovery_codes(session: Session, user: User, code: object, *, now: dat
     """New recovery codes (the old ones stop working), given a current code."""
     if use_second_factor(session, user, code, now=now) is None:
         raise ValidationError("That code does not match.", field="code")
-    codes = _new_recovery_codes(session, user, now=now)
-    record(
-        session,
-        "user.recovery_codes_renewed",
-        user,
-        actor=user,
-        payload={"recovery_codes": len(codes)},
-    )
-    return codes
+    return _new_recovery_codes(session, user, now=now, event="user.recovery_codes_renewed")
 
 
 def turn_off_second_factor(
@@ -277,7 +261,8 @@ def _recovery_digest(code: str) -> str:
     return hashlib.sha256(_normalise_recovery(code).encode()).hexdigest()
 
 
-def _new_recovery_codes(session: Session, user: User, *, now: datetime) -> list[str]:
+def _new_recovery_codes(session: Session, user: User, *, now: datetime, event: str) -> list[str]:
+    """Replace the recovery codes of ``user`` with new ones, recorded as ``event``."""
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
     for _ in range(RECOVERY_CODE_COUNT):
@@ -292,6 +277,7 @@ def _new_recovery_codes(session: Session, user: User, *, now: datetime) -> list[
         for code in codes
     )
     session.flush()
+    record(session, event, user, actor=user, payload={"recovery_codes": len(codes)})
     return codes
 
 

@@ -132,18 +132,23 @@ def place_label(rows_by_id: dict[int, RevisionClause], clause_id: int | None) ->
     return clause_label(rows_by_id.get(clause_id))
 
 
+# What each kind of change does, in words: {where} is the clause it changes, {after} the clause
+# it puts text after.
+CHANGE_TITLES = {
+    "replace": "Change the text of {where}",
+    "insert": "Insert a new clause after {after}",
+    "delete": "Delete {where}",
+    "move": "Move {where} to after {after}",
+}
+
+
 def change_title(
     kind: str, rows_by_id: dict[int, RevisionClause], clause_id: int | None, after_id: int | None
 ) -> str:
     """What a change does, in words ("Change the text of § 2 Members")."""
-    where = place_label(rows_by_id, clause_id)
-    if kind == "replace":
-        return f"Change the text of {where}"
-    if kind == "insert":
-        return f"Insert a new clause after {place_label(rows_by_id, after_id)}"
-    if kind == "delete":
-        return f"Delete {where}"
-    return f"Move {where} to after {place_label(rows_by_id, after_id)}"
+    return CHANGE_TITLES[kind].format(
+        where=place_label(rows_by_id, clause_id), after=place_label(rows_by_id, after_id)
+    )
 
 
 def change_view(

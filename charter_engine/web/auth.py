@@ -22,9 +22,8 @@ import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from flask import (
@@ -41,8 +40,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from charter_engine.accounts.invitations import (
@@ -74,6 +74,7 @@ from charter_engine.errors import ValidationError
 from charter_engine.limits import PASSWORD
 from charter_engine.web.forms import EmailAddress, Form, commit_or_show, show_error
 from charter_engine.web.mailer import deliver_now
+from charter_engine.web.second_factor import CodeForm
 from charter_engine.web.security import current_account, public, require_user, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -93,17 +94,22 @@ CODE_STEP_MAX_AGE = 10 * 60
 PASSWORD_HELP = f"At least {MIN_PASSWORD} characters. A few unrelated words make a good password."
 
 
+def _current_password_field(label: str) -> PasswordField:
+    """The password an account has now, which the browser may fill in."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), Length(max=PASSWORD)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class LoginForm(Form):
     email = EmailField(
         "Email address",
         validators=[DataRequired(), EmailAddress()],
         render_kw={"autocomplete": "username"},
     )
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired(), Length(max=PASSWORD)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = _current_password_field("Password")
 
 
 class NewPasswordForm(Form):
@@ -127,24 +133,7 @@ class NewPasswordForm(Form):
 
 
 class ChangePasswordForm(NewPasswordForm):
-    current_password = PasswordField(
-        "Current password",
-        validators=[DataRequired(), Length(max=PASSWORD)],
-        render_kw={"autocomplete": "current-password"},
-    )
-
-
-class SignInCodeForm(Form):
-    code = StringField(
-        "Code",
-        validators=[DataRequired(), Length(max=40)],
-        render_kw={
-            "autocomplete": "one-time-code",
-            "inputmode": "numeric",
-            "autocapitalize": "off",
-            "spellcheck": "false",
-        },
-    )
+    current_password = _current_password_field("Current password")
 
 
 class ResetRequestForm(Form):
@@ -244,7 +233,7 @@ def login_code() -> ResponseReturnValue:
         flash("Sign in with your email address and password first.", "info")
         return redirect(url_for("auth.login"))
     user, target = pending
-    form = SignInCodeForm()
+    form = CodeForm()
     status = 200
     if form.validate_on_submit():
         now = utcnow()
@@ -324,41 +313,54 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("home.index"))
 
 
-def _password_set(form: Any, set_password: Callable[[str], User]) -> bool:
-    """Set the password of ``form`` through an invitation or reset link and sign its owner in;
-    False, with the reason next to the password field, when the link or password is refused."""
-    done = commit_or_show(
-        form,
-        lambda: set_password(form.password.data or ""),
-        on_error=lambda exc: show_error(form, exc, field="password"),
-    )
-    if done:
-        _start_session(done.value)
-    return done is not None
+class _SetPasswordByLink(Protocol):
+    def __call__(
+        self, session: Session, *, token: str, password: str, signer: TokenSigner
+    ) -> User: ...
+
+
+def _new_password_page(
+    token: str,
+    purpose: str,
+    set_password: _SetPasswordByLink,
+    *,
+    template: str,
+    success: str,
+    then: str,
+) -> ResponseReturnValue:
+    """The page an invitation or reset link opens: ask for a new password, set it through
+    ``set_password`` and sign its owner in; a link that no longer works says why, and a refused
+    password is shown next to its field."""
+    try:
+        owner = signer().read(db(), purpose, token)
+    except ValidationError as exc:
+        return render_template("auth/link_invalid.html", message=exc.message), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        done = commit_or_show(
+            form,
+            lambda: set_password(
+                db(), token=token, password=form.password.data or "", signer=signer()
+            ),
+            on_error=lambda exc: show_error(form, exc, field="password"),
+        )
+        if done:
+            _start_session(done.value)
+            flash(success, "success")
+            return redirect(url_for(then))
+    return render_template(template, form=form, owner=owner, password_help=PASSWORD_HELP)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @public
 def accept(token: str) -> ResponseReturnValue:
-    try:
-        invited = signer().read(db(), INVITATION, token)
-    except ValidationError as exc:
-        return render_template("auth/link_invalid.html", message=exc.message), 400
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        done = _password_set(
-            form,
-            lambda password: accept_invitation(
-                db(), token=token, password=password, signer=signer()
-            ),
-        )
-        if done:
-            flash(
-                "Welcome to the Core Group. Your password is set and you are signed in.", "success"
-            )
-            return redirect(url_for("people.edit_profile"))
-    return render_template(
-        "auth/accept.html", form=form, invited=invited, password_help=PASSWORD_HELP
+    return _new_password_page(
+        token,
+        INVITATION,
+        accept_invitation,
+        template="auth/accept.html",
+        success="Welcome to the Core Group. Your password is set and you are signed in.",
+        then="people.edit_profile",
     )
 
 
@@ -400,23 +402,14 @@ def _mail_reset_link(app_state: AppState, link_signer: TokenSigner, email: str) 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @public
 def reset(token: str) -> ResponseReturnValue:
-    try:
-        signer().read(db(), RESET, token)
-    except ValidationError as exc:
-        return render_template("auth/link_invalid.html", message=exc.message), 400
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        done = _password_set(
-            form,
-            lambda password: reset_password(db(), token=token, password=password, signer=signer()),
-        )
-        if done:
-            flash(
-                "Your new password is set. Every other session of your account has ended.",
-                "success",
-            )
-            return redirect(url_for("home.index"))
-    return render_template("auth/reset.html", form=form, password_help=PASSWORD_HELP)
+    return _new_password_page(
+        token,
+        RESET,
+        reset_password,
+        template="auth/reset.html",
+        success="Your new password is set. Every other session of your account has ended.",
+        then="home.index",
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

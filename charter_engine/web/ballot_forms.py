@@ -88,8 +88,21 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class CheckboxList(SelectMultipleField):  # type: ignore[misc]  # WTForms is untyped
+    """Checkboxes over ids: the view fills in the choices and checks the ids it is given."""
+
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def __init__(self, label: str, description: str, **binding: Any) -> None:
+        # ``binding``: what WTForms adds when it binds the field to a form (its name, the form).
+        super().__init__(
+            label,
+            choices=[],
+            coerce=int,
+            validate_choice=False,
+            description=description,
+            **binding,
+        )
 
 
 class BallotRulesForm(Form):
@@ -143,9 +156,6 @@ class BallotRulesForm(Form):
     roll = RadioField("Who votes", choices=choices(ROLL_LABELS.items()), default="members")
     roll_members = CheckboxList(
         "People on the chosen roll",
-        choices=[],
-        coerce=int,
-        validate_choice=False,
         description="Only for a chosen list: active members and the secretariat.",
     )
     version = HiddenField()
@@ -225,9 +235,6 @@ class NewBallotForm(BallotRulesForm):
     kind = RadioField("What is voted on", choices=choices(KIND_LABELS.items()), default="amendment")
     amendments = CheckboxList(
         "Amendments",
-        choices=[],
-        coerce=int,
-        validate_choice=False,
         description="One amendment for a yes/no ballot; two or more competing amendments to the "
         "same clauses for a ranked ballot; none for the adoption of the charter.",
     )

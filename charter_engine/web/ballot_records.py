@@ -14,13 +14,11 @@ from flask import Response, flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
-from charter_engine.accounts.permissions import ensure_can
 from charter_engine.audit.operations import event_link
 from charter_engine.context import db
 from charter_engine.errors import Conflict, NotFound
 from charter_engine.voting import charts, records
 from charter_engine.voting import queries as q
-from charter_engine.voting.closing import settled_ballot
 from charter_engine.voting.models import Ballot
 from charter_engine.voting.results import dropped_reason
 from charter_engine.voting.rules import DEFAULT_OPTION, describe_quorum_outcome, fraction_text
@@ -32,8 +30,8 @@ from charter_engine.web.ballots import (
     charter_of,
     option_labels,
     ranking_words,
+    readable_ballot,
 )
-from charter_engine.web.security import require_user
 
 # --------------------------------------------------------------------------------------------
 # results, roll call, receipts
@@ -80,10 +78,8 @@ def _charts(found: records.BallotResults, ballot: Ballot) -> list[Markup]:
 
 @bp.get("/ballots/<int:ballot_id>/results")
 def results(ballot_id: int) -> ResponseReturnValue:
-    user = require_user()
-    ensure_can(user, "ballot:read")
+    user, ballot = readable_ballot(ballot_id)
     session = db()
-    ballot = settled_ballot(db(), ballot_id)
     charter = charter_of(ballot)
     found: records.BallotResults | None = None
     unavailable = None
@@ -138,9 +134,7 @@ def _roll_call_rows(ballot: Ballot) -> list[records.RollCallRow] | str:
 
 @bp.get("/ballots/<int:ballot_id>/roll-call")
 def roll_call(ballot_id: int) -> ResponseReturnValue:
-    user = require_user()
-    ensure_can(user, "ballot:read")
-    ballot = settled_ballot(db(), ballot_id)
+    _user, ballot = readable_ballot(ballot_id)
     charter = charter_of(ballot)
     rows = _roll_call_rows(ballot)
     labels = option_labels(ballot)
@@ -160,9 +154,7 @@ def roll_call(ballot_id: int) -> ResponseReturnValue:
 
 @bp.get("/ballots/<int:ballot_id>/roll-call.csv")
 def roll_call_csv(ballot_id: int) -> ResponseReturnValue:
-    user = require_user()
-    ensure_can(user, "ballot:read")
-    ballot = settled_ballot(db(), ballot_id)
+    _user, ballot = readable_ballot(ballot_id)
     rows = _roll_call_rows(ballot)
     if isinstance(rows, str):
         flash(rows, "error")
@@ -178,10 +170,8 @@ def roll_call_csv(ballot_id: int) -> ResponseReturnValue:
 def receipts(ballot_id: int) -> ResponseReturnValue:
     """The counted ballots of a closed secret ballot; a POST checks a receipt against them (the
     receipt goes in the form, never in the URL, and the page is not stored by the browser)."""
-    user = require_user()
-    ensure_can(user, "ballot:read")
+    _user, ballot = readable_ballot(ballot_id)
     session = db()
-    ballot = settled_ballot(db(), ballot_id)
     charter = charter_of(ballot)
     form = ReceiptForm()
     unavailable = None

@@ -100,6 +100,14 @@ def _settle_listed(ballots: list[Ballot]) -> bool:
     return bool(due)
 
 
+def readable_ballot(ballot_id: int) -> tuple[User, Ballot]:
+    """The signed-in reader, allowed to read ballots, and the ballot ``ballot_id``, settled
+    first (opened or closed if its time has come)."""
+    user = require_user()
+    ensure_can(user, "ballot:read")
+    return user, settled_ballot(db(), ballot_id)
+
+
 def charter_of(ballot: Ballot) -> Charter:
     charter = db().get(Charter, ballot.charter_id)
     if charter is None:  # pragma: no cover - a foreign key guarantees it
@@ -319,9 +327,8 @@ def _render_ballot(
 
 @bp.get("/ballots/<int:ballot_id>")
 def show(ballot_id: int) -> ResponseReturnValue:
-    user = require_user()
-    ensure_can(user, "ballot:read")
-    return _render_ballot(settled_ballot(db(), ballot_id))
+    _user, ballot = readable_ballot(ballot_id)
+    return _render_ballot(ballot)
 
 
 @bp.post("/ballots/<int:ballot_id>/vote")

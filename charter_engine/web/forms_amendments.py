@@ -14,37 +14,47 @@ from charter_engine.web.forms import Form, TextLength
 INTENTS = ("preview", "draft", "submit")
 
 
-class ProposalForm(Form):
-    title = StringField(
+def _title_field(what: str, description: str = "") -> StringField:
+    return StringField(
         "Title",
-        validators=[DataRequired("Give the amendment a short title."), Length(max=TITLE)],
-        description="A few words that say what the amendment does.",
+        validators=[DataRequired(f"Give the {what} a short title."), Length(max=TITLE)],
+        description=description,
     )
-    rationale = TextAreaField(
+
+
+def _rationale_field(description: str = "") -> TextAreaField:
+    return TextAreaField(
         "Rationale",
         validators=[Optional(), TextLength(RATIONALE)],
         render_kw={"rows": 4},
-        description="Why the change is needed. Markdown works.",
+        description=description,
     )
+
+
+def _clause_text_field(label: str, missing: str, *, rows: int) -> TextAreaField:
+    return TextAreaField(
+        label,
+        validators=[DataRequired(missing), TextLength(CLAUSE_TEXT)],
+        render_kw={"rows": rows, "class": "text-edit"},
+    )
+
+
+class ProposalForm(Form):
+    title = _title_field("amendment", "A few words that say what the amendment does.")
+    rationale = _rationale_field("Why the change is needed. Markdown works.")
     base_revision = HiddenField()
 
 
 class EditClauseForm(ProposalForm):
     clause = HiddenField()
-    text = TextAreaField(
-        "New text of the clause",
-        validators=[DataRequired("Write the new text of the clause."), TextLength(CLAUSE_TEXT)],
-        render_kw={"rows": 10, "class": "text-edit"},
+    text = _clause_text_field(
+        "New text of the clause", "Write the new text of the clause.", rows=10
     )
 
 
 class InsertForm(ProposalForm):
     after = SelectField("Insert after", validate_choice=False)
-    text = TextAreaField(
-        "Text of the new clause",
-        validators=[DataRequired("Write the text of the new clause."), TextLength(CLAUSE_TEXT)],
-        render_kw={"rows": 8, "class": "text-edit"},
-    )
+    text = _clause_text_field("Text of the new clause", "Write the text of the new clause.", rows=8)
 
 
 class DeleteForm(ProposalForm):
@@ -67,24 +77,14 @@ class DocumentForm(ProposalForm):
 
 
 class EditAmendmentForm(Form):
-    title = StringField(
-        "Title",
-        validators=[DataRequired("Give the amendment a short title."), Length(max=TITLE)],
-    )
-    rationale = TextAreaField(
-        "Rationale", validators=[Optional(), TextLength(RATIONALE)], render_kw={"rows": 4}
-    )
+    title = _title_field("amendment")
+    rationale = _rationale_field()
     version = HiddenField()
 
 
 class SubAmendmentForm(Form):
-    title = StringField(
-        "Title",
-        validators=[DataRequired("Give the sub-amendment a short title."), Length(max=TITLE)],
-    )
-    rationale = TextAreaField(
-        "Rationale", validators=[Optional(), TextLength(RATIONALE)], render_kw={"rows": 4}
-    )
+    title = _title_field("sub-amendment")
+    rationale = _rationale_field()
 
 
 class ResolveForm(Form):

@@ -34,7 +34,7 @@ from charter_engine.accounts.second_factor import (
 from charter_engine.context import db, settings
 from charter_engine.db import utcnow
 from charter_engine.errors import Conflict, ValidationError
-from charter_engine.web.forms import Form
+from charter_engine.web.forms import Form, commit_or_show
 from charter_engine.web.security import API_PREFIX, current_account, require_user
 
 bp = Blueprint("second_factor", __name__)
@@ -52,6 +52,9 @@ ENROLMENT_ENDPOINTS = frozenset(
 
 
 class CodeForm(Form):
+    """A code from the authenticator app, or a recovery code: to sign in, or to change the
+    second factor itself."""
+
     code = StringField(
         "Code",
         validators=[DataRequired(), Length(max=40)],
@@ -155,14 +158,13 @@ def renew() -> ResponseReturnValue:
     user = require_user()
     form = CodeForm(prefix="renew")
     if form.validate_on_submit():
-        try:
-            codes = renew_recovery_codes(db(), user, form.code.data, now=utcnow())
-        except ValidationError as exc:
-            db().rollback()
-            flash(f"No new recovery codes: {exc.message}", "error")
-        else:
-            db().commit()
-            return render_template("auth/recovery_codes.html", codes=codes, first=False)
+        done = commit_or_show(
+            form,
+            lambda: renew_recovery_codes(db(), user, form.code.data, now=utcnow()),
+            on_error=lambda exc: flash(f"No new recovery codes: {exc.message}", "error"),
+        )
+        if done:
+            return render_template("auth/recovery_codes.html", codes=done.value, first=False)
     return redirect(url_for("second_factor.manage")), 303
 
 
@@ -171,14 +173,14 @@ def turn_off() -> ResponseReturnValue:
     user = require_user()
     form = CodeForm(prefix="off")
     if form.validate_on_submit():
-        try:
-            turn_off_second_factor(
+        done = commit_or_show(
+            form,
+            lambda: turn_off_second_factor(
                 db(), user, form.code.data, now=utcnow(), required=_required(user)
-            )
-        except (ValidationError, Conflict) as exc:
-            db().rollback()
-            flash(f"The second factor stays on: {exc.message}", "error")
-        else:
-            db().commit()
+            ),
+            errors=(ValidationError, Conflict),
+            on_error=lambda exc: flash(f"The second factor stays on: {exc.message}", "error"),
+        )
+        if done:
             flash("Two-step sign-in is off: your password alone signs you in.", "success")
     return redirect(url_for("second_factor.manage")), 303
