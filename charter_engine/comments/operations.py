@@ -15,7 +15,7 @@ from charter_engine.audit.operations import record
 from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
 from charter_engine.comments.models import Comment, CommentAnchor
 from charter_engine.errors import NotFound, ValidationError
-from charter_engine.limits import COMMENT, QUOTE, check_length
+from charter_engine.limits import COMMENT, QUOTE, check_length, required_text
 from charter_engine.text import map_anchors
 from charter_engine.text.submitted import normalise_newlines
 
@@ -104,9 +104,9 @@ def create_comment(
     anchor: AnchorSpec | None = None,
 ) -> Comment:
     ensure_can(actor, "comment:create", charter)
-    if not isinstance(body, str) or not body.strip():
-        raise ValidationError("Write something to comment.", field="body")
-    check_length(body, COMMENT, field="body", what="the comment")
+    body = required_text(
+        body, COMMENT, field="body", what="the comment", missing="Write something to comment."
+    )
     if clause_id is None and amendment is None and parent_id is None:
         raise ValidationError("A comment is on a clause or on an amendment.")
     parent = None
@@ -156,7 +156,7 @@ def create_comment(
         amendment_id=amendment_id,
         parent_id=parent.id if parent else None,
         author_id=actor.id,
-        body=body.strip(),
+        body=body,
     )
     if anchor_row is not None:
         comment.anchors.append(anchor_row)
