@@ -19,6 +19,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
+from charter_engine.errors import NotFound
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -132,3 +134,22 @@ def rows_by_id(session: Session, model: type[RowT], ids: Iterable[int | None]) -
     id_column = model.__table__.c.id
     rows = session.execute(select(id_column, model).where(id_column.in_(wanted)))
     return {row_id: row for row_id, row in rows}
+
+
+def lock_row(session: Session, model: type[RowT], row_id: int, *, missing: str) -> RowT:
+    """The row of ``model`` with this id, locked ``FOR UPDATE`` until the transaction ends, or
+    :class:`~charter_engine.errors.NotFound` saying ``missing``.
+
+    The row is read afresh (``populate_existing``): a row this session already holds would
+    otherwise come back as it was first loaded, without the change of the transaction whose lock
+    this one waited for."""
+    id_column = model.__table__.c.id
+    row = session.execute(
+        select(model)
+        .where(id_column == row_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(missing)
+    return row

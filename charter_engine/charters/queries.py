@@ -17,7 +17,7 @@ from charter_engine.charters.models import (
     Revision,
     RevisionClause,
 )
-from charter_engine.db import rows_by_id
+from charter_engine.db import lock_row, rows_by_id
 from charter_engine.errors import NotFound
 from charter_engine.ids import is_id
 from charter_engine.text import diff_words
@@ -33,15 +33,7 @@ def get_charter(session: Session, slug: str) -> Charter:
 
 def get_charter_for_update(session: Session, charter_id: int) -> Charter:
     """Lock the charter row: whoever holds it may append the next revision."""
-    charter = session.execute(
-        select(Charter)
-        .where(Charter.id == charter_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if charter is None:
-        raise NotFound("That charter no longer exists.")
-    return charter
+    return lock_row(session, Charter, charter_id, missing="That charter no longer exists.")
 
 
 def list_charters(
