@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select
+from sqlalchemy import CheckConstraint, DateTime, Engine, MetaData, create_engine, event, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -59,6 +59,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+
+
+def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    """``CHECK (column IN ('a', 'b', ...))``, named ``<column>_known``: the column holds one of
+    ``values``, the same tuple the code checks against, so that the two cannot drift apart."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=f"{column}_known")
 
 
 def is_sqlite(url: str) -> bool:
