@@ -88,6 +88,23 @@ def current_entries(session: Session, charter: Charter) -> list[tuple[int, Claus
     return [(rc.clause_id, rc.version) for rc in revision_clauses(session, head)]
 
 
+def current_clause_version(
+    session: Session, charter: Charter, clause_id: int
+) -> ClauseVersion | None:
+    """The clause's version in the charter's head revision; None when the clause is not in it
+    (deleted, or of another charter)."""
+    return session.execute(
+        select(ClauseVersion)
+        .join(RevisionClause, RevisionClause.clause_version_id == ClauseVersion.id)
+        .join(Revision, Revision.id == RevisionClause.revision_id)
+        .where(
+            Revision.charter_id == charter.id,
+            Revision.number == charter.head_revision_number,
+            RevisionClause.clause_id == clause_id,
+        )
+    ).scalar_one_or_none()
+
+
 def clause_versions(session: Session, clause_id: int) -> Sequence[ClauseVersion]:
     """Every version of a clause, oldest first."""
     return (

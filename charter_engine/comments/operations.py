@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.audit.operations import record
-from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
+from charter_engine.charters.models import Charter, ClauseVersion, Revision
+from charter_engine.charters.queries import current_clause_version
 from charter_engine.comments.models import Comment, CommentAnchor
 from charter_engine.errors import NotFound, ValidationError
 from charter_engine.limits import COMMENT, QUOTE, check_length, required_text
@@ -77,16 +78,7 @@ def locate_passage(text: str, passage: str) -> AnchorSpec:
 
 
 def _current_version(session: Session, charter: Charter, clause_id: int) -> ClauseVersion:
-    version = session.execute(
-        select(ClauseVersion)
-        .join(RevisionClause, RevisionClause.clause_version_id == ClauseVersion.id)
-        .join(Revision, Revision.id == RevisionClause.revision_id)
-        .where(
-            Revision.charter_id == charter.id,
-            Revision.number == charter.head_revision_number,
-            RevisionClause.clause_id == clause_id,
-        )
-    ).scalar_one_or_none()
+    version = current_clause_version(session, charter, clause_id)
     if version is None:
         raise NotFound("That clause is not in the current text of the charter.")
     return version
