@@ -13,11 +13,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select
+from sqlalchemy import CheckConstraint, DateTime, Engine, MetaData, create_engine, event, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
+
+from charter_engine.errors import NotFound
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -57,6 +59,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+
+
+def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    """``CHECK (column IN ('a', 'b', ...))``, named ``<column>_known``: the column holds one of
+    ``values``, the same tuple the code checks against, so that the two cannot drift apart."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=f"{column}_known")
 
 
 def is_sqlite(url: str) -> bool:
@@ -132,3 +141,22 @@ def rows_by_id(session: Session, model: type[RowT], ids: Iterable[int | None]) -
     id_column = model.__table__.c.id
     rows = session.execute(select(id_column, model).where(id_column.in_(wanted)))
     return {row_id: row for row_id, row in rows}
+
+
+def lock_row(session: Session, model: type[RowT], row_id: int, *, missing: str) -> RowT:
+    """The row of ``model`` with this id, locked ``FOR UPDATE`` until the transaction ends, or
+    :class:`~charter_engine.errors.NotFound` saying ``missing``.
+
+    The row is read afresh (``populate_existing``): a row this session already holds would
+    otherwise come back as it was first loaded, without the change of the transaction whose lock
+    this one waited for."""
+    id_column = model.__table__.c.id
+    row = session.execute(
+        select(model)
+        .where(id_column == row_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(missing)
+    return row

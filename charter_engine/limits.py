@@ -62,6 +62,16 @@ def check_length(value: str, limit: int, *, field: str, what: str) -> str:
     return value
 
 
+def required_text(value: object, limit: int, *, field: str, what: str, missing: str) -> str:
+    """``value`` with surrounding spaces trimmed, when it is text that is not blank and at most
+    ``limit`` characters long (measured before trimming); otherwise a
+    :class:`~charter_engine.errors.ValidationError` naming ``field``: ``missing`` ("Write something
+    to comment.") when it is blank or not text, the :func:`check_length` message when too long."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(missing, field=field)
+    return check_length(value, limit, field=field, what=what).strip()
+
+
 def length_check(column: str, limit: int) -> CheckConstraint:
     """The schema's own guard for a long text column: ``CHECK (length(column) <= limit)``.
 

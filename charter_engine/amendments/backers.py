@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.permissions import ensure_can
-from charter_engine.amendments.models import Amendment, AmendmentBacker
+from charter_engine.amendments.models import BACKER_KINDS, Amendment, AmendmentBacker
 from charter_engine.amendments.workflow import PENDING_STATES
 from charter_engine.audit.operations import record
 from charter_engine.errors import InvalidTransition, NotFound, ValidationError
@@ -21,7 +21,7 @@ def add_backer(
     session: Session, amendment: Amendment, *, actor: User, kind: str
 ) -> AmendmentBacker:
     ensure_can(actor, "amendment:back", amendment)
-    if kind not in ("cosponsor", "supporter"):
+    if kind not in BACKER_KINDS:
         raise ValidationError("Back an amendment as a cosponsor or a supporter.", field="kind")
     if amendment.state not in PENDING_STATES:
         raise InvalidTransition("This amendment is no longer open for support.")

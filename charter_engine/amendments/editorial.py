@@ -25,7 +25,7 @@ from charter_engine.charters.operations import (
 from charter_engine.charters.queries import current_entries, get_charter_for_update
 from charter_engine.comments.operations import carry_anchors
 from charter_engine.errors import StaleVersion, ValidationError
-from charter_engine.limits import REASON, check_length
+from charter_engine.limits import REASON, required_text
 
 if TYPE_CHECKING:
     from charter_engine.accounts.models import User
@@ -43,9 +43,13 @@ def editorial_change(
 ) -> Revision:
     """The secretariat corrects a clause directly (typo, formatting); recorded with its reason."""
     ensure_can(actor, "charter:edit_editorial", charter)
-    if not isinstance(reason, str) or not reason.strip():
-        raise ValidationError("Say why this editorial change is made.", field="reason")
-    check_length(reason, REASON, field="reason", what="the reason")
+    reason = required_text(
+        reason,
+        REASON,
+        field="reason",
+        what="the reason",
+        missing="Say why this editorial change is made.",
+    )
     text = validate_document_text(text)
     charter = get_charter_for_update(session, charter.id)
     if expected_revision is not None and expected_revision != charter.head_revision_number:
@@ -72,7 +76,7 @@ def editorial_change(
         new_entries,
         cause="editorial",
         actor=actor,
-        note=reason.strip(),
+        note=reason,
         editorial=True,
     )
     carry_anchors(session, revision)
@@ -81,7 +85,7 @@ def editorial_change(
         "charter.editorial_change",
         charter,
         actor=actor,
-        payload={"clause_id": clause_id, "revision": revision.number, "reason": reason.strip()},
+        payload={"clause_id": clause_id, "revision": revision.number, "reason": reason},
     )
     rebase_pending(session, charter, revision, actor=actor)
     return revision

@@ -13,21 +13,19 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from charter_engine.db import Base, utcnow
+from charter_engine.amendments.workflow import STATES
+from charter_engine.db import Base, one_of, utcnow
 from charter_engine.limits import RATIONALE, TITLE, length_check
 
 CHANGE_KINDS = ("replace", "insert", "delete", "move")
+BACKER_KINDS = ("cosponsor", "supporter")
 
 
 class Amendment(Base):
     __tablename__ = "amendments"
     __table_args__ = (
         UniqueConstraint("charter_id", "number"),
-        CheckConstraint(
-            "state IN ('draft', 'submitted', 'discussion', 'voting', 'adopted', 'merged', "
-            "'withdrawn', 'rejected', 'superseded', 'needs_rebase')",
-            name="state_known",
-        ),
+        one_of("state", STATES),
         # A merged amendment names its revision; a merged sub-amendment went into its parent.
         CheckConstraint(
             "state <> 'merged' OR merged_revision_id IS NOT NULL OR parent_id IS NOT NULL",
@@ -80,7 +78,7 @@ class AmendmentChange(Base):
     __tablename__ = "amendment_changes"
     __table_args__ = (
         UniqueConstraint("amendment_id", "position"),
-        CheckConstraint("kind IN ('replace', 'insert', 'delete', 'move')", name="kind_known"),
+        one_of("kind", CHANGE_KINDS),
         CheckConstraint(
             "kind NOT IN ('replace', 'insert') OR new_text IS NOT NULL", name="text_present"
         ),
@@ -116,7 +114,7 @@ class AmendmentBacker(Base):
     __tablename__ = "amendment_backers"
     __table_args__ = (
         UniqueConstraint("amendment_id", "user_id"),
-        CheckConstraint("kind IN ('cosponsor', 'supporter')", name="kind_known"),
+        one_of("kind", BACKER_KINDS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

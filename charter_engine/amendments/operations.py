@@ -39,7 +39,7 @@ from charter_engine.errors import (
     InvalidTransition,
     ValidationError,
 )
-from charter_engine.limits import CLAUSE_TEXT, RATIONALE, TITLE, check_length
+from charter_engine.limits import CLAUSE_TEXT, RATIONALE, TITLE, check_length, required_text
 
 if TYPE_CHECKING:
     from charter_engine.accounts.models import User
@@ -51,15 +51,15 @@ ChangeInput = Mapping[str, Any]
 
 
 def validate_meta(title: object, rationale: object) -> tuple[str, str]:
-    if not isinstance(title, str) or not title.strip():
-        raise ValidationError("An amendment needs a title.", field="title")
-    check_length(title, TITLE, field="title", what="the title")
+    title = required_text(
+        title, TITLE, field="title", what="the title", missing="An amendment needs a title."
+    )
     if rationale is None:
         rationale = ""
     if not isinstance(rationale, str):
         raise ValidationError("The rationale must be text.", field="rationale")
     check_length(rationale, RATIONALE, field="rationale", what="the rationale")
-    return title.strip(), rationale.strip()
+    return title, rationale.strip()
 
 
 def check_proposed_text(text: str, index: int) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from charter_engine.db import Base, utcnow
+from charter_engine.db import Base, one_of, utcnow
 from charter_engine.limits import CHARTER_TITLE, REASON, length_check
 
 REVISION_CAUSES = ("import", "amendment", "editorial")
@@ -69,7 +69,7 @@ class Revision(Base):
     __tablename__ = "revisions"
     __table_args__ = (
         UniqueConstraint("charter_id", "number"),
-        CheckConstraint("cause IN ('import', 'amendment', 'editorial')", name="cause_known"),
+        one_of("cause", REVISION_CAUSES),
         CheckConstraint(
             "(cause = 'amendment') = (amendment_id IS NOT NULL)", name="amendment_cause"
         ),
@@ -99,9 +99,7 @@ class ClauseVersion(Base):
 
     __tablename__ = "clause_versions"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('heading', 'paragraph', 'list', 'code', 'verbatim')", name="kind_known"
-        ),
+        one_of("kind", BLOCK_KINDS),
         CheckConstraint("(kind = 'heading') = (level > 0)", name="heading_level"),
     )
 

@@ -23,7 +23,7 @@ from charter_engine.accounts.permissions import ensure_can
 from charter_engine.audit.operations import record
 from charter_engine.charters.models import Charter, Clause, ClauseVersion, Revision, RevisionClause
 from charter_engine.errors import ValidationError
-from charter_engine.limits import CHARTER_TITLE, DOCUMENT, FILENAME, check_length
+from charter_engine.limits import CHARTER_TITLE, DOCUMENT, FILENAME, check_length, required_text
 from charter_engine.text import classify_block, rst_heading_styles, split_document
 
 if TYPE_CHECKING:
@@ -111,9 +111,9 @@ def import_charter(
 ) -> Charter:
     """Create a charter whose first revision is ``text`` split into clauses, byte for byte."""
     ensure_can(actor, "charter:import")
-    if not isinstance(title, str) or not title.strip():
-        raise ValidationError("A charter needs a title.", field="title")
-    title = check_length(title, CHARTER_TITLE, field="title", what="the title").strip()
+    title = required_text(
+        title, CHARTER_TITLE, field="title", what="the title", missing="A charter needs a title."
+    )
     if filename is not None:
         check_length(filename, FILENAME, field="filename", what="the file name")
     text = validate_document_text(text)

@@ -17,7 +17,7 @@ from charter_engine.charters.models import (
     Revision,
     RevisionClause,
 )
-from charter_engine.db import rows_by_id
+from charter_engine.db import lock_row, rows_by_id
 from charter_engine.errors import NotFound
 from charter_engine.ids import is_id
 from charter_engine.text import diff_words
@@ -33,15 +33,7 @@ def get_charter(session: Session, slug: str) -> Charter:
 
 def get_charter_for_update(session: Session, charter_id: int) -> Charter:
     """Lock the charter row: whoever holds it may append the next revision."""
-    charter = session.execute(
-        select(Charter)
-        .where(Charter.id == charter_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if charter is None:
-        raise NotFound("That charter no longer exists.")
-    return charter
+    return lock_row(session, Charter, charter_id, missing="That charter no longer exists.")
 
 
 def list_charters(
@@ -94,6 +86,23 @@ def current_entries(session: Session, charter: Charter) -> list[tuple[int, Claus
     """(clause id, version) pairs of the head revision, in order."""
     head = get_revision(session, charter)
     return [(rc.clause_id, rc.version) for rc in revision_clauses(session, head)]
+
+
+def current_clause_version(
+    session: Session, charter: Charter, clause_id: int
+) -> ClauseVersion | None:
+    """The clause's version in the charter's head revision; None when the clause is not in it
+    (deleted, or of another charter)."""
+    return session.execute(
+        select(ClauseVersion)
+        .join(RevisionClause, RevisionClause.clause_version_id == ClauseVersion.id)
+        .join(Revision, Revision.id == RevisionClause.revision_id)
+        .where(
+            Revision.charter_id == charter.id,
+            Revision.number == charter.head_revision_number,
+            RevisionClause.clause_id == clause_id,
+        )
+    ).scalar_one_or_none()
 
 
 def clause_versions(session: Session, clause_id: int) -> Sequence[ClauseVersion]:

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.audit.operations import record
-from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
+from charter_engine.charters.models import Charter, ClauseVersion, Revision
+from charter_engine.charters.queries import current_clause_version
 from charter_engine.comments.models import Comment, CommentAnchor
 from charter_engine.errors import NotFound, ValidationError
-from charter_engine.limits import COMMENT, QUOTE, check_length
+from charter_engine.limits import COMMENT, QUOTE, check_length, required_text
 from charter_engine.text import map_anchors
 from charter_engine.text.submitted import normalise_newlines
 
@@ -77,16 +78,7 @@ def locate_passage(text: str, passage: str) -> AnchorSpec:
 
 
 def _current_version(session: Session, charter: Charter, clause_id: int) -> ClauseVersion:
-    version = session.execute(
-        select(ClauseVersion)
-        .join(RevisionClause, RevisionClause.clause_version_id == ClauseVersion.id)
-        .join(Revision, Revision.id == RevisionClause.revision_id)
-        .where(
-            Revision.charter_id == charter.id,
-            Revision.number == charter.head_revision_number,
-            RevisionClause.clause_id == clause_id,
-        )
-    ).scalar_one_or_none()
+    version = current_clause_version(session, charter, clause_id)
     if version is None:
         raise NotFound("That clause is not in the current text of the charter.")
     return version
@@ -104,9 +96,9 @@ def create_comment(
     anchor: AnchorSpec | None = None,
 ) -> Comment:
     ensure_can(actor, "comment:create", charter)
-    if not isinstance(body, str) or not body.strip():
-        raise ValidationError("Write something to comment.", field="body")
-    check_length(body, COMMENT, field="body", what="the comment")
+    body = required_text(
+        body, COMMENT, field="body", what="the comment", missing="Write something to comment."
+    )
     if clause_id is None and amendment is None and parent_id is None:
         raise ValidationError("A comment is on a clause or on an amendment.")
     parent = None
@@ -156,7 +148,7 @@ def create_comment(
         amendment_id=amendment_id,
         parent_id=parent.id if parent else None,
         author_id=actor.id,
-        body=body.strip(),
+        body=body,
     )
     if anchor_row is not None:
         comment.anchors.append(anchor_row)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from charter_engine.db import Base, utcnow
+from charter_engine.db import Base, one_of, utcnow
 
 MODES = ("immediate", "digest", "off")
 
@@ -50,7 +50,7 @@ class NotificationPreference(Base):
     __tablename__ = "notification_preferences"
     __table_args__ = (
         UniqueConstraint("user_id", "kind"),
-        CheckConstraint("mode IN ('immediate', 'digest', 'off')", name="mode_known"),
+        one_of("mode", MODES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
