@@ -26,18 +26,22 @@ Usage (``session`` a SQLAlchemy session, ``charter`` a Charter)::
         entry.pieces    # the word diff of the source, (-1 | 0 | 1, text), for a DOCX redline
 
 Each call runs a fixed number of queries; rendering is cached per clause text, so a page or an
-export of an unchanged clause costs no rendering after the first.
+export of an unchanged clause costs no rendering after the first. A whole revision's display and
+its side of a redline are kept once worked out (per revision and process, under
+:func:`~charter_engine.charters.queries.revision_identity`): a revision never changes.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from cachetools import LRUCache, cached
 from sqlalchemy.orm import Session
 
 from charter_engine.charters.models import Charter, Revision, RevisionClause
-from charter_engine.charters.queries import get_revision, revision_clauses
+from charter_engine.charters.queries import get_revision, revision_clauses, revision_identity
 from charter_engine.text.numbering import DisplayNumber, citation, display_numbers
 from charter_engine.text.redline import Redline, RedlineEntry, Side, redline, render_entries
 from charter_engine.text.render import RST, RenderedBlock, render_blocks
@@ -76,14 +80,6 @@ def clause_title(kind: str, number: str, written: bool, heading: str | None) -> 
     if kind == "heading" and heading:
         return heading if written or not number else f"{citation(number)} {heading}"
     return citation(number, heading)
-
-
-def clause_number(rows: Sequence[RevisionClause], clause_id: int) -> DisplayNumber | None:
-    """The display number of one clause of a revision (None when it is not in it)."""
-    for rc, number in zip(rows, numbers_of(rows), strict=True):
-        if rc.clause_id == clause_id:
-            return number
-    return None
 
 
 def render_format(charter: Charter) -> str:
@@ -125,10 +121,20 @@ def display_rows(charter: Charter, rows: Sequence[RevisionClause]) -> list[Displ
 
 def display_revision(
     session: Session, charter: Charter, number: int | None = None
-) -> list[DisplayClause]:
+) -> Sequence[DisplayClause]:
     """Every clause of revision ``number`` (the head when None) as readers see it."""
-    revision = get_revision(session, charter, number)
-    return display_rows(charter, revision_clauses(session, revision))
+    return displayed(session, charter, get_revision(session, charter, number))
+
+
+@cached(
+    LRUCache(maxsize=16),
+    key=lambda session, charter, revision: revision_identity(session, revision),
+    lock=threading.Lock(),
+)
+def displayed(session: Session, charter: Charter, revision: Revision) -> tuple[DisplayClause, ...]:
+    """Every clause of ``revision`` as readers see it, worked out once per revision and process
+    (a revision never changes): the reading page of a 400-clause charter then loads no clause."""
+    return tuple(display_rows(charter, revision_clauses(session, revision)))
 
 
 def sides_of(rows: Sequence[RevisionClause]) -> list[Side]:
@@ -145,6 +151,16 @@ def sides_of(rows: Sequence[RevisionClause]) -> list[Side]:
         )
         for rc, number in zip(rows, numbers_of(rows), strict=True)
     ]
+
+
+@cached(
+    LRUCache(maxsize=16),
+    key=lambda session, revision: revision_identity(session, revision),
+    lock=threading.Lock(),
+)
+def _sides(session: Session, revision: Revision) -> tuple[Side, ...]:
+    """A revision as one side of a redline, worked out once per revision and process."""
+    return tuple(sides_of(revision_clauses(session, revision)))
 
 
 @dataclass(frozen=True)
@@ -169,7 +185,5 @@ def revision_redline(
     """The redline from revision ``from_number`` to ``to_number`` (either may be the older)."""
     old = get_revision(session, charter, from_number)
     new = get_revision(session, charter, to_number)
-    lines = redline(
-        sides_of(revision_clauses(session, old)), sides_of(revision_clauses(session, new))
-    )
+    lines = redline(_sides(session, old), _sides(session, new))
     return RevisionRedline(charter, old, new, lines)

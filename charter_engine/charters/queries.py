@@ -3,7 +3,7 @@ clause through its versions. Each function issues a fixed number of queries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -55,6 +55,22 @@ def get_revision(session: Session, charter: Charter, number: int | None = None) 
             f"revisions run from 1 to {charter.head_revision_number}."
         )
     return revision
+
+
+def revision_identity(session: Session, revision: Revision) -> Hashable:
+    """What names a revision's content for as long as the process lives: a revision is never
+    changed once written, so a revision of one database — its id, number, time and text digest —
+    always holds the same clauses. What is worked out from a whole revision (its blame, its
+    display, one side of a redline) is kept under this key, per process."""
+    url = str(session.get_bind().engine.url)
+    return (
+        url,
+        revision.id,
+        revision.charter_id,
+        revision.number,
+        revision.created_at,
+        revision.text_sha256,
+    )
 
 
 def revision_clauses(session: Session, revision: Revision | int) -> Sequence[RevisionClause]:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from charter_engine.accounts.models import User
 from charter_engine.amendments.models import Amendment, AmendmentBacker
 from charter_engine.charters.models import Charter, ClauseVersion, Revision, RevisionClause
-from charter_engine.charters.queries import get_clause, get_revision
+from charter_engine.charters.queries import get_clause, get_revision, revision_identity
 from charter_engine.errors import NotFound
 from charter_engine.text.blame import Passage, Slot, Step, blame
 from charter_engine.voting.models import Ballot, BallotOption
@@ -309,14 +309,11 @@ class BlamedHistory:
     histories: dict[int, tuple[int, ...]]  # by clause id: revisions that gave it a new version
 
 
-def _history_key(session: Session, charter: Charter, head: Revision) -> Hashable:
-    """What names one revision's history: revisions are never changed once written, so a
-    revision of one database (its id, time and text digest) always has the same history."""
-    url = str(session.get_bind().engine.url)
-    return (url, charter.id, head.id, head.number, head.created_at, head.text_sha256)
-
-
-@cached(LRUCache(maxsize=32), key=_history_key, lock=threading.Lock())
+@cached(
+    LRUCache(maxsize=32),
+    key=lambda session, charter, head: revision_identity(session, head),
+    lock=threading.Lock(),
+)
 def _blamed_history(session: Session, charter: Charter, head: Revision) -> BlamedHistory:
     """Revisions 1..head as blame steps (three queries), blamed once per process.
 

@@ -18,9 +18,8 @@ from charter_engine.amendments.queries import (
     pending_amendments_on_clause,
 )
 from charter_engine.charters.display import (
-    clause_number,
     clause_title,
-    display_rows,
+    displayed,
     revision_redline,
 )
 from charter_engine.charters.models import Charter
@@ -30,7 +29,6 @@ from charter_engine.charters.queries import (
     get_revision,
     list_charters,
     list_revisions,
-    revision_clauses,
 )
 from charter_engine.comments.queries import comment_counts, thread_context
 from charter_engine.context import db
@@ -79,7 +77,7 @@ def show(slug: str) -> ResponseReturnValue:
     session = db()
     number = whole_number(request.args.get("revision"))
     revision = get_revision(session, charter, number)
-    clauses = display_rows(charter, revision_clauses(session, revision))
+    clauses = displayed(session, charter, revision)
     is_head = revision.number == charter.head_revision_number
     revisions = list_revisions(session, charter)
     amendments, actors = _revision_causes([revision])
@@ -186,10 +184,9 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
     provenance = clause_provenance(session, charter, clause_id)
     title = "Clause no longer in the text"
     if current is not None:
-        number = clause_number(revision_clauses(session, head), clause_id)
-        assert number is not None
+        shown_here = next(c for c in displayed(session, charter, head) if c.clause_id == clause_id)
         version = current.version
-        title = clause_title(version.kind, number.value, number.written, version.heading)
+        title = clause_title(version.kind, shown_here.number, shown_here.written, version.heading)
     who_wrote = None
     if current is not None and provenance.blame is not None:
         version = current.version

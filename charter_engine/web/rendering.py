@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from flask import Flask
 from markupsafe import Markup
 
-from charter_engine.charters.display import DisplayClause, display_rows, render_format
+from charter_engine.charters.display import DisplayClause, displayed, render_format
 from charter_engine.charters.models import Charter, Revision
-from charter_engine.charters.queries import revision_clauses
 from charter_engine.context import db
 from charter_engine.publication.provenance import ClauseBlame, Origin
 from charter_engine.text import Block, classify_block, diff_words
@@ -50,7 +49,7 @@ class RevisionView:
 
 
 def revision_view(charter: Charter, revision: Revision) -> RevisionView:
-    return RevisionView(display_rows(charter, revision_clauses(db(), revision)))
+    return RevisionView(displayed(db(), charter, revision))
 
 
 @dataclass(frozen=True)
