@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from charter_engine.accounts.models import User
+from charter_engine.amendments.editorial import editorial_change
 from charter_engine.amendments.merging import merge_amendment
 from charter_engine.amendments.operations import propose_amendment
 from charter_engine.charters.display import display_revision, revision_redline
+from charter_engine.charters.models import Charter
 from charter_engine.charters.operations import import_charter
+from charter_engine.db import make_engine, make_session_factory
 
 TEXT = (
     "# Charter of the Core Group\n\n"
@@ -85,3 +91,37 @@ def test_the_redline_of_two_revisions(session: Session, secretariat: Any) -> Non
             '<ul>\n<li><ins class="diff-ins">(c) listed.</ins></li>\n</ul>\n',
         ),
     ]
+
+
+def test_each_revision_is_shown_as_it_stands_when_shown_before(
+    session: Session, secretariat: Any, tmp_path: Path, database_url: str
+) -> None:
+    """A revision's display is kept once worked out; a new revision, or the same revision id in
+    a copy of the database changed otherwise, is shown from its own clauses."""
+    charter = import_charter(session, title="Kept", text=TEXT, actor=secretariat)
+    session.commit()
+    first = display_revision(session, charter)
+    if database_url.startswith("sqlite:///"):
+        copy = tmp_path / "copy.sqlite3"
+        shutil.copyfile(database_url.removeprefix("sqlite:///"), copy)
+        engine = make_engine(f"sqlite:///{copy}")
+        try:
+            with make_session_factory(engine)() as other:
+                theirs = other.get(Charter, charter.id)
+                assert theirs is not None
+                staff = other.get(User, secretariat.id)
+                _purpose_becomes(other, theirs, "The Core Group writes a charter.\n\n", staff)
+                assert display_revision(other, theirs)[2].text == "The Core Group writes a charter."
+        finally:
+            engine.dispose()
+    _purpose_becomes(session, charter, "The Core Group agrees a charter.\n\n", secretariat)
+    assert display_revision(session, charter)[2].text == "The Core Group agrees a charter."
+    assert display_revision(session, charter, 1) == first
+    changes = revision_redline(session, charter, 1, 2)
+    assert [e.status for e in changes.redline.changed] == ["changed"]
+
+
+def _purpose_becomes(session: Session, charter: Charter, text: str, actor: Any) -> None:
+    purpose = display_revision(session, charter)[2].clause_id
+    editorial_change(session, charter, clause_id=purpose, text=text, reason="Plainer", actor=actor)
+    session.commit()
