@@ -254,7 +254,7 @@ def index(slug: str) -> ResponseReturnValue:
 
 @bp.get("/<slug>/amendments/<int:number>")
 def show(slug: str, number: int) -> ResponseReturnValue:
-    from charter_engine.web.comments import ReplyForm
+    from charter_engine.web.comments import ReplyForm, thread_pages
 
     charter, amendment = load_amendment(slug, number)
     session = db()
@@ -266,7 +266,9 @@ def show(slug: str, number: int) -> ResponseReturnValue:
     parent = (
         session.get(Amendment, amendment.parent_id) if amendment.parent_id is not None else None
     )
-    thread = thread_context(db(), charter, amendment_id=amendment.id)
+    thread = thread_context(
+        db(), charter, amendment_id=amendment.id, page=whole_number(request.args.get("page"))
+    )
     people = users_by_id(
         session,
         [
@@ -323,6 +325,7 @@ def show(slug: str, number: int) -> ResponseReturnValue:
         and applies_unchanged(amendment, {rc.clause_id: rc.clause_version_id for rc in rows}),
         merged_number=base_numbers.get(amendment.merged_revision_id or -1),
         thread=thread,
+        comment_pages=thread_pages(thread),
         comment_form=comment_form,
     )
 

@@ -36,6 +36,7 @@ from charter_engine.ids import whole_number
 from charter_engine.publication.provenance import changelog, clause_provenance
 from charter_engine.text import diff_words
 from charter_engine.text.redline import RedlineEntry
+from charter_engine.web.comments import thread_pages
 from charter_engine.web.drafting import (
     CAUSE_LABELS,
     STATE_KINDS,
@@ -179,7 +180,13 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
         level=shown.level,
     )
     version_id = current.clause_version_id if current is not None else None
-    thread = thread_context(db(), charter, clause_id=clause_id, version_id=version_id)
+    thread = thread_context(
+        db(),
+        charter,
+        clause_id=clause_id,
+        version_id=version_id,
+        page=whole_number(request.args.get("page")),
+    )
     quoted = quoted_source(current.version.text.rstrip(), thread) if current else None
     provenance = clause_provenance(session, charter, clause_id)
     title = "Clause no longer in the text"
@@ -214,6 +221,7 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
         view=view,
         amendments=pending_amendments_on_clause(session, charter, clause_id),
         thread=thread,
+        comment_pages=thread_pages(thread),
         quoted=quoted,
         quoted_any=any(a.start is not None for a in thread.anchors.values()),
         provenance=provenance,

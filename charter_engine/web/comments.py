@@ -30,7 +30,12 @@ from charter_engine.comments.operations import (
     create_comment,
     locate_passage,
 )
-from charter_engine.comments.queries import ThreadContext
+from charter_engine.comments.queries import (
+    THREADS_PER_PAGE,
+    ThreadContext,
+    ThreadItem,
+    thread_page_of,
+)
 from charter_engine.context import db
 from charter_engine.errors import NotFound
 from charter_engine.ids import is_id, whole_number
@@ -38,6 +43,7 @@ from charter_engine.limits import COMMENT, QUOTE
 from charter_engine.text.submitted import normalise_newlines
 from charter_engine.web.drafting import load_charter
 from charter_engine.web.forms import Form, TextLength, commit_or_show
+from charter_engine.web.pagination import Page
 from charter_engine.web.security import require_user
 
 bp = Blueprint("comments", __name__)
@@ -262,4 +268,12 @@ def show(comment_id: int) -> ResponseReturnValue:
         target = url_for("amendments.show", slug=charter.slug, number=amendment.number)
     else:
         target = url_for("charters.clause", slug=charter.slug, clause_id=comment.clause_id)
+    page, pages = thread_page_of(db(), comment)
+    if pages > 1:  # a long discussion shows its last page unless told which
+        target += f"?page={page}"
     return redirect(f"{target}#comment-{comment.id}")
+
+
+def thread_pages(thread: ThreadContext) -> Page[ThreadItem]:
+    """The page of threads a discussion shows, for ``ui.pagination``."""
+    return Page(thread.threads, thread.page, THREADS_PER_PAGE, thread.thread_count)

@@ -172,3 +172,45 @@ def test_observers_read_comments_but_get_no_form(
     )
     assert "A <em>first</em> thought." in page
     assert "Add a comment" not in page and "Reply" not in page.split('id="comments"')[1]
+
+
+def test_a_long_discussion_is_shown_a_page_of_threads_at_a_time(
+    world: SimpleNamespace, client_as: Callable[[str], Any], session: Session
+) -> None:
+    from charter_engine.comments.operations import create_comment
+    from charter_engine.comments.queries import THREADS_PER_PAGE
+
+    # The world's clause already has one comment: two full pages and five more threads.
+    for i in range(2 * THREADS_PER_PAGE + 4):
+        create_comment(
+            session,
+            world.charter,
+            actor=world.member,
+            body=f"Point {i}.",
+            clause_id=world.clause_id,
+        )
+    session.commit()
+    comments = _comments(session, clause_id=world.clause_id)
+    first, last = comments[0], comments[-1]
+    reader = client_as("other_member")
+    clause_url = f"/charters/{world.charter.slug}/clauses/{world.clause_id}"
+    page = _text(reader.get(clause_url))
+    # The newest threads first come into view; the heading counts every comment.
+    assert f"Comments ({len(comments)})" in page
+    assert f'id="comment-{last.id}"' in page and f'id="comment-{first.id}"' not in page
+    assert page.count('class="comment-thread"') == 5
+    assert 'aria-label="Pages of comments"' in page and "Showing 61–65 of 65." in page
+    assert f'href="{clause_url}?page=2#comments"' in page
+    oldest = _text(reader.get(clause_url + "?page=1"))
+    assert f'id="comment-{first.id}"' in oldest and f'id="comment-{last.id}"' not in oldest
+    assert oldest.count('class="comment-thread"') == THREADS_PER_PAGE
+    # A page past the end shows the last; a comment's link opens the page of its thread.
+    assert f'id="comment-{last.id}"' in _text(reader.get(clause_url + "?page=99"))
+    link = reader.get(f"/comments/{first.id}")
+    assert link.headers["Location"].endswith(f"{clause_url}?page=1#comment-{first.id}")
+    reply = post(
+        reader, f"/charters/{world.charter.slug}/comments/{first.id}/reply", {"body": "Agreed."}
+    )
+    answer = _comments(session, parent_id=first.id)[-1]
+    shown = reader.get(reply.headers["Location"])
+    assert shown.headers["Location"].endswith(f"?page=1#comment-{answer.id}")
