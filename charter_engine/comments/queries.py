@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
 from charter_engine.accounts.queries import users_by_id
 from charter_engine.charters.models import Charter
-from charter_engine.comments.models import Comment
-from charter_engine.comments.operations import anchor_for_version, list_comments
+from charter_engine.comments.models import Comment, CommentAnchor
 
 
 def comment_counts(session: Session, charter: Charter) -> dict[int, int]:
@@ -67,30 +66,78 @@ def thread_context(
     page: int | None = None,
 ) -> ThreadContext:
     """The comments of a clause or an amendment as threads, with their authors and how each
-    anchor stands on ``version_id`` (the clause's current version). ``page`` of
-    :data:`THREADS_PER_PAGE` threads, the last (newest) when None or past the end. Three
-    queries."""
-    comments = _discussion(session, charter, clause_id=clause_id, amendment_id=amendment_id)
-    order = _threads(comments)
-    pages = _pages(order)
+    anchor stands on ``version_id`` (the clause's current version): ``page`` of
+    :data:`THREADS_PER_PAGE` threads, the last (newest) when None or past the end. Five
+    queries, whatever the length of the discussion: only the page's threads are loaded, and the
+    anchors of every comment (so every quoted passage can be marked)."""
+    on = _discussion(charter, clause_id=clause_id, amendment_id=amendment_id)
+    count, thread_count = session.execute(
+        select(func.count(Comment.id), func.count(Comment.id).filter(Comment.parent_id.is_(None)))
+        .select_from(Comment)
+        .where(*on)
+    ).one()
+    pages = max(1, -(-thread_count // THREADS_PER_PAGE))
     shown = pages if page is None else max(1, min(page, pages))
-    on_page = order[(shown - 1) * THREADS_PER_PAGE : shown * THREADS_PER_PAGE]
-    anchors: dict[int, AnchorView] = {}
-    for comment in comments:
-        anchor = anchor_for_version(comment, version_id) if version_id is not None else None
-        if anchor is None and comment.anchors:
-            anchor = comment.anchors[-1]
-        if anchor is not None:
-            outdated = anchor.outdated or anchor.clause_version_id != version_id
-            anchors[comment.id] = AnchorView(
-                anchor.quote,
-                outdated,
-                None if outdated else anchor.start_offset,
-                None if outdated else anchor.end_offset,
-            )
-    shown_comments = [c for item in on_page for c in (item.comment, *item.replies)]
-    authors = users_by_id(session, (c.author_id for c in shown_comments))
-    return ThreadContext(on_page, authors, anchors, len(comments), shown, pages, len(order))
+    roots = (
+        select(Comment.id)
+        .where(*on, Comment.parent_id.is_(None))
+        .order_by(Comment.created_at, Comment.id)
+        .limit(THREADS_PER_PAGE)
+        .offset((shown - 1) * THREADS_PER_PAGE)
+    )
+    # The page's threads: its first comments and every reply below them, however deep.
+    tree = select(Comment.id).where(Comment.id.in_(roots)).cte("thread", recursive=True)
+    tree = tree.union_all(select(Comment.id).where(Comment.parent_id == tree.c.id))
+    comments = session.scalars(
+        select(Comment)
+        .where(Comment.id.in_(select(tree.c.id)))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    authors = users_by_id(session, (c.author_id for c in comments))
+    anchors = _anchor_views(session, on, version_id)
+    return ThreadContext(_threads(comments), authors, anchors, count, shown, pages, thread_count)
+
+
+def _discussion(
+    charter: Charter, *, clause_id: int | None, amendment_id: int | None
+) -> list[ColumnElement[bool]]:
+    """Which comments make a discussion: an amendment's, or a clause's less those on amendments
+    to it (replies share the target of what they answer)."""
+    if amendment_id is not None:
+        return [Comment.charter_id == charter.id, Comment.amendment_id == amendment_id]
+    return [
+        Comment.charter_id == charter.id,
+        Comment.clause_id == clause_id,
+        Comment.amendment_id.is_(None),
+    ]
+
+
+def _anchor_views(
+    session: Session, on: list[ColumnElement[bool]], version_id: int | None
+) -> dict[int, AnchorView]:
+    """How the anchor of each comment of a discussion stands on ``version_id``: the anchor on
+    that version, else the newest one known (then outdated)."""
+    rows = session.scalars(
+        select(CommentAnchor)
+        .join(Comment, Comment.id == CommentAnchor.comment_id)
+        .where(*on)
+        .order_by(CommentAnchor.comment_id, CommentAnchor.id)
+    ).all()
+    chosen: dict[int, CommentAnchor] = {}
+    for anchor in rows:
+        here = chosen.get(anchor.comment_id)
+        if here is None or here.clause_version_id != version_id:
+            chosen[anchor.comment_id] = anchor
+    views: dict[int, AnchorView] = {}
+    for comment_id, anchor in chosen.items():
+        outdated = anchor.outdated or anchor.clause_version_id != version_id
+        views[comment_id] = AnchorView(
+            anchor.quote,
+            outdated,
+            None if outdated else anchor.start_offset,
+            None if outdated else anchor.end_offset,
+        )
+    return views
 
 
 def _threads(comments: Sequence[Comment]) -> list[ThreadItem]:
@@ -112,35 +159,25 @@ def _threads(comments: Sequence[Comment]) -> list[ThreadItem]:
     return order
 
 
-def _pages(threads: Sequence[ThreadItem]) -> int:
-    return max(1, -(-len(threads) // THREADS_PER_PAGE))
-
-
-def _discussion(
-    session: Session, charter: Charter, *, clause_id: int | None, amendment_id: int | None
-) -> list[Comment]:
-    """The comments of an amendment, or of a clause (less those on amendments to it)."""
-    comments = list_comments(session, charter, clause_id=clause_id, amendment_id=amendment_id)
-    if amendment_id is None:
-        return [c for c in comments if c.amendment_id is None]
-    return list(comments)
-
-
 def thread_page_of(session: Session, comment: Comment) -> tuple[int, int]:
     """The page of :func:`thread_context` on which ``comment``'s thread is shown, and how many
     pages its discussion has."""
+    root = comment
+    while root.parent_id is not None:
+        parent = session.get(Comment, root.parent_id)
+        assert parent is not None  # a reply's parent is kept (comments are never deleted)
+        root = parent
     charter = session.get(Charter, comment.charter_id)
     assert charter is not None
-    on_amendment = comment.amendment_id is not None
-    comments = _discussion(
-        session,
-        charter,
-        clause_id=None if on_amendment else comment.clause_id,
-        amendment_id=comment.amendment_id,
+    on = _discussion(charter, clause_id=comment.clause_id, amendment_id=comment.amendment_id)
+    first = Comment.parent_id.is_(None)
+    before = or_(
+        Comment.created_at < root.created_at,
+        and_(Comment.created_at == root.created_at, Comment.id < root.id),
     )
-    order = _threads(comments)
-    pages = _pages(order)
-    for index, item in enumerate(order):
-        if comment.id in {item.comment.id, *(r.id for r in item.replies)}:
-            return index // THREADS_PER_PAGE + 1, pages
-    return pages, pages
+    earlier, threads = session.execute(
+        select(func.count(Comment.id).filter(before), func.count(Comment.id))
+        .select_from(Comment)
+        .where(*on, first)
+    ).one()
+    return earlier // THREADS_PER_PAGE + 1, max(1, -(-threads // THREADS_PER_PAGE))

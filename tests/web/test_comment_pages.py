@@ -214,3 +214,15 @@ def test_a_long_discussion_is_shown_a_page_of_threads_at_a_time(
     answer = _comments(session, parent_id=first.id)[-1]
     shown = reader.get(reply.headers["Location"])
     assert shown.headers["Location"].endswith(f"?page=1#comment-{answer.id}")
+    # A reply to a reply stays in its thread, on its page.
+    post(reader, f"/charters/{world.charter.slug}/comments/{answer.id}/reply", {"body": "Deep."})
+    deeper = _comments(session, parent_id=answer.id)[-1]
+    assert (
+        reader.get(f"/comments/{deeper.id}")
+        .headers["Location"]
+        .endswith(f"?page=1#comment-{deeper.id}")
+    )
+    oldest = _text(reader.get(clause_url + "?page=1"))
+    thread = oldest[oldest.index(f'id="comment-{first.id}"') :]
+    thread = thread[: thread.index('class="comment-thread"')]
+    assert "Agreed." in thread and "Deep." in thread
