@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, union
@@ -190,19 +191,35 @@ def sub_amendments(session: Session, parent: Amendment) -> Sequence[Amendment]:
     )
 
 
+# How many of a clause's pending amendments its page and the proposal form list; the rest are
+# counted and reached through the amendment list filtered by the clause.
+PENDING_LISTED = 20
+
+
+@dataclass(frozen=True)
+class PendingOnClause:
+    """The first pending amendments that change a clause (by number), and how many there are."""
+
+    amendments: Sequence[Amendment]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.amendments)
+
+
 def pending_amendments_on_clause(
-    session: Session, charter: Charter, clause_id: int
-) -> Sequence[Amendment]:
-    return (
-        session.execute(
-            amendment_list_query(charter, state="pending", clause_id=clause_id, author_id=None)
-            .where(Amendment.parent_id.is_(None))
-            .order_by(None)
-            .order_by(Amendment.number)
-        )
-        .scalars()
-        .all()
+    session: Session, charter: Charter, clause_id: int, *, limit: int = PENDING_LISTED
+) -> PendingOnClause:
+    """Two queries whatever the number: a clause may gather hundreds of proposals."""
+    pending = (
+        amendment_list_query(charter, state="pending", clause_id=clause_id, author_id=None)
+        .where(Amendment.parent_id.is_(None))
+        .order_by(None)
     )
+    total = session.execute(select(func.count()).select_from(pending.subquery())).scalar_one()
+    first = session.execute(pending.order_by(Amendment.number).limit(limit)).scalars().all()
+    return PendingOnClause(first, total)
 
 
 def backer_of(amendment: Amendment, user: User | None) -> AmendmentBacker | None:

@@ -219,7 +219,7 @@ def clause(slug: str, clause_id: int) -> ResponseReturnValue:
         to_entry=by_id[to_id],
         chosen_diff=chosen_diff,
         view=view,
-        amendments=pending_amendments_on_clause(session, charter, clause_id),
+        pending=pending_amendments_on_clause(session, charter, clause_id),
         thread=thread,
         comment_pages=thread_pages(thread),
         quoted=quoted,
