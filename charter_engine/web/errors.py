@@ -12,7 +12,7 @@ the text as it is now next to the user's own input.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
@@ -130,15 +130,44 @@ def render_conflict(
     )
 
 
-def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(CSRFError)
-    def _csrf(exc: CSRFError) -> ResponseReturnValue:
+OUT_OF_RANGE = "A value in this request is out of range. Nothing was changed."
+
+# Errors answered with a fixed status and message, once the request's work is rolled back.
+FIXED_ANSWERS: dict[type[Exception], tuple[int, str]] = {
+    CSRFError: (
+        400,
+        "The form had expired or did not come from this site, so nothing was changed. "
+        "Go back, reload the page and try again.",
+    ),
+    StaleDataError: (
+        409,
+        "Someone else changed this at the same time. Nothing was saved; "
+        "reload the page to see their change.",
+    ),
+    IntegrityError: (
+        409,
+        "This clashes with something saved meanwhile. Nothing was saved; "
+        "reload the page and try again.",
+    ),
+    # A number no column can hold (PostgreSQL refuses it, SQLite cannot bind beyond 64 bits).
+    DataError: (400, OUT_OF_RANGE),
+    OverflowError: (400, OUT_OF_RANGE),
+}
+
+
+def _fixed_answer(status: int, message: str) -> Callable[[Exception], ResponseReturnValue]:
+    def answer(exc: Exception) -> ResponseReturnValue:
         _rollback()
-        return error_page(
-            400,
-            "The form had expired or did not come from this site, so nothing was changed. "
-            "Go back, reload the page and try again.",
-        )
+        # The database driver's own message where there is one: not the statement and its values.
+        log.info("%s answered as %d: %s", type(exc).__name__, status, getattr(exc, "orig", exc))
+        return error_page(status, message)
+
+    return answer
+
+
+def register_error_handlers(app: Flask) -> None:
+    for error, (status, message) in FIXED_ANSWERS.items():
+        app.register_error_handler(error, _fixed_answer(status, message))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
@@ -158,33 +187,6 @@ def register_error_handlers(app: Flask) -> None:
         _rollback()
         status = 400 if isinstance(exc, ValidationError) else exc.status
         return error_page(status if status in TITLES else 400, exc.message)
-
-    @app.errorhandler(StaleDataError)
-    def _stale(exc: StaleDataError) -> ResponseReturnValue:
-        _rollback()
-        return error_page(
-            409,
-            "Someone else changed this at the same time. Nothing was saved; "
-            "reload the page to see their change.",
-        )
-
-    @app.errorhandler(IntegrityError)
-    def _integrity(exc: IntegrityError) -> ResponseReturnValue:
-        _rollback()
-        log.info("integrity error answered as 409: %s", exc.orig)
-        return error_page(
-            409,
-            "This clashes with something saved meanwhile. Nothing was saved; "
-            "reload the page and try again.",
-        )
-
-    @app.errorhandler(DataError)
-    @app.errorhandler(OverflowError)
-    def _out_of_range(exc: Exception) -> ResponseReturnValue:
-        # A number no column can hold (PostgreSQL refuses it, SQLite cannot bind beyond 64 bits).
-        _rollback()
-        log.info("out-of-range value answered as 400: %s", exc)
-        return error_page(400, "A value in this request is out of range. Nothing was changed.")
 
     @app.errorhandler(OperationalError)
     def _unavailable(exc: OperationalError) -> ResponseReturnValue:

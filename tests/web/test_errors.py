@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from charter_engine.accounts.models import User
 from charter_engine.context import db
@@ -26,7 +28,8 @@ def world(people: SimpleNamespace) -> SimpleNamespace:
 @pytest.fixture
 def broken_app(app: Any) -> Any:
     """The app with extra routes: one that fails after a write, one with a stale edit, one that
-    sends the database a number out of range after a write."""
+    sends the database a number out of range after a write, one that clashes with a change saved
+    meanwhile after a write (an optimistic version check, or a constraint)."""
 
     def change_a_name() -> None:
         user = db().execute(select(User)).scalars().first()
@@ -56,9 +59,18 @@ def broken_app(app: Any) -> Any:
         # PostgreSQL refuses to compare the number with an integer column; SQLite to bind it.
         return db().execute(select(User).where(User.id == 10**20)).first()
 
+    @public
+    def clash(kind: str) -> Any:
+        change_a_name()
+        if kind == "version":
+            raise StaleDataError("UPDATE expected to update 1 row(s); 0 were matched.")
+        raise IntegrityError("INSERT INTO votes", {}, Exception("UNIQUE constraint failed"))
+
     app.add_url_rule("/test-boom", "test_boom", boom, methods=["GET", "POST"])
     app.add_url_rule("/test-stale", "test_stale", stale)
     app.add_url_rule("/test-out-of-range", "test_out_of_range", out_of_range)
+    app.add_url_rule("/test-clash/<kind>", "test_clash", clash)
+    app.add_url_rule("/api/test-clash/<kind>", "test_api_clash", clash)
     return app
 
 
@@ -80,6 +92,27 @@ def test_a_number_out_of_range_is_a_400_and_rolls_back(
     response = broken_app.test_client().get("/test-out-of-range")
     assert response.status_code == 400
     assert "out of range. Nothing was changed." in response.get_data(as_text=True)
+    names = set(session.execute(select(User.name)).scalars())
+    assert "Changed before the failure" not in names
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("version", "Someone else changed this at the same time. Nothing was saved"),
+        ("constraint", "This clashes with something saved meanwhile. Nothing was saved"),
+    ],
+)
+def test_a_clash_with_a_change_saved_meanwhile_is_a_409_and_rolls_back(
+    broken_app: Any, world: SimpleNamespace, session: Session, kind: str, message: str
+) -> None:
+    client = broken_app.test_client()
+    page = client.get(f"/test-clash/{kind}")
+    assert page.status_code == 409 and message in page.get_data(as_text=True)
+    answer = client.get(f"/api/test-clash/{kind}")
+    assert answer.status_code == 409 and answer.is_json
+    assert answer.json["error"]["code"] == "conflict"
+    assert answer.json["error"]["message"].startswith(message)
     names = set(session.execute(select(User.name)).scalars())
     assert "Changed before the failure" not in names
 
