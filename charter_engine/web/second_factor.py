@@ -13,6 +13,9 @@ redirect, a flash message or the session), on a page that is not cached.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import segno
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -33,11 +36,13 @@ from charter_engine.accounts.second_factor import (
 )
 from charter_engine.context import db, settings
 from charter_engine.db import utcnow
-from charter_engine.errors import Conflict, ValidationError
-from charter_engine.web.forms import Form, commit_or_show
+from charter_engine.errors import CharterError, Conflict, ValidationError
+from charter_engine.web.forms import Done, Form, commit_or_show
 from charter_engine.web.security import API_PREFIX, current_account, require_user
 
 bp = Blueprint("second_factor", __name__)
+
+T = TypeVar("T")
 
 # Where a secretariat account without the required second factor may still go.
 ENROLMENT_ENDPOINTS = frozenset(
@@ -153,34 +158,50 @@ def confirm() -> ResponseReturnValue:
     ), status
 
 
+def _confirmed_by_code(
+    prefix: str,
+    work: Callable[[User, str], T],
+    *,
+    refused: str,
+    errors: tuple[type[CharterError], ...] = (ValidationError,),
+) -> Done[T] | None:
+    """A change to one's own second factor, confirmed with a code in the form ``prefix`` of the
+    manage page: ``work(user, code)`` as the unit of work, or None when the form was not valid or
+    the change was refused (flashed after ``refused``)."""
+    user = require_user()
+    form = CodeForm(prefix=prefix)
+    if not form.validate_on_submit():
+        return None
+    return commit_or_show(
+        form,
+        lambda: work(user, form.code.data),
+        errors=errors,
+        on_error=lambda exc: flash(f"{refused}: {exc.message}", "error"),
+    )
+
+
 @bp.post("/account/two-step/recovery-codes")
 def renew() -> ResponseReturnValue:
-    user = require_user()
-    form = CodeForm(prefix="renew")
-    if form.validate_on_submit():
-        done = commit_or_show(
-            form,
-            lambda: renew_recovery_codes(db(), user, form.code.data, now=utcnow()),
-            on_error=lambda exc: flash(f"No new recovery codes: {exc.message}", "error"),
-        )
-        if done:
-            return render_template("auth/recovery_codes.html", codes=done.value, first=False)
+    done = _confirmed_by_code(
+        "renew",
+        lambda user, code: renew_recovery_codes(db(), user, code, now=utcnow()),
+        refused="No new recovery codes",
+    )
+    if done:
+        return render_template("auth/recovery_codes.html", codes=done.value, first=False)
     return redirect(url_for("second_factor.manage")), 303
 
 
 @bp.post("/account/two-step/off")
 def turn_off() -> ResponseReturnValue:
-    user = require_user()
-    form = CodeForm(prefix="off")
-    if form.validate_on_submit():
-        done = commit_or_show(
-            form,
-            lambda: turn_off_second_factor(
-                db(), user, form.code.data, now=utcnow(), required=_required(user)
-            ),
-            errors=(ValidationError, Conflict),
-            on_error=lambda exc: flash(f"The second factor stays on: {exc.message}", "error"),
-        )
-        if done:
-            flash("Two-step sign-in is off: your password alone signs you in.", "success")
+    done = _confirmed_by_code(
+        "off",
+        lambda user, code: turn_off_second_factor(
+            db(), user, code, now=utcnow(), required=_required(user)
+        ),
+        refused="The second factor stays on",
+        errors=(ValidationError, Conflict),
+    )
+    if done:
+        flash("Two-step sign-in is off: your password alone signs you in.", "success")
     return redirect(url_for("second_factor.manage")), 303
