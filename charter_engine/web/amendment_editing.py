@@ -148,15 +148,18 @@ def _edited_specs(
                     f"Change {change.position + 1}: give the new text.", field="changes"
                 )
             changed = changed or text != change.new_text
-        specs.append(
-            {
-                "kind": change.kind,
-                "clause_id": change.clause_id if change.kind != "insert" else None,
-                "after_clause_id": change.after_clause_id,
-                "text": text,
-            }
-        )
+        specs.append(_change_spec(change, text))
     return specs if changed else None
+
+
+def _change_spec(change: AmendmentChange, text: str | None) -> dict[str, Any]:
+    """The change as the operations take it again, with ``text`` as its proposed text."""
+    return {
+        "kind": change.kind,
+        "clause_id": change.clause_id if change.kind != "insert" else None,
+        "after_clause_id": change.after_clause_id,
+        "text": text,
+    }
 
 
 def _stale_page(
@@ -245,14 +248,7 @@ def resolve(slug: str, number: int) -> ResponseReturnValue:
                 else:
                     reference = item.current.version.text if item.current else change.new_text
                     text = restate_clause_text(item.text, reference or "")
-            specs.append(
-                {
-                    "kind": change.kind,
-                    "clause_id": change.clause_id if change.kind != "insert" else None,
-                    "after_clause_id": change.after_clause_id,
-                    "text": text,
-                }
-            )
+            specs.append(_change_spec(change, text))
 
         def resolved() -> str:
             if not specs:
