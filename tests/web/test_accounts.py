@@ -116,6 +116,10 @@ def test_the_secretariat_cannot_deactivate_itself_but_changes_roles(
         secretariat, f"/people/{world.secretariat.id}/deactivate", follow_redirects=True
     )
     assert "cannot deactivate your own account" in response.get_data(as_text=True)
+    response = post(
+        secretariat, f"/people/{world.target.id}/role", {"role": "king"}, follow_redirects=True
+    )
+    assert "Choose one of the roles." in response.get_data(as_text=True)
     response = post(secretariat, f"/people/{world.target.id}/role", {"role": "observer"})
     assert response.status_code == 302
     page = secretariat.get(f"/people/{world.target.id}").get_data(as_text=True)
