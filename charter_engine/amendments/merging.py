@@ -23,7 +23,11 @@ from sqlalchemy.orm import Session, selectinload
 from charter_engine.accounts.permissions import ensure_can
 from charter_engine.amendments.changes import ChangeError, ChangeSpec, apply_changes
 from charter_engine.amendments.models import Amendment, AmendmentChange
-from charter_engine.amendments.queries import get_amendment, touched_clause_ids
+from charter_engine.amendments.queries import (
+    get_amendment,
+    top_level_amendments,
+    touched_clause_ids,
+)
 from charter_engine.amendments.transitions import ensure_version, record_text_event, set_state
 from charter_engine.amendments.workflow import EDITABLE_STATES, next_state, permission_for
 from charter_engine.audit.operations import record
@@ -186,21 +190,13 @@ def rebase_pending(
     Returns the ids of the amendments rebased cleanly and of those flagged ``needs_rebase``.
     """
     versions = head_versions(session, revision)
-    candidates = (
-        session.execute(
-            select(Amendment)
-            .where(
-                Amendment.charter_id == charter.id,
-                Amendment.state.in_(REBASE_STATES),
-                Amendment.parent_id.is_(None),
-                Amendment.base_revision_id != revision.id,
-                out_of_step_with(revision.id),
-            )
-            .options(selectinload(Amendment.changes))
-            .order_by(Amendment.id)
-        )
-        .scalars()
-        .all()
+    candidates = top_level_amendments(
+        session,
+        charter,
+        REBASE_STATES,
+        Amendment.base_revision_id != revision.id,
+        out_of_step_with(revision.id),
+        load_changes=True,
     )
     outcome: dict[str, list[int]] = {"rebased": [], "conflicted": []}
     base_ids = {

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from charter_engine.accounts.models import User
@@ -220,6 +220,34 @@ def pending_amendments_on_clause(
     total = session.execute(select(func.count()).select_from(pending.subquery())).scalar_one()
     first = session.execute(pending.order_by(Amendment.number).limit(limit)).scalars().all()
     return PendingOnClause(first, total)
+
+
+def top_level_amendments(
+    session: Session,
+    charter: Charter,
+    states: Iterable[str],
+    *criteria: ColumnElement[bool],
+    author_id: int | None = None,
+    load_changes: bool = False,
+) -> Sequence[Amendment]:
+    """The top-level amendments of ``charter`` (sub-amendments left out) in ``states`` that meet
+    every one of ``criteria``, by number; only those of ``author_id`` when given. With
+    ``load_changes`` their changes are loaded too (one more query)."""
+    stmt = (
+        select(Amendment)
+        .where(
+            Amendment.charter_id == charter.id,
+            Amendment.state.in_(sorted(states)),
+            Amendment.parent_id.is_(None),
+            *criteria,
+        )
+        .order_by(Amendment.number)
+    )
+    if author_id is not None:
+        stmt = stmt.where(Amendment.author_id == author_id)
+    if load_changes:
+        stmt = stmt.options(selectinload(Amendment.changes))
+    return session.execute(stmt).scalars().all()
 
 
 def backer_of(amendment: Amendment, user: User | None) -> AmendmentBacker | None:

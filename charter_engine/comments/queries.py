@@ -76,7 +76,7 @@ def thread_context(
         .select_from(Comment)
         .where(*on)
     ).one()
-    pages = max(1, -(-thread_count // THREADS_PER_PAGE))
+    pages = _page_count(thread_count)
     shown = pages if page is None else max(1, min(page, pages))
     roots = (
         select(Comment.id)
@@ -180,4 +180,9 @@ def thread_page_of(session: Session, comment: Comment) -> tuple[int, int]:
         .select_from(Comment)
         .where(*on, first)
     ).one()
-    return earlier // THREADS_PER_PAGE + 1, max(1, -(-threads // THREADS_PER_PAGE))
+    return earlier // THREADS_PER_PAGE + 1, _page_count(threads)
+
+
+def _page_count(thread_count: int) -> int:
+    """Pages of :data:`THREADS_PER_PAGE` threads a discussion needs (one when it has none)."""
+    return max(1, -(-thread_count // THREADS_PER_PAGE))

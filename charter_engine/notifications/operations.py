@@ -464,24 +464,6 @@ def send_digest(session: Session, now: datetime) -> int:
     return len(by_user)
 
 
-def action_items(session: Session, user: User, *, limit: int = 5) -> Sequence[Notification]:
-    """Unread notifications that need the member to do something, newest first."""
-    return (
-        session.execute(
-            select(Notification)
-            .where(
-                Notification.user_id == user.id,
-                Notification.read_at.is_(None),
-                Notification.needs_action.is_(True),
-            )
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .limit(limit)
-        )
-        .scalars()
-        .all()
-    )
-
-
 def install(sessions: sessionmaker[Session]) -> None:
     """Make the sessions of ``sessions``, and only those, notify from their audit events."""
     subscribe(sessions, notify_from_events)

@@ -253,6 +253,26 @@ def _well_nested(html: str) -> bool:
     return parser.ok and not parser.stack
 
 
+def _setting(
+    fmt: str, kind: str, nesting: int, references: Mapping[str, Any] | None
+) -> tuple[str, bool, tuple[Any, ...]]:
+    """How a clause is rendered in its place: its format, whether it sits in a list, and the
+    document's link references in the form the render cache keys on."""
+    fmt = RST if fmt == RST else MARKDOWN
+    return fmt, kind == LIST or nesting > 0, frozen_references(references or {})
+
+
+def _block(kind: str, level: int, nesting: int, html: str, plain: str) -> RenderedBlock:
+    """A clause rendered with its marks inside; only a heading keeps its level."""
+    return RenderedBlock(kind, level if kind == HEADING else 0, nesting, html, plain)
+
+
+def _source_block(source_html: str, nesting: int, plain: str) -> RenderedBlock:
+    """A clause whose marks cannot go inside its rendered markup, shown as its marked source."""
+    html = f'<pre class="redline-source">{source_html}</pre>'
+    return RenderedBlock(VERBATIM, 0, nesting, sanitise(html), plain)
+
+
 def render_redline(
     pieces: Sequence[tuple[int, str]],
     fmt: str,
@@ -272,9 +292,7 @@ def render_redline(
     ``<pre class="redline-source">``), whose ``kind`` is ``"verbatim"``. ``text`` is the newer
     text as plain text.
     """
-    fmt = RST if fmt == RST else MARKDOWN
-    frozen = frozen_references(references or {})
-    in_list = kind == LIST or nesting > 0
+    fmt, in_list, frozen = _setting(fmt, kind, nesting, references)
     new_source = "".join(text for op, text in pieces if op != DELETE)
     old_source = "".join(text for op, text in pieces if op != INSERT)
     changed = any(op != EQUAL for op, _text in pieces)
@@ -288,15 +306,12 @@ def render_redline(
         shown_kind, html, plain = rendered
         if not new_source:
             plain = render_cached(old_source, kind, level, fmt, in_list, frozen)[2]
-        return RenderedBlock(
-            shown_kind, level if shown_kind == HEADING else 0, nesting, html, plain
-        )
+        return _block(shown_kind, level, nesting, html, plain)
     plain = render_cached(new_source or old_source, kind, level, fmt, in_list, frozen)[2]
     source = render_diff_html(
         (op, text.rstrip("\r\n") if op == EQUAL else text) for op, text in pieces
     )
-    html = f'<pre class="redline-source">{source}</pre>'
-    return RenderedBlock(VERBATIM, 0, nesting, sanitise(html), plain)
+    return _source_block(source, nesting, plain)
 
 
 def _heading_redline(old: str, new: str, fmt: str) -> tuple[str, str, str] | None:
@@ -324,9 +339,7 @@ def render_passages(
     never wrapped. A heading's title is one span, of the group of its last word; a clause whose
     passages cannot be marked inside its markup is shown as its source with the spans.
     """
-    fmt = RST if fmt == RST else MARKDOWN
-    frozen = frozen_references(references or {})
-    in_list = kind == LIST or nesting > 0
+    fmt, in_list, frozen = _setting(fmt, kind, nesting, references)
     source = "".join(text for text, _group in passages)
     shown_kind, html, plain = render_cached(source, kind, level, fmt, in_list, frozen)
     spans = tuple(
@@ -352,16 +365,12 @@ def render_passages(
         rendered = _render_marked("".join(out), kind, level, fmt, in_list, frozen, spans)
     if rendered is not None:
         shown_kind, html, _plain = rendered
-        return RenderedBlock(
-            shown_kind, level if shown_kind == HEADING else 0, nesting, html, plain
-        )
+        return _block(shown_kind, level, nesting, html, plain)
     body = "".join(
         escape(text) if text.isspace() else spans[group] + escape(text) + "</span>"
         for text, group in passages
     )
-    return RenderedBlock(
-        VERBATIM, 0, nesting, sanitise(f'<pre class="redline-source">{body.rstrip()}</pre>'), plain
-    )
+    return _source_block(body.rstrip(), nesting, plain)
 
 
 def render_text_diff(

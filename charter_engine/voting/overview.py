@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import User
 from charter_engine.amendments.models import Amendment
-from charter_engine.amendments.queries import change_texts
+from charter_engine.amendments.queries import change_texts, top_level_amendments
 from charter_engine.charters.models import Charter, Revision, RevisionClause
 from charter_engine.charters.queries import get_revision, revision_clauses
 from charter_engine.voting.models import Ballot, Participation, Vote
@@ -124,19 +124,7 @@ def possible_agents(session: Session, *, exclude_id: int) -> list[Person]:
 
 def votable_amendments(session: Session, charter: Charter) -> Sequence[Amendment]:
     """Amendments of the charter that can be put to the vote now, by number."""
-    return (
-        session.execute(
-            select(Amendment)
-            .where(
-                Amendment.charter_id == charter.id,
-                Amendment.state.in_(VOTABLE_STATES),
-                Amendment.parent_id.is_(None),
-            )
-            .order_by(Amendment.number)
-        )
-        .scalars()
-        .all()
-    )
+    return top_level_amendments(session, charter, VOTABLE_STATES)
 
 
 def votes_cast_by_ballot(session: Session, ballot_ids: Sequence[int]) -> dict[int, int]:

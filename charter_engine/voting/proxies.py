@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from charter_engine.accounts.models import User
 from charter_engine.accounts.permissions import can, ensure_can
 from charter_engine.audit.operations import record
+from charter_engine.db import lock_row
 from charter_engine.errors import (
     Conflict,
     InvalidTransition,
@@ -115,15 +116,10 @@ def revoke_proxy(
     """The principal takes their vote back. Refused for a one-ballot proxy already used."""
     if not is_id(proxy_id):
         raise NotFound(f"You have no proxy {proxy_id!r}.")
-    key = proxy_id
-    proxy = session.execute(
-        select(Proxy)
-        .where(Proxy.id == key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if proxy is None or proxy.principal_id != actor.id:
-        raise NotFound(f"You have no proxy {key}.")
+    missing = f"You have no proxy {proxy_id}."
+    proxy = lock_row(session, Proxy, proxy_id, missing=missing)
+    if proxy.principal_id != actor.id:
+        raise NotFound(missing)
     if proxy.revoked_at is not None:
         raise InvalidTransition("This proxy is already revoked.")
     if proxy.ballot_id is not None:

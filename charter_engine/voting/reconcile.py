@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from charter_engine.audit.models import AuditEvent
-from charter_engine.voting.models import Ballot, Participation, SecretBallot, Vote
+from charter_engine.voting.models import Ballot, Participation, SecretBallot, Vote, load_ranking
 from charter_engine.voting.queries import count_ballot
 from charter_engine.voting.results import count_to_json
 
@@ -60,7 +60,7 @@ def vote_discrepancies(session: Session) -> list[str]:
             )
             continue
         seq, payload = recorded
-        stored = (vote.choice, None if vote.ranking is None else json.loads(vote.ranking))
+        stored = (vote.choice, load_ranking(vote.ranking))
         logged = (payload.get("choice"), payload.get("ranking"))
         if stored != logged:
             problems.append(

@@ -24,7 +24,7 @@ from charter_engine.errors import Conflict, NotFound
 from charter_engine.voting.models import Ballot, RollEntry, SecretBallot, Vote, load_ranking
 from charter_engine.voting.queries import count_ballot
 from charter_engine.voting.receipts import is_receipt_shaped, receipt_hash
-from charter_engine.voting.results import count_to_json
+from charter_engine.voting.results import Count, count_to_json
 from charter_engine.voting.rules import fraction_text
 
 if TYPE_CHECKING:
@@ -55,18 +55,12 @@ def ballot_results(session: Session, ballot: Ballot, *, viewer: User | None) -> 
     if ballot.state == "closed":
         count = count_ballot(session, ballot)
         stored = json.loads(ballot.result) if ballot.result else None
-        return BallotResults(
-            ballot_id=ballot.id,
-            kind=ballot.kind,
+        return _results(
+            ballot,
+            count,
             final=True,
             outcome=ballot.outcome or count.outcome,
             reason=(stored or {}).get("reason", count.reason),
-            simple=count.simple,
-            ranked=count.ranked,
-            voters=count.voters,
-            roll_count=count.roll_count,
-            roll_weight=count.roll_weight,
-            quorum=count.quorum,
             data=stored or count_to_json(count),
         )
     if ballot.state == "draft":
@@ -77,19 +71,33 @@ def ballot_results(session: Session, ballot: Ballot, *, viewer: User | None) -> 
         # Watching a running tally next to the list of who has voted would reveal single votes.
         raise Conflict("A secret ballot shows no running results; they are published at close.")
     count = count_ballot(session, ballot)
-    return BallotResults(
-        ballot_id=ballot.id,
-        kind=ballot.kind,
+    return _results(
+        ballot,
+        count,
         final=False,
         outcome=count.outcome,
         reason="Running count (the ballot is still open): " + count.reason,
+        data={**count_to_json(count), "running": True},
+    )
+
+
+def _results(
+    ballot: Ballot, count: Count, *, final: bool, outcome: str, reason: str, data: dict[str, Any]
+) -> BallotResults:
+    """``count`` of ``ballot`` as shown, with the outcome, reason and JSON the caller settled."""
+    return BallotResults(
+        ballot_id=ballot.id,
+        kind=ballot.kind,
+        final=final,
+        outcome=outcome,
+        reason=reason,
         simple=count.simple,
         ranked=count.ranked,
         voters=count.voters,
         roll_count=count.roll_count,
         roll_weight=count.roll_weight,
         quorum=count.quorum,
-        data={**count_to_json(count), "running": True},
+        data=data,
     )
 
 

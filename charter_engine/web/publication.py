@@ -29,12 +29,11 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from charter_engine.accounts.permissions import ensure_can
-from charter_engine.amendments.models import Amendment
+from charter_engine.amendments.queries import top_level_amendments
 from charter_engine.amendments.workflow import PENDING_STATES
 from charter_engine.audit.operations import event_link
 from charter_engine.charters.display import DisplayClause, display_rows, revision_redline
@@ -217,20 +216,7 @@ def _working_drafts(charter: Charter, release: Release) -> dict[str, Any] | None
     counts = None
     if head != release.revision_number:
         counts = compare_revisions(session, charter, release.revision_number, head).counts()
-    own = (
-        session.execute(
-            select(Amendment)
-            .where(
-                Amendment.charter_id == charter.id,
-                Amendment.author_id == user.id,
-                Amendment.state.in_(PENDING_STATES),
-                Amendment.parent_id.is_(None),
-            )
-            .order_by(Amendment.number)
-        )
-        .scalars()
-        .all()
-    )
+    own = top_level_amendments(session, charter, PENDING_STATES, author_id=user.id)
     return {"head": head, "counts": counts, "own": own, "state_labels": STATE_LABELS}
 
 
