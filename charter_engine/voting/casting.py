@@ -26,9 +26,10 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Executable, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -40,7 +41,12 @@ from charter_engine.audit.operations import record
 from charter_engine.db import utcnow
 from charter_engine.errors import Conflict, PermissionDenied, ValidationError
 from charter_engine.voting.models import Ballot, Participation, SecretBallot, Vote
-from charter_engine.voting.queries import applicable_proxy, get_ballot, option_keys
+from charter_engine.voting.queries import (
+    CastingTerms,
+    applicable_agent,
+    casting_terms,
+    option_keys_of,
+)
 from charter_engine.voting.receipts import matches_check, new_receipt, receipt_check, receipt_hash
 from charter_engine.voting.rules import parse_choice, parse_id, parse_ranking
 
@@ -64,7 +70,7 @@ class CastResult:
     receipt: str | None = None
 
 
-def closed_message(ballot: Ballot, now: datetime) -> str:
+def closed_message(ballot: CastingTerms, now: datetime) -> str:
     if ballot.state == "draft":
         when = f" It opens at {ballot.opens_at.isoformat()}." if ballot.opens_at else ""
         return "This ballot is not open yet." + when
@@ -91,7 +97,7 @@ def cast_vote(
     once); changing a secret vote needs that receipt."""
     ensure_can(actor, "vote:cast")
     now = utcnow() if now is None else now
-    target = get_ballot(session, ballot if isinstance(ballot, int) else ballot.id, lock="share")
+    target = casting_terms(session, ballot if isinstance(ballot, int) else ballot.id)
     if target.state != "open" or (target.closes_at is not None and now >= target.closes_at):
         raise BallotClosed(closed_message(target, now))
     voter_id = actor.id if on_behalf_of is None else parse_id(on_behalf_of, "on_behalf_of")
@@ -99,7 +105,9 @@ def cast_vote(
     if target.kind == "ranked":
         if choice is not None:
             raise ValidationError("A ranked ballot takes a ranking, not a choice.", field="choice")
-        parsed_ranking: dict[str, int] | None = parse_ranking(ranking, option_keys(target))
+        parsed_ranking: dict[str, int] | None = parse_ranking(
+            ranking, option_keys_of(session, target.id)
+        )
         parsed_choice = None
     else:
         if ranking is not None:
@@ -117,15 +125,15 @@ def cast_vote(
             "Receipts belong to secret ballots; this ballot is named.", field="receipt"
         )
 
-    proxy = applicable_proxy(session, target.id, voter_id, lock=True)
+    agent_id = applicable_agent(session, target.id, voter_id)
     if voter_id == actor.id:
-        if proxy is not None:
-            agent = session.get(User, proxy.agent_id)
+        if agent_id is not None:
+            agent = session.get(User, agent_id)
             raise Conflict(
                 f"You gave your vote on this ballot to {agent.name if agent else 'another member'}"
                 " (a proxy). Revoke the proxy to vote yourself."
             )
-    elif proxy is None or proxy.agent_id != actor.id:
+    elif agent_id != actor.id:
         raise PermissionDenied("You hold no proxy from that member for this ballot.")
 
     vote = _Cast(target, actor, voter_id, parsed_choice, _ranking_json(parsed_ranking), now)
@@ -157,7 +165,7 @@ def cast_vote(
 class _Cast:
     """A vote checked against its ballot, ready to be written."""
 
-    ballot: Ballot
+    ballot: CastingTerms
     actor: Actor
     voter_id: int
     choice: str | None
@@ -196,6 +204,20 @@ def _ensure_may_change(vote: _Cast, cast_by_id: int) -> None:
         raise AlreadyVoted("That member voted themselves; a proxy does not change their vote.")
 
 
+@cache
+def _insert_new_row(dialect: str, model: type[Vote | Participation]) -> Executable:
+    """``INSERT ... ON CONFLICT (ballot_id, voter_id) DO NOTHING RETURNING id`` into ``model``'s
+    table, the values given when it runs. Built once per database kind: building it for each vote
+    cost more CPU than running it (0.57 against 0.23 ms per vote, measured in one process)."""
+    table: Table = model.__table__  # type: ignore[assignment]
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["ballot_id", "voter_id"])
+        .returning(table.c.id)
+    )
+
+
 def _insert_if_new(
     session: Session, vote: _Cast, model: type[Vote | Participation], **values: Any
 ) -> bool:
@@ -204,22 +226,16 @@ def _insert_if_new(
     A double submission never becomes an error: the second insert does nothing. The roll's foreign
     key refuses a voter who is not on the roll.
     """
-    table: Table = model.__table__  # type: ignore[assignment]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        insert(table)
-        .values(
-            ballot_id=vote.ballot.id,
-            voter_id=vote.voter_id,
-            cast_by_id=vote.actor.id,
-            cast_at=vote.now,
-            **values,
-        )
-        .on_conflict_do_nothing(index_elements=["ballot_id", "voter_id"])
-        .returning(table.c.id)
-    )
+    stmt = _insert_new_row(session.get_bind().dialect.name, model)
+    row = {
+        "ballot_id": vote.ballot.id,
+        "voter_id": vote.voter_id,
+        "cast_by_id": vote.actor.id,
+        "cast_at": vote.now,
+        **values,
+    }
     try:
-        return session.execute(stmt).first() is not None
+        return session.execute(stmt, row).first() is not None
     except IntegrityError:
         who = "You are" if vote.own else "The member you vote for is"
         raise PermissionDenied(

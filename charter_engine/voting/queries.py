@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Integer, bindparam, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from charter_engine.accounts.models import User
@@ -48,6 +48,39 @@ def get_ballot(session: Session, ballot_id: object, *, lock: Lock = None) -> Bal
     if ballot is None:
         raise NotFound(f"There is no ballot {ballot_id}.")
     return ballot
+
+
+class CastingTerms(NamedTuple):
+    """What a vote needs to know of its ballot."""
+
+    id: int
+    state: str
+    kind: str
+    secrecy: str
+    allow_change: bool
+    opens_at: datetime | None
+    closes_at: datetime | None
+
+
+# The ballot row FOR SHARE of every vote, with the columns of CastingTerms in its order. A vote
+# reads these rather than the mapped Ballot: loading its thirty columns into an object cost about
+# as much CPU again as the statement (0.8 against 0.4 ms per vote, measured in one process).
+_CASTING_TERMS = (
+    select(*(Ballot.__table__.c[name] for name in CastingTerms._fields))
+    .where(Ballot.id == bindparam("ballot_id", type_=Integer))
+    .with_for_update(read=True)
+)
+
+
+def casting_terms(session: Session, ballot_id: object) -> CastingTerms:
+    """The ballot's terms for a vote, with the ballot row locked ``FOR SHARE`` until the
+    transaction ends (the locks: ``docs/architecture.md``, "Locks")."""
+    if not is_id(ballot_id):
+        raise NotFound(f"There is no ballot {ballot_id!r}.")
+    row = session.execute(_CASTING_TERMS, {"ballot_id": ballot_id}).first()
+    if row is None:
+        raise NotFound(f"There is no ballot {ballot_id}.")
+    return CastingTerms(*row)
 
 
 def list_ballots(
@@ -118,6 +151,17 @@ def option_keys(ballot: Ballot) -> list[str]:
     return [o.key for o in ballot.options]
 
 
+def option_keys_of(session: Session, ballot_id: int) -> list[str]:
+    """:func:`option_keys` of a ballot that is not loaded."""
+    return list(
+        session.execute(
+            select(BallotOption.key)
+            .where(BallotOption.ballot_id == ballot_id)
+            .order_by(BallotOption.position)
+        ).scalars()
+    )
+
+
 def pinned_text(session: Session, ballot: Ballot) -> str | None:
     """The full charter text the ballot pinned when it opened (None while it is a draft)."""
     if ballot.revision_number is None:
@@ -145,24 +189,47 @@ def proxies_for_ballot(session: Session, ballot: Ballot) -> Sequence[Proxy]:
     )
 
 
-def applicable_proxy(
-    session: Session, ballot_id: int, principal_id: int, *, lock: bool = False
-) -> Proxy | None:
+def _applicable(ballot_id: object, principal_id: object) -> tuple[ColumnElement[bool], ...]:
+    """The active proxies that may decide who casts ``principal_id``'s vote on this ballot."""
+    return (
+        Proxy.principal_id == principal_id,
+        Proxy.revoked_at.is_(None),
+        or_(Proxy.ballot_id == ballot_id, Proxy.ballot_id.is_(None)),
+    )
+
+
+# The one that applies comes first: one given for this ballot wins over a standing one.
+_APPLICABLE_FIRST = (Proxy.ballot_id.is_(None), Proxy.id)
+
+
+def applicable_proxy(session: Session, ballot_id: int, principal_id: int) -> Proxy | None:
     """The active proxy that decides who casts ``principal_id``'s vote on this ballot: one given
     for this ballot wins over a standing one."""
-    stmt = (
-        select(Proxy)
-        .where(
-            Proxy.principal_id == principal_id,
-            Proxy.revoked_at.is_(None),
-            or_(Proxy.ballot_id == ballot_id, Proxy.ballot_id.is_(None)),
+    stmt = select(Proxy).where(*_applicable(ballot_id, principal_id)).order_by(*_APPLICABLE_FIRST)
+    return session.execute(stmt).scalars().first()
+
+
+# The agents of the proxies that may apply, locked FOR SHARE against a concurrent revocation:
+# the proxy check of every vote.
+_APPLICABLE_AGENTS = (
+    select(Proxy.agent_id)
+    .where(
+        *_applicable(
+            bindparam("ballot_id", type_=Integer), bindparam("principal_id", type_=Integer)
         )
-        .order_by(Proxy.ballot_id.is_(None), Proxy.id)
     )
-    if lock:
-        stmt = stmt.with_for_update(read=True).execution_options(populate_existing=True)
-    proxies = session.execute(stmt).scalars().all()
-    return proxies[0] if proxies else None
+    .order_by(*_APPLICABLE_FIRST)
+    .with_for_update(read=True)
+)
+
+
+def applicable_agent(session: Session, ballot_id: int, principal_id: int) -> int | None:
+    """Who holds the proxy that decides who casts ``principal_id``'s vote on this ballot (see
+    :func:`applicable_proxy`), or None; the proxies are locked ``FOR SHARE`` until the transaction
+    ends, so a revocation waits for the vote."""
+    params = {"ballot_id": ballot_id, "principal_id": principal_id}
+    agent_id: int | None = session.execute(_APPLICABLE_AGENTS, params).scalars().first()
+    return agent_id
 
 
 def list_proxies(
