@@ -17,8 +17,10 @@ address when the mail is sent, so links are built from configuration, never from
 
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -114,9 +116,21 @@ def build_message(row: OutboxMessage, settings: Settings) -> EmailMessage:
     return message
 
 
+@functools.cache
+def _ehlo_name() -> str:
+    """This host's name for EHLO, looked up once per process.
+
+    ``smtplib`` would call ``socket.getfqdn()`` on every connection, and that may wait on DNS for
+    seconds where the resolver is slow; the name does not change while the process runs.
+    """
+    return socket.getfqdn()
+
+
 def _connect(settings: Settings) -> smtplib.SMTP:
     assert settings.smtp_host is not None
-    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT)
+    smtp = smtplib.SMTP(
+        settings.smtp_host, settings.smtp_port, local_hostname=_ehlo_name(), timeout=SMTP_TIMEOUT
+    )
     if settings.smtp_starttls:
         smtp.starttls()
     if settings.smtp_username:

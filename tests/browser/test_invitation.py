@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.helpers import check_accessibility, save_screenshot, sign_in
+from tests.browser.helpers import check_accessibility, save_screenshot, sign_in, wait_for_mail
 
 pytestmark = pytest.mark.browser
 
@@ -19,16 +19,6 @@ pytestmark = pytest.mark.browser
 def world(people: SimpleNamespace) -> SimpleNamespace:
     """Only people and their inbox: these tests count notifications and mails exactly."""
     return people
-
-
-def _wait_for_mail(smtp: Any, address: str, page: Any) -> Any:
-    for _ in range(50):
-        mails = smtp.to(address)
-        if mails:
-            return mails[0]
-        page.wait_for_timeout(100)
-    received = [(m["To"], m["Subject"]) for m in smtp.messages]
-    raise AssertionError(f"no mail to {address}; received: {received}")
 
 
 def test_invite_accept_and_sign_out(
@@ -47,7 +37,7 @@ def test_invite_accept_and_sign_out(
     assert "is invited" in page.locator(".flash").inner_text()
     check_accessibility(page)
 
-    mail = _wait_for_mail(smtp, "nia@example.org", page)
+    mail = wait_for_mail(smtp, "nia@example.org", page, app)
     link = re.search(r"(http://127\.0\.0\.1:\d+/invite/\S+)", mail.get_content())
     assert link, mail.get_content()
 

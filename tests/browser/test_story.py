@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import check_accessibility, save_screenshot, sign_in
+from tests.browser.helpers import check_accessibility, save_screenshot, sign_in, wait_for_mail
 
 pytestmark = pytest.mark.browser
 
@@ -67,15 +67,6 @@ def expect_flash(page: Any, text: str) -> None:
     expect(page.locator(".flash").first).to_contain_text(text)
 
 
-def wait_for_mail(smtp: Any, address: str, page: Any) -> Any:
-    for _ in range(100):
-        mails = smtp.to(address)
-        if mails:
-            return mails[-1]
-        page.wait_for_timeout(100)
-    raise AssertionError(f"no mail to {address}; received: {[m['To'] for m in smtp.messages]}")
-
-
 def test_the_whole_story(
     page: Any, browser: Any, live_server: str, world: SimpleNamespace, smtp: Any, app: Any
 ) -> None:
@@ -113,7 +104,7 @@ def test_the_whole_story(
         expect_flash(desk, "is invited")
     check(desk, "invited")
     for name, email, _country in MEMBERS:
-        mail = wait_for_mail(smtp, email, desk)
+        mail = wait_for_mail(smtp, email, desk, app)
         link = re.search(r"(http://127\.0\.0\.1:\d+/invite/\S+)", mail.get_content())
         assert link, mail.get_content()
         member = browser.new_context(base_url=live_server, locale="en-GB").new_page()

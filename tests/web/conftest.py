@@ -145,7 +145,10 @@ def smtp(app: Any) -> Iterator[MailSink]:
     from aiosmtpd.controller import Controller
 
     sink = MailSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    # A fixed server name: else aiosmtpd looks its host up (socket.getfqdn) on each connection.
+    controller = Controller(
+        sink, hostname="127.0.0.1", port=_free_port(), server_hostname="mail.charter.test"
+    )
     controller.start()
     state = app.extensions["charter_engine"]
     state.settings = state.settings.with_overrides(
