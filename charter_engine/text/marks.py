@@ -262,11 +262,6 @@ def _setting(
     return fmt, kind == LIST or nesting > 0, frozen_references(references or {})
 
 
-def _block(kind: str, level: int, nesting: int, html: str, plain: str) -> RenderedBlock:
-    """A clause rendered with its marks inside; only a heading keeps its level."""
-    return RenderedBlock(kind, level if kind == HEADING else 0, nesting, html, plain)
-
-
 def _source_block(source_html: str, nesting: int, plain: str) -> RenderedBlock:
     """A clause whose marks cannot go inside its rendered markup, shown as its marked source."""
     html = f'<pre class="redline-source">{source_html}</pre>'
@@ -306,7 +301,7 @@ def render_redline(
         shown_kind, html, plain = rendered
         if not new_source:
             plain = render_cached(old_source, kind, level, fmt, in_list, frozen)[2]
-        return _block(shown_kind, level, nesting, html, plain)
+        return RenderedBlock.shown(shown_kind, level, nesting, html, plain)
     plain = render_cached(new_source or old_source, kind, level, fmt, in_list, frozen)[2]
     source = render_diff_html(
         (op, text.rstrip("\r\n") if op == EQUAL else text) for op, text in pieces
@@ -365,7 +360,7 @@ def render_passages(
         rendered = _render_marked("".join(out), kind, level, fmt, in_list, frozen, spans)
     if rendered is not None:
         shown_kind, html, _plain = rendered
-        return _block(shown_kind, level, nesting, html, plain)
+        return RenderedBlock.shown(shown_kind, level, nesting, html, plain)
     body = "".join(
         escape(text) if text.isspace() else spans[group] + escape(text) + "</span>"
         for text, group in passages

@@ -106,6 +106,11 @@ class RenderedBlock:
     html: str
     text: str
 
+    @classmethod
+    def shown(cls, kind: str, level: int, nesting: int, html: str, text: str) -> RenderedBlock:
+        """A block rendered as ``kind``: only a heading keeps its level."""
+        return cls(kind, level if kind == HEADING else 0, nesting, html, text)
+
 
 # ---------------------------------------------------------------------------------------------
 # the Markdown engine
@@ -300,7 +305,7 @@ def render_blocks(blocks: Sequence[SourceBlock], fmt: str) -> list[RenderedBlock
         kind, html, plain = render_cached(
             block.text, block.kind, block.level, fmt, in_list, references
         )
-        out.append(RenderedBlock(kind, block.level if kind == HEADING else 0, depth, html, plain))
+        out.append(RenderedBlock.shown(kind, block.level, depth, html, plain))
     return out
 
 
@@ -309,7 +314,7 @@ def render_text(text: str, fmt: str, *, kind: str = PARAGRAPH, level: int = 0) -
     fmt = RST if fmt == RST else MARKDOWN
     references = frozen_references(link_references(text, fmt))
     shown, html, plain = render_cached(text, kind, level, fmt, kind == LIST, references)
-    return RenderedBlock(shown, level if shown == HEADING else 0, 0, html, plain)
+    return RenderedBlock.shown(shown, level, 0, html, plain)
 
 
 # ---------------------------------------------------------------------------------------------
