@@ -118,12 +118,14 @@ class MailSink:
 
     def __init__(self) -> None:
         self.messages: list[Any] = []
+        self.greetings: list[str] = []  # the name each message's sender gave in EHLO
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         from email import message_from_bytes
         from email.policy import default
 
         self.messages.append(message_from_bytes(envelope.content, policy=default))
+        self.greetings.append(session.host_name)
         return "250 OK"
 
     def to(self, address: str) -> list[Any]:

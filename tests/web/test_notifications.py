@@ -3,6 +3,7 @@ and mail delivered through a real SMTP server after the transaction commits."""
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -17,8 +18,9 @@ from charter_engine.charters.queries import current_entries
 from charter_engine.comments.operations import create_comment
 from charter_engine.config import Settings
 from charter_engine.db import utcnow
+from charter_engine.mail import outbox
 from charter_engine.mail.models import OutboxMessage
-from charter_engine.mail.outbox import deliver_outbox
+from charter_engine.mail.outbox import deliver_outbox, queue_mail
 from charter_engine.notifications.models import Notification
 from charter_engine.notifications.operations import send_digest
 from tests.web.support import login, post
@@ -215,6 +217,27 @@ def test_a_rolled_back_change_notifies_nobody(
     session.rollback()
     assert session.execute(select(func.count()).select_from(Notification)).scalar_one() == before
     assert session.execute(select(OutboxMessage)).first() is None
+
+
+def test_the_senders_name_is_looked_up_once_per_process(
+    app: Any, world: SimpleNamespace, session: Session, smtp: Any, monkeypatch: Any
+) -> None:
+    # Looking the host up may wait on DNS: one lookup, however many deliveries follow.
+    lookups: list[str] = []
+
+    def getfqdn(name: str = "") -> str:
+        lookups.append(name)
+        return "sender.charter.test"
+
+    monkeypatch.setattr(socket, "getfqdn", getfqdn)
+    outbox._ehlo_name.cache_clear()
+    for address in ("first@example.org", "second@example.org"):
+        queue_mail(session, to=address, subject="Hello", body="Hello.", kind="test")
+        session.commit()
+        assert _deliver(app).sent == 1
+    outbox._ehlo_name.cache_clear()  # the real name again for whatever runs next
+    assert smtp.greetings == ["sender.charter.test", "sender.charter.test"]
+    assert len(lookups) == 1
 
 
 def test_a_failed_delivery_stays_in_the_outbox_for_later(
