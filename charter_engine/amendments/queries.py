@@ -227,12 +227,11 @@ def top_level_amendments(
     charter: Charter,
     states: Iterable[str],
     *criteria: ColumnElement[bool],
-    author_id: int | None = None,
     load_changes: bool = False,
 ) -> Sequence[Amendment]:
     """The top-level amendments of ``charter`` (sub-amendments left out) in ``states`` that meet
-    every one of ``criteria``, by number; only those of ``author_id`` when given. With
-    ``load_changes`` their changes are loaded too (one more query)."""
+    every one of ``criteria``, by number. With ``load_changes`` their changes are loaded too (one
+    more query)."""
     stmt = (
         select(Amendment)
         .where(
@@ -243,8 +242,6 @@ def top_level_amendments(
         )
         .order_by(Amendment.number)
     )
-    if author_id is not None:
-        stmt = stmt.where(Amendment.author_id == author_id)
     if load_changes:
         stmt = stmt.options(selectinload(Amendment.changes))
     return session.execute(stmt).scalars().all()

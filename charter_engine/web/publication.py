@@ -33,6 +33,7 @@ from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from charter_engine.accounts.permissions import ensure_can
+from charter_engine.amendments.models import Amendment
 from charter_engine.amendments.queries import top_level_amendments
 from charter_engine.amendments.workflow import PENDING_STATES
 from charter_engine.audit.operations import event_link
@@ -216,7 +217,7 @@ def _working_drafts(charter: Charter, release: Release) -> dict[str, Any] | None
     counts = None
     if head != release.revision_number:
         counts = compare_revisions(session, charter, release.revision_number, head).counts()
-    own = top_level_amendments(session, charter, PENDING_STATES, author_id=user.id)
+    own = top_level_amendments(session, charter, PENDING_STATES, Amendment.author_id == user.id)
     return {"head": head, "counts": counts, "own": own, "state_labels": STATE_LABELS}
 
 
