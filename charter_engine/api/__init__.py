@@ -16,7 +16,7 @@ from charter_engine.api.core import api_bp
 
 # isort: off
 from charter_engine.api import core, charters, amendments, amendment_workflow, comments
-from charter_engine.api import ballots, votes, proxies, releases
+from charter_engine.api import ballots, votes, proxies, releases, provenance
 
 # isort: on
 
@@ -30,6 +30,7 @@ ENDPOINT_MODULES = (
     votes,
     proxies,
     releases,
+    provenance,
 )
 
 __all__ = ["ENDPOINT_MODULES", "api_bp"]
