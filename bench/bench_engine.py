@@ -15,12 +15,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
 
 import charter_engine.models  # noqa: F401
 from charter_engine import migrate
@@ -47,7 +47,7 @@ def charter_text(clauses: int) -> str:
     return "".join(parts)
 
 
-def fresh(url: str | None) -> tuple[object, Callable[[], object]]:
+def fresh(url: str | None) -> tuple[Engine, sessionmaker[Session]]:
     if url is None:
         path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
         engine = make_engine(f"sqlite:///{path}")
@@ -69,7 +69,7 @@ def bench_import(url: str | None) -> tuple[float, float, float]:
     imports, exports, baselines = [], [], []
     for _ in range(RUNS):
         engine, factory = fresh(url)
-        with factory() as session:  # type: ignore[operator]
+        with factory() as session:
             sec = create_user(session, email="s@example.org", name="S", role="secretariat")
             session.commit()
             start = time.perf_counter()
@@ -88,7 +88,7 @@ def bench_import(url: str | None) -> tuple[float, float, float]:
             session.execute(text("INSERT INTO bench_rows (id, body) VALUES (:id, :body)"), rows)
             session.commit()
             baselines.append(time.perf_counter() - start)
-        engine.dispose()  # type: ignore[attr-defined]
+        engine.dispose()
     return median_ms(imports), median_ms(exports), median_ms(baselines)
 
 
@@ -122,7 +122,7 @@ def bench_rebase(url: str | None, size: str) -> tuple[float, float, int, int]:
     clean = conflicted = 0
     for _ in range(RUNS):
         engine, factory = fresh(url)
-        with factory() as session:  # type: ignore[operator]
+        with factory() as session:
             sec = create_user(session, email="s@example.org", name="S", role="secretariat")
             author = create_user(session, email="a@example.org", name="A")
             charter = import_charter(session, title="Bench", text="# C\n\n" + clause, actor=sec)
@@ -165,7 +165,7 @@ def bench_rebase(url: str | None, size: str) -> tuple[float, float, int, int]:
             )
             session.commit()
             baselines.append(time.perf_counter() - start)
-        engine.dispose()  # type: ignore[attr-defined]
+        engine.dispose()
     return median_ms(samples), median_ms(baselines), clean, conflicted
 
 

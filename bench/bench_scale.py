@@ -349,7 +349,7 @@ def build(url: str, spec: Spec, *, log: Any = print) -> float:
             if k % 1000 == 999:
                 log(f"  {k + 1} comments")
         s.commit()
-        states = dict(
+        states: dict[str, int] = dict(
             s.execute(select(Amendment.state, text("count(*)")).group_by(Amendment.state)).all()
         )
         log(f"  amendments by state: {states}")
@@ -417,12 +417,12 @@ def counting_app(freeze: bool) -> Any:
 
     if not freeze:
         real_freeze = gc.freeze
-        gc.freeze = lambda: None  # type: ignore[assignment]
+        gc.freeze = lambda: None
     try:
         app = served_app()
     finally:
         if not freeze:
-            gc.freeze = real_freeze  # type: ignore[assignment]
+            gc.freeze = real_freeze
     local = threading.local()
 
     def count(*_args: Any) -> None:

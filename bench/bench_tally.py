@@ -12,9 +12,13 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from itertools import permutations
+from typing import TypeVar
 
 from charter_engine.voting.tally import count_ranked
+
+T = TypeVar("T")
 
 
 def random_ballots(count: int, options: list[str], seed: int) -> list[dict[str, int]]:
@@ -26,7 +30,9 @@ def random_ballots(count: int, options: list[str], seed: int) -> list[dict[str, 
     return ballots
 
 
-def naive_count(options: list[str], ballots: list[dict[str, int]], unranked: str) -> object:
+def naive_count(
+    options: list[str], ballots: list[dict[str, int]], unranked: str
+) -> tuple[dict[tuple[str, str], int], list[str]]:
     """The textbook loops: every ordered pair of every ballot, then Floyd–Warshall."""
     votes = {pair: 0 for pair in permutations(options, 2)}
     for ballot in ballots:
@@ -52,8 +58,9 @@ def naive_count(options: list[str], ballots: list[dict[str, int]], unranked: str
     return votes, winners
 
 
-def median_seconds(run: Callable[[], object], repeat: int) -> tuple[float, object]:
-    times, result = [], None
+def median_seconds(run: Callable[[], T], repeat: int) -> tuple[float, T]:
+    """The median time of ``repeat`` runs (at least one), and what the last run returned."""
+    times = []
     for _ in range(repeat):
         start = time.perf_counter()
         result = run()
@@ -75,14 +82,13 @@ def main() -> None:
     print(f"{'unranked':<8} {'count_ranked':>14} {'naive loops':>14} {'speed-up':>9}")
     for mode in ("below", "ignore"):
         fast, result = median_seconds(
-            lambda mode=mode: count_ranked(options, ballots, unranked=mode), args.repeat
+            partial(count_ranked, options, ballots, unranked=mode), args.repeat
         )
-        slow, naive = median_seconds(
-            lambda mode=mode: naive_count(options, ballots, mode), args.naive_repeat
+        slow, (votes, winners) = median_seconds(
+            partial(naive_count, options, ballots, mode), args.naive_repeat
         )
-        votes, winners = naive  # type: ignore[misc]
-        assert result.pairwise == votes, "naive and fast pairwise counts differ"  # type: ignore[attr-defined]
-        assert list(result.potential_winners) == winners  # type: ignore[attr-defined]
+        assert result.pairwise == votes, "naive and fast pairwise counts differ"
+        assert list(result.potential_winners) == winners
         print(f"{mode:<8} {fast * 1000:>11.1f} ms {slow * 1000:>11.1f} ms {slow / fast:>8.1f}x")
     print(
         f"(median of {args.repeat} runs for count_ranked, {args.naive_repeat} for the naive count)"

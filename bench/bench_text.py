@@ -17,7 +17,8 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +57,7 @@ def median_seconds(func: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def difflib_words(old: str, new: str) -> list[tuple[str, int, int, int, int]]:
+def difflib_words(old: str, new: str) -> Sequence[tuple[str, int, int, int, int]]:
     matcher = difflib.SequenceMatcher(None, tokenize(old), tokenize(new), autojunk=False)
     return matcher.get_opcodes()
 
@@ -110,8 +111,8 @@ def rewrite_word(text: str, index: int) -> str:
 def rebase_burst(base: str, pending: int = 200) -> tuple[str, list[str]]:
     """The new current text (one word rewritten) and ``pending`` amendments of one word each."""
     words = len(re.findall(r"[A-Za-z]{3,}", base))
-    theirs = rewrite_word(base, words // 3)
-    return theirs, [rewrite_word(base, (k * 7919) % words) for k in range(pending)]
+    current = rewrite_word(base, words // 3)
+    return current, [rewrite_word(base, (k * 7919) % words) for k in range(pending)]
 
 
 def document_pairs(history: Path) -> list[tuple[str, str, str]]:
@@ -153,8 +154,8 @@ def main() -> None:
     )
 
     for label, old, new in document_pairs(history):
-        ours = median_seconds(lambda old=old, new=new: diff_words(old, new), 15)
-        theirs = median_seconds(lambda old=old, new=new: difflib_words(old, new), 3)
+        ours = median_seconds(partial(diff_words, old, new), 15)
+        theirs = median_seconds(partial(difflib_words, old, new), 3)
         rows.append(
             (
                 f"diff_words, {label} ({len(old) // 1024} KB)",
@@ -168,7 +169,7 @@ def main() -> None:
     for case in sorted(p for p in merges.iterdir() if p.is_dir()):
         files = {p.name.split(".", 1)[0]: read(p) for p in case.iterdir()}
         base, a, b = files["base"], files["a"], files["b"]
-        per_case.append(median_seconds(lambda base=base, a=a, b=b: merge3(base, a, b), 5))
+        per_case.append(median_seconds(partial(merge3, base, a, b), 5))
     rows.append(
         (
             f"merge3, {len(per_case)} real cases",
@@ -181,19 +182,21 @@ def main() -> None:
         ("prose clause", prose_clause(history)),
         ("220 short sentences", short_sentences_clause()),
     ):
-        theirs, pending = rebase_burst(base)
+        current, pending = rebase_burst(base)
 
-        def burst(base: str = base, theirs: str = theirs, pending: list[str] = pending) -> None:
+        def burst(base: str = base, current: str = current, pending: list[str] = pending) -> None:
             clear_caches()  # each burst follows a new merge: nothing about it is cached yet
             for ours in pending:
-                merge3(base, ours, theirs)
+                merge3(base, ours, current)
 
-        def uncached(base: str = base, theirs: str = theirs, pending: list[str] = pending) -> None:
+        def uncached(
+            base: str = base, current: str = current, pending: list[str] = pending
+        ) -> None:
             for ours in pending:
                 clear_caches()
-                merge3(base, ours, theirs)
+                merge3(base, ours, current)
 
-        clean = sum(merge3(base, ours, theirs).clean for ours in pending)
+        clean = sum(merge3(base, ours, current).clean for ours in pending)
         cached_time = median_seconds(burst, 15)
         uncached_time = median_seconds(uncached, 15)
         rows.append(

@@ -138,7 +138,7 @@ def prepare(url: str, members: int) -> dict[str, object]:
         for ballot in ballots:
             open_ballot(session, ballot, actor=staff)
         session.commit()
-        fixture = {
+        fixture: dict[str, object] = {
             "password": PASSWORD,
             "slug": charter.slug,
             "members": people,
