@@ -34,6 +34,7 @@ from charter_engine.web import (
     amendment_editing,
     amendment_proposals,
     amendments,
+    api_tokens,
     auth,
     ballot_admin,
     ballot_proxies,
@@ -70,6 +71,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     desk.bp,
     publication.bp,
     second_factor.bp,
+    api_tokens.bp,
 )
 # Views that live beside their blueprint's main module: proposing, editing and resolving
 # amendments (on amendments.bp); running ballots, closed ballots' records and proxies (on

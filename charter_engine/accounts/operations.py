@@ -1,4 +1,4 @@
-"""Account operations: creating users, API tokens, passwords."""
+"""Account operations: creating users, API tokens (issued, checked, revoked), passwords."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import ROLES, ApiToken, User
+from charter_engine.accounts.permissions import ensure_can
 from charter_engine.audit.operations import record
 from charter_engine.db import utcnow
-from charter_engine.errors import Conflict, ValidationError
+from charter_engine.errors import Conflict, NotFound, ValidationError
+from charter_engine.ids import is_id
 from charter_engine.limits import EMAIL, NAME, ORGANISATION, PASSWORD, TOKEN_NAME, check_length
 
 _hasher = PasswordHasher()
@@ -110,14 +112,30 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(session: Session, user: User, *, name: str = "api") -> str:
-    """Create an API token for ``user``; the clear token is returned once and never stored."""
-    check_length(name, TOKEN_NAME, field="name", what="the token's name")
+def issue_token(session: Session, user: User, *, name: object = "api") -> str:
+    """Create an API token for ``user``, named for what will use it; the clear token is returned
+    once and never stored."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError(
+            "Give the token a name: what will use it, such as a script or a website.", field="name"
+        )
+    name = check_length(name.strip(), TOKEN_NAME, field="name", what="the token's name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), name=name))
     session.flush()
     record(session, "token.issued", user, actor=user, payload={"name": name}, object_type="user")
     return token
+
+
+def issue_own_token(
+    session: Session, user: User, *, actor: User, name: object, password: object
+) -> str:
+    """:func:`issue_token` for the signed-in owner, who confirms with their password (so a
+    borrowed browser session cannot leave a lasting credential behind)."""
+    ensure_can(actor, "user:edit_self", user)
+    if not isinstance(password, str) or not check_password(user, password):
+        raise ValidationError("That is not your password.", field="password")
+    return issue_token(session, user, name=name)
 
 
 @dataclass(frozen=True)
@@ -161,5 +179,30 @@ def token_holder(session: Session, token: str) -> TokenHolder | None:
     return None if row is None else TokenHolder(row[0], row[1], row[2])
 
 
-def revoke_token(session: Session, token_row: ApiToken) -> None:
-    token_row.revoked_at = utcnow()
+def revoke_token(session: Session, user: User, token_id: int, *, actor: User) -> ApiToken:
+    """Revoke one of ``user``'s own tokens: it stops working with the next request. The row is
+    locked, so of two revocations one does it and the other is told it is done."""
+    ensure_can(actor, "user:edit_self", user)
+    row = (
+        session.execute(
+            select(ApiToken)
+            .where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+            .with_for_update()
+        ).scalar_one_or_none()
+        if is_id(token_id)
+        else None
+    )
+    if row is None:
+        raise NotFound("You have no such API token.")
+    if row.revoked_at is not None:
+        raise Conflict(f"The token “{row.name}” was already revoked.")
+    row.revoked_at = utcnow()
+    record(
+        session,
+        "token.revoked",
+        user,
+        actor=actor,
+        payload={"name": row.name, "token": row.id},
+        object_type="user",
+    )
+    return row

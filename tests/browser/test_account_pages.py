@@ -147,3 +147,47 @@ def test_member_inbox_and_error_pages(page: Any, world: SimpleNamespace) -> None
     page.goto("/no/such/page")
     check_accessibility(page)
     save_screenshot(page, "error-404")
+
+
+def test_an_api_token_is_made_copied_and_revoked_with_the_keyboard(
+    page: Any, world: SimpleNamespace
+) -> None:
+    sign_in(page, world.member)
+    page.goto(f"/people/{world.member.id}")
+    page.get_by_role("link", name="API tokens").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/account/api-tokens")
+    check_accessibility(page)
+
+    page.get_by_label("Name").focus()
+    page.keyboard.type("Minutes script")
+    page.keyboard.press("Tab")
+    page.keyboard.type("not the password")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    password = page.get_by_label("Your password")
+    assert password.get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Name").input_value() == "Minutes script", "the name is kept"
+    check_accessibility(page)
+
+    password.fill(world.password)
+    password.press("Enter")
+    shown = page.get_by_label("The token")
+    token = shown.input_value()
+    assert token.startswith("ce_") and shown.get_attribute("readonly") is not None
+    check_accessibility(page)
+    save_screenshot(page, "api-token-made")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the token fits its box
+    width, viewport = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= viewport
+
+    page.get_by_role("link", name="I have copied it").click()
+    row = page.get_by_role("row", name=re.compile("Minutes script"))
+    assert "In use" in row.inner_text() and token not in page.content()
+    row.get_by_role("button", name="Revoke").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "is revoked" in page.locator("main").inner_text()
+    assert "Revoked" in page.get_by_role("row", name=re.compile("Minutes script")).inner_text()
+    check_accessibility(page)
+    save_screenshot(page, "api-tokens")

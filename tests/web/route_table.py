@@ -86,7 +86,9 @@ class Route:
 
 
 def build_accounts_world(session: Session, world: World) -> None:
-    """People and an inbox item; an invited person who has not accepted yet, and their tokens."""
+    """People and an inbox item; an invited person who has not accepted yet, and their tokens; an
+    API token of the member."""
+    from charter_engine.accounts.models import ApiToken
     from charter_engine.accounts.operations import create_user
     from charter_engine.accounts.tokens import INVITATION, RESET, TokenSigner
     from charter_engine.notifications.models import Notification
@@ -104,6 +106,8 @@ def build_accounts_world(session: Session, world: World) -> None:
     session.flush()
     world.invite_token = signer.make(INVITATION, world.pending)
     world.reset_token = signer.make(RESET, world.target)
+    world.api_token = ApiToken(user_id=world.member.id, token_hash="0" * 64, name="old laptop")
+    session.add(world.api_token)
     world.notification = Notification(
         user_id=world.member.id,
         kind="amendment_update",
@@ -157,6 +161,21 @@ ROUTES: list[Route] = [
         "/account/two-step/off",
         expect(302, 303, 303, 303),
         data={"off-code": "123456"},
+    ),
+    # API tokens (a wrong password: the form comes back; another person's token is not found)
+    Route("api_tokens.manage", "GET", "/account/api-tokens", SIGNED_IN_PAGE),
+    Route(
+        "api_tokens.create",
+        "POST",
+        "/account/api-tokens",
+        expect(302, 400, 400, 400),
+        data={"name": "script", "password": "not the password"},
+    ),
+    Route(
+        "api_tokens.revoke",
+        "POST",
+        "/account/api-tokens/{api_token.id}/revoke",
+        expect(302, 404, 303, 404, other_member=404),
     ),
     # people
     Route("people.directory", "GET", "/people/", SIGNED_IN_PAGE),

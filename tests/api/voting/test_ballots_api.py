@@ -406,9 +406,9 @@ def test_a_vote_checks_its_token_before_anything_else(
     revoked, leaving, voter = api_as("member"), api_as("member"), api_as("member")
     ballot = _create(sec_api, voting_charter.slug, {"kind": "adoption", "allow_change": True})
     _open(sec_api, ballot["id"])
-    revoke_token(
-        session, session.execute(select(ApiToken).filter_by(user_id=revoked.user.id)).scalar_one()
-    )
+    holder = session.get(User, revoked.user.id)
+    token = session.execute(select(ApiToken).filter_by(user_id=holder.id)).scalar_one()
+    revoke_token(session, holder, token.id, actor=holder)
     deactivate_user(session, session.get(User, leaving.user.id), actor=secretariat)
     session.commit()
     before = voting_state()
