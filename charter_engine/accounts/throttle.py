@@ -1,4 +1,5 @@
-"""Throttling sign-ins and password-reset requests, counted in the database.
+"""Throttling sign-ins, password confirmations and password-reset requests, counted in the
+database.
 
 **Where the counts live.** Several application processes serve one database and keep nothing in
 memory between requests, so the counts are rows of ``throttle_counters``, which every process sees
@@ -31,7 +32,9 @@ An IPv6 address counts by its /64 network, which a single subscriber usually hol
 accounts are counted exactly like real ones, so the answers reveal nothing about who has an
 account. A successful sign-in takes its own attempt back and forgives the earlier failures of that
 account from that address. Password-reset requests count the email typed and the address
-(:data:`RESET_LIMITS`), whether or not an account has that email.
+(:data:`RESET_LIMITS`), whether or not an account has that email. A signed-in person who confirms
+a change with their password (a new password, a new API token) is counted per account, every
+confirmation, right or wrong (:data:`PASSWORD_CONFIRMATION`).
 
 Keys are SHA-256 digests: the table holds no email or address in clear.
 """
@@ -83,6 +86,11 @@ SIGN_IN_LIMITS: Final = (SIGN_IN_FROM_ADDRESS, SIGN_IN_ADDRESS, SIGN_IN_ACCOUNT)
 # guesses of the six digits are few per account, and fewer from one address.
 SECOND_FACTOR_FROM_ADDRESS: Final = Limit("second factor account from address", 5)
 SECOND_FACTOR_ACCOUNT: Final = Limit("second factor account", 10)
+
+# A signed-in person confirming a change with their password (a new password, a new API token):
+# whoever holds the session is in already, so every confirmation counts, per account, and few
+# are allowed; a stolen session cannot go on guessing the password behind it.
+PASSWORD_CONFIRMATION: Final = Limit("password confirmation account", 5)
 
 RESET_EMAIL: Final = Limit("reset email", 3)
 RESET_ADDRESS: Final = Limit("reset address", 10)
@@ -254,6 +262,13 @@ def forgive_second_factor(
             ThrottleCounter.window_start >= window_start(now) - WINDOW,
         )
     )
+
+
+def take_password_confirmation(session: Session, email: str, *, now: datetime) -> Limit | None:
+    """Count a password typed to confirm a change on ``email``'s account before it is checked;
+    the limit that refuses it, or ``None``. A refused attempt must not check the password."""
+    counted = [(PASSWORD_CONFIRMATION, _key(PASSWORD_CONFIRMATION, email))]
+    return take_attempts(session, counted, now=now)
 
 
 def take_reset_request(

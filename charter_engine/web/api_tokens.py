@@ -1,7 +1,8 @@
 """Pages of one's own API tokens: list them, make one, revoke one.
 
 A token acts in the API as its owner, with the owner's role. Making one asks for the password
-again (a borrowed browser session must not be able to leave a lasting credential behind); the
+again (a borrowed browser session must not be able to leave a lasting credential behind); those
+confirmations are throttled like changing the password (:func:`.auth.confirmation_allowed`). The
 token is shown once, in the answer to the request that made it (never through a redirect, a flash
 message or the session), on a page that is not cached. Only its SHA-256 is stored
 (:mod:`charter_engine.accounts.operations`).
@@ -19,6 +20,7 @@ from charter_engine.accounts.operations import issue_own_token, revoke_token
 from charter_engine.accounts.queries import tokens_of
 from charter_engine.context import db
 from charter_engine.limits import PASSWORD, TOKEN_NAME
+from charter_engine.web.auth import confirmation_allowed
 from charter_engine.web.forms import Form, commit_or_flash, commit_or_show
 from charter_engine.web.security import require_user
 
@@ -53,6 +55,8 @@ def create() -> ResponseReturnValue:
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(user, form, 400)
+    if not confirmation_allowed(user, form.password):
+        return _page(user, form, 429)
     done = commit_or_show(
         form,
         lambda: issue_own_token(

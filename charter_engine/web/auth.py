@@ -23,7 +23,7 @@ import hashlib
 import logging
 import time
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from argon2 import PasswordHasher
 from flask import (
@@ -63,6 +63,7 @@ from charter_engine.accounts.second_factor import (
 from charter_engine.accounts.throttle import (
     forgive_second_factor,
     forgive_sign_in,
+    take_password_confirmation,
     take_reset_request,
     take_second_factor_attempt,
     take_sign_in_attempt,
@@ -412,28 +413,45 @@ def reset(token: str) -> ResponseReturnValue:
     )
 
 
+def confirmation_allowed(user: User, field: Any) -> bool:
+    """Count the password typed on ``field`` to confirm a change to ``user``'s account, before it
+    is checked (:func:`take_password_confirmation`); False, with the error on the field, when
+    there have been too many. The count is committed whatever follows, like a sign-in attempt."""
+    refused = take_password_confirmation(db(), user.email, now=utcnow())
+    db().commit()
+    if refused is not None:
+        field.errors = [
+            "Too many attempts: wait a quarter of an hour, then type your password again."
+        ]
+        return False
+    return True
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 def password() -> ResponseReturnValue:
     user = require_user()
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            change_password(
-                db(),
-                user,
-                actor=user,
-                current=form.current_password.data or "",
-                new=form.password.data or "",
-            )
-        except ValidationError as exc:
-            field = getattr(form, exc.field or "password", form.password)
-            field.errors = [exc.message]
-        else:
-            db().commit()
-            _start_session(user)  # the new generation: this browser stays signed in
-            flash(
-                "Your password is changed. Every other session of your account has ended.",
-                "success",
-            )
-            return redirect(url_for("people.profile", user_id=user.id))
-    return render_template("auth/password.html", form=form, password_help=PASSWORD_HELP)
+    if not form.validate_on_submit():
+        return _password_page(form)
+    if not confirmation_allowed(user, form.current_password):
+        return _password_page(form, 429)
+    try:
+        change_password(
+            db(),
+            user,
+            actor=user,
+            current=form.current_password.data or "",
+            new=form.password.data or "",
+        )
+    except ValidationError as exc:
+        field = getattr(form, exc.field or "password", form.password)
+        field.errors = [exc.message]
+        return _password_page(form)
+    db().commit()
+    _start_session(user)  # the new generation: this browser stays signed in
+    flash("Your password is changed. Every other session of your account has ended.", "success")
+    return redirect(url_for("people.profile", user_id=user.id))
+
+
+def _password_page(form: ChangePasswordForm, status: int = 200) -> ResponseReturnValue:
+    return render_template("auth/password.html", form=form, password_help=PASSWORD_HELP), status

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from charter_engine.accounts.models import ApiToken
+from charter_engine.accounts.throttle import PASSWORD_CONFIRMATION
 from charter_engine.audit.models import AuditEvent
 from tests.web.support import PASSWORD, app_engine, db_snapshot, post
 
@@ -36,11 +37,18 @@ def _api(client: Any, token: str) -> int:
     return int(response.status_code)
 
 
+def _state(app: Any) -> dict[str, Any]:
+    """The database, but for the throttle's counts (every password confirmation counts)."""
+    snapshot = db_snapshot(app_engine(app))
+    snapshot.pop("throttle_counters")
+    return snapshot
+
+
 def _changes_nothing(app: Any, act: Callable[[], Any]) -> Any:
     """What ``act()`` answered, once the database is seen to be as it was before."""
-    before = db_snapshot(app_engine(app))
+    before = _state(app)
     answer = act()
-    assert db_snapshot(app_engine(app)) == before
+    assert _state(app) == before
     return answer
 
 
@@ -149,3 +157,32 @@ def test_the_profile_links_to_ones_own_tokens_only(world: SimpleNamespace, clien
     assert f'href="{PAGE}"' in own
     other = member.get(f"/people/{world.other_member.id}").get_data(as_text=True)
     assert f'href="{PAGE}"' not in other
+
+
+def test_password_confirmations_are_throttled_per_account(
+    app: Any, world: SimpleNamespace, client_as: Any
+) -> None:
+    """A stolen session cannot go on guessing the password behind it: after five confirmations
+    (right or wrong) the sixth is refused before the password is looked at, on both forms that
+    ask for it, from any browser of the account."""
+    member = client_as("member")
+    for attempt in range(PASSWORD_CONFIRMATION.attempts):
+        assert _make(member, password=f"guess {attempt}").status_code == 400
+    refused = _changes_nothing(app, lambda: _make(client_as("member")))  # the right password
+    assert refused.status_code == 429
+    error = re.search(r'id="password-error">(.*?)</p>', refused.get_data(as_text=True))
+    assert error and "Too many attempts" in error.group(1)
+    assert TOKEN.search(refused.get_data(as_text=True)) is None
+    changing = post(
+        member,
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "password": "a new password 1",
+            "confirm": "a new password 1",
+        },
+    )
+    assert changing.status_code == 429
+
+    other = client_as("other_member")  # another account has its own allowance
+    assert _make(other).status_code == 200
