@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Unpack
 
 import click
 from sqlalchemy import Engine, select
@@ -71,7 +71,7 @@ class Context:
 pass_context = click.make_pass_decorator(Context, ensure=True)
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     raise click.ClickException(message)
 
 
@@ -203,6 +203,39 @@ def create_user_cmd(
             click.echo(token)
 
 
+def _account(session: Session, email: str) -> Any:
+    """The account of ``email`` (as typed: any case, spaces around); a CLI error when none."""
+    from charter_engine.accounts.models import User
+    from charter_engine.accounts.operations import normalise_email
+
+    address = normalise_email(email)
+    user = session.execute(select(User).where(User.email == address)).scalar_one_or_none()
+    if user is None:
+        fail(f"no account for {address}")
+    return user
+
+
+@main.command("create-token")
+@click.argument("email")
+@click.option("--name", required=True, help="What will use it; the person sees it on their page.")
+@pass_context
+@handle_errors
+def create_token_cmd(ctx: Context, email: str, name: str) -> None:
+    """Make an API token for an existing account and print it (the last line).
+
+    The person sees it among their API tokens and may revoke it there."""
+    from charter_engine.accounts.operations import issue_token
+
+    with ctx.session() as session:
+        user = _account(session, email)
+        if not user.active:
+            fail(f"{user.email} is deactivated: a token would not work")
+        token = issue_token(session, user, name=name)
+        session.commit()
+        click.echo(f"made the API token {name.strip()!r} for {user.email}")
+        click.echo(token)
+
+
 @main.command("reset-second-factor")
 @click.argument("email")
 @click.option("--reason", required=True, help="Why (kept in the audit log).")
@@ -210,16 +243,10 @@ def create_user_cmd(
 @handle_errors
 def reset_second_factor_cmd(ctx: Context, email: str, reason: str) -> None:
     """Remove the second factor of someone who lost their device and their recovery codes."""
-    from charter_engine.accounts.models import User
-    from charter_engine.accounts.operations import normalise_email
     from charter_engine.accounts.second_factor import reset_second_factor
 
     with ctx.session() as session:
-        address = normalise_email(email)
-        user = session.execute(select(User).where(User.email == address)).scalar_one_or_none()
-        if user is None:
-            fail(f"no account for {address}")
-            return
+        user = _account(session, email)
         removed = reset_second_factor(session, user, reason=reason)
         session.commit()
         if removed:

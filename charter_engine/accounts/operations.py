@@ -112,9 +112,12 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(session: Session, user: User, *, name: object = "api") -> str:
+def issue_token(
+    session: Session, user: User, *, name: object = "api", actor: User | None = None
+) -> str:
     """Create an API token for ``user``, named for what will use it; the clear token is returned
-    once and never stored."""
+    once and never stored. ``actor`` is who made it: the owner, or None for an operator at the
+    command line."""
     if not isinstance(name, str) or not name.strip():
         raise ValidationError(
             "Give the token a name: what will use it, such as a script or a website.", field="name"
@@ -123,7 +126,7 @@ def issue_token(session: Session, user: User, *, name: object = "api") -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), name=name))
     session.flush()
-    record(session, "token.issued", user, actor=user, payload={"name": name}, object_type="user")
+    record(session, "token.issued", user, actor=actor, payload={"name": name}, object_type="user")
     return token
 
 
@@ -135,7 +138,7 @@ def issue_own_token(
     ensure_can(actor, "user:edit_self", user)
     if not isinstance(password, str) or not check_password(user, password):
         raise ValidationError("That is not your password.", field="password")
-    return issue_token(session, user, name=name)
+    return issue_token(session, user, name=name, actor=actor)
 
 
 @dataclass(frozen=True)
