@@ -5,8 +5,9 @@
   Each runs ``alert(1)`` if it ever executes.
 * :func:`seed` — puts payloads, one per set of objects, into every text a user writes: the
   charter's title, headings and clauses, amendment titles, rationales and proposed text, comments,
-  ballot titles (and so ballot options), names, organisations, roles, areas and biographies, and
-  release notes; all through the operations. Returns the pages that show them.
+  ballot titles (and so ballot options), names, organisations, roles, areas and biographies,
+  release notes and the names of API tokens; all through the operations. Returns the pages that
+  show them.
 * :func:`sweep` — loads each page in a browser page that records every dialog (``alert``,
   ``confirm``, ``prompt``), every Content-Security-Policy violation, and markup that could run
   script (``on*`` attributes, ``javascript:``/``data:text/html`` links, frames, objects, inline
@@ -263,7 +264,7 @@ def _short(payload: str, limit: int) -> str:
 def seed(session: Session, world: SimpleNamespace, payloads: list[str]) -> list[str]:
     """Put ``payloads`` into every user-text field (one object of each kind per payload); the
     paths of the pages that show them (for the secretariat)."""
-    from charter_engine.accounts.operations import create_user
+    from charter_engine.accounts.operations import create_user, issue_token
     from charter_engine.accounts.profiles import update_profile
     from charter_engine.amendments.operations import propose_amendment
     from charter_engine.charters.operations import import_charter
@@ -353,9 +354,12 @@ def seed(session: Session, world: SimpleNamespace, payloads: list[str]) -> list[
             cast_vote(session, ballot, actor=world.member, choice="yes")
             close_ballot(session, ballot, actor=sec)
             paths.append(f"/ballots/{ballot.id}/results")
+    for payload in payloads:
+        issue_token(session, sec, name=_short(payload, 100), actor=sec)
     publish_release(session, charter, label="1.0", notes=payloads[-1], actor=sec)
     session.flush()
     paths += [
+        "/account/api-tokens",
         "/published/",
         f"/published/{slug}",
         f"/published/{slug}/1.0",
