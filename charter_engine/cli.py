@@ -228,8 +228,6 @@ def create_token_cmd(ctx: Context, email: str, name: str) -> None:
 
     with ctx.session() as session:
         user = _account(session, email)
-        if not user.active:
-            fail(f"{user.email} is deactivated: a token would not work")
         token = issue_token(session, user, name=name)
         session.commit()
         click.echo(f"made the API token {name.strip()!r} for {user.email}")

@@ -123,6 +123,8 @@ def issue_token(
             "Give the token a name: what will use it, such as a script or a website.", field="name"
         )
     name = check_length(name.strip(), TOKEN_NAME, field="name", what="the token's name")
+    if not user.active:
+        raise Conflict(f"{user.email} is deactivated: a token would not work.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), name=name))
     session.flush()
